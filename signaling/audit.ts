@@ -1,0 +1,54 @@
+/**
+ * The audit log: one JSON object per line for each security event (logins,
+ * refused tokens, enrollment, renewal, revocation, sessions). Callers pass
+ * only identifiers and reasons; {@linkcode redact} is a last line of defence
+ * that drops any field whose name suggests a secret.
+ *
+ * @example
+ * ```ts
+ * const audit = new AuditLog("./data/audit.log");
+ * audit.log("login.failure", { user: "alice", ip: "127.0.0.1", reason: "bad password" });
+ * ```
+ * @module
+ */
+
+const SECRET_FIELD = /token|password|secret|key|cookie|authorization|csr|sdp/i;
+
+/** An audit sink writing JSON lines (appended, 0600). */
+export class AuditLog {
+  #file: Deno.FsFile | null;
+  #encoder = new TextEncoder();
+  /** The last events, for tests and diagnostics. */
+  readonly recent: Record<string, unknown>[] = [];
+
+  constructor(path: string | null) {
+    this.#file = path ? Deno.openSync(path, { append: true, create: true, mode: 0o600 }) : null;
+  }
+
+  /** Records one event. Never throws: an audit failure must not break a request. */
+  log(event: string, fields: Record<string, unknown> = {}): void {
+    const entry = { ts: new Date().toISOString(), event, ...redact(fields) };
+    this.recent.push(entry);
+    if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
+    try {
+      this.#file?.writeSync(this.#encoder.encode(JSON.stringify(entry) + "\n"));
+    } catch (err) {
+      console.error(`audit: write failed: ${(err as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.#file?.close();
+    this.#file = null;
+  }
+}
+
+/** Removes fields that could carry a secret and truncates long strings. */
+export function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (SECRET_FIELD.test(k)) continue;
+    out[k] = typeof v === "string" && v.length > 200 ? v.slice(0, 200) + "…" : v;
+  }
+  return out;
+}

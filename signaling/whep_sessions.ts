@@ -1,0 +1,65 @@
+/**
+ * Live WHEP sessions: who watches which camera, with per-camera and
+ * per-viewer limits. Pure bookkeeping; the routes and the device hub drive it.
+ * @module
+ */
+
+/** One viewer's session with one camera. */
+export interface WhepSession {
+  id: string;
+  camera: string;
+  viewer: string;
+  createdAt: number;
+}
+
+/** Why a new session cannot be admitted. */
+export type AdmitRefusal = "camera_full" | "viewer_full";
+
+/** The session table. */
+export class WhepSessions {
+  #byId = new Map<string, WhepSession>();
+
+  constructor(private readonly limits: { perCamera: number; perViewer: number }) {}
+
+  /** Reserves a session slot, or says why not. */
+  admit(camera: string, viewer: string, now = Date.now()): WhepSession | AdmitRefusal {
+    let perCamera = 0;
+    let perViewer = 0;
+    for (const s of this.#byId.values()) {
+      if (s.camera === camera) perCamera++;
+      if (s.viewer === viewer) perViewer++;
+    }
+    if (perCamera >= this.limits.perCamera) return "camera_full";
+    if (perViewer >= this.limits.perViewer) return "viewer_full";
+    const s = { id: crypto.randomUUID(), camera, viewer, createdAt: now };
+    this.#byId.set(s.id, s);
+    return s;
+  }
+
+  get(id: string): WhepSession | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Removes a session; returns it if it existed. */
+  remove(id: string): WhepSession | undefined {
+    const s = this.#byId.get(id);
+    this.#byId.delete(id);
+    return s;
+  }
+
+  /** Removes and returns every session of a camera (publisher gone). */
+  removeCamera(camera: string): WhepSession[] {
+    const gone = [...this.#byId.values()].filter((s) => s.camera === camera);
+    for (const s of gone) this.#byId.delete(s.id);
+    return gone;
+  }
+
+  /** Sessions of one viewer (logout ends them). */
+  ofViewer(viewer: string): WhepSession[] {
+    return [...this.#byId.values()].filter((s) => s.viewer === viewer);
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+}

@@ -1,0 +1,427 @@
+/**
+ * HTTP API client for the viewer: login, refresh, logout, camera list, and an
+ * authenticated fetch used by the presence stream and the WHEP client.
+ *
+ * Token handling:
+ * - the access token lives only in this object's private field (never in
+ *   localStorage/sessionStorage, never in a URL);
+ * - the refresh token is the httpOnly `__Host-vigil-refresh` cookie, sent by
+ *   the browser on `POST /auth/refresh` (same-origin credentials);
+ * - the token is refreshed shortly before it expires, and once on a 401;
+ * - concurrent refreshes are coalesced (and serialized across tabs with the
+ *   Web Locks API where available) because the refresh cookie rotates and a
+ *   reused one revokes the whole family;
+ * - when the server definitively refuses the refresh, `onAuthLost` fires and
+ *   the app returns to the login page. Network errors are not definitive (the
+ *   server may just be restarting): they are retried.
+ */
+
+import { Backoff } from "./backoff.ts";
+
+export interface Camera {
+  id: string;
+  label: string;
+  online: boolean;
+  /** ms since epoch of the last online/offline change, or null if unknown */
+  since: number | null;
+}
+
+export interface ApiErrorBody {
+  error?: string;
+  message?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Thrown when there is no valid session anymore (the UI shows the login). */
+export class AuthLostError extends Error {
+  constructor(message = "Your session has ended. Please sign in again.") {
+    super(message);
+    this.name = "AuthLostError";
+  }
+}
+
+type TimerId = ReturnType<typeof setTimeout>;
+
+export type AuthLostReason = "expired" | "logout";
+
+export interface ApiClientOptions {
+  /** Origin prefix for requests; "" (same origin) in the browser. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Monotonic clock in ms. */
+  now?: () => number;
+  setTimer?: (fn: () => void, ms: number) => TimerId;
+  clearTimer?: (id: TimerId) => void;
+  /** Called once when the session is gone (refresh refused). */
+  onAuthLost?: (reason: AuthLostReason) => void;
+  /** Serializes refreshes across tabs; defaults to navigator.locks if present. */
+  withLock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+// ---------------------------------------------------------------------------
+// Pure helpers (unit-tested)
+
+/**
+ * Milliseconds from now until the access token should be refreshed, given
+ * its lifetime in seconds (`expiresIn`). Refreshes 20 % of the lifetime
+ * early, but at least 5 s and at most 60 s before expiry; very short
+ * lifetimes are refreshed at half-life. Invalid input → 30 s.
+ */
+export function refreshDelayMs(expiresInSec: number): number {
+  if (!Number.isFinite(expiresInSec) || expiresInSec <= 0) return 30_000;
+  const lifetime = expiresInSec * 1000;
+  const margin = Math.min(60_000, Math.max(5_000, lifetime * 0.2));
+  return Math.round(Math.max(lifetime - margin, lifetime / 2));
+}
+
+/** True when a token expiring at `expiresAt` should be refreshed before use. */
+export function needsRefresh(expiresAt: number, now: number, skewMs = 5_000): boolean {
+  return now >= expiresAt - skewMs;
+}
+
+/** Parses `Retry-After` (seconds or HTTP date) into ms, or null. */
+export function parseRetryAfter(value: string | null, nowEpochMs = Date.now()): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, date - nowEpochMs);
+}
+
+/** Normalizes the `since` field (epoch s/ms or ISO string) to epoch ms. */
+export function parseSince(v: unknown): number | null {
+  if (typeof v === "number" && Number.isFinite(v) && v > 0) {
+    // Heuristic: values below 1e11 are seconds (1e11 s is the year 5138).
+    return v < 1e11 ? Math.round(v * 1000) : Math.round(v);
+  }
+  if (typeof v === "string" && v !== "") {
+    if (/^\d+(\.\d+)?$/.test(v)) return parseSince(Number(v));
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? null : t;
+  }
+  return null;
+}
+
+const CAMERA_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export function isCameraId(id: unknown): id is string {
+  return typeof id === "string" && CAMERA_ID.test(id);
+}
+
+/** Validates one camera entry from the server; undefined if malformed. */
+export function parseCamera(v: unknown): Camera | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const o = v as Record<string, unknown>;
+  if (!isCameraId(o.id)) return undefined;
+  return {
+    id: o.id,
+    label: typeof o.label === "string" && o.label.trim() !== "" ? o.label : o.id,
+    online: o.online === true,
+    since: parseSince(o.since),
+  };
+}
+
+interface TokenResponse {
+  accessToken: string;
+  expiresIn: number;
+}
+
+function parseTokenResponse(v: unknown): TokenResponse {
+  const o = (v && typeof v === "object" ? v : {}) as Record<string, unknown>;
+  if (typeof o.accessToken !== "string" || o.accessToken === "") {
+    throw new ApiError(502, "bad_response", "The server sent an unexpected response.");
+  }
+  const expiresIn = typeof o.expiresIn === "number" && o.expiresIn > 0 ? o.expiresIn : 60;
+  return { accessToken: o.accessToken, expiresIn };
+}
+
+/** Builds an ApiError from a non-2xx response (reads the JSON error body). */
+export async function errorFromResponse(res: Response, fallback?: string): Promise<ApiError> {
+  let body: ApiErrorBody = {};
+  try {
+    const text = await res.text();
+    if (text) body = JSON.parse(text) as ApiErrorBody;
+  } catch {
+    // not JSON: keep the fallback
+  }
+  const code = typeof body.error === "string" ? body.error : `http_${res.status}`;
+  const message = fallback ??
+    (typeof body.message === "string" && body.message ? body.message : res.statusText) ??
+    `HTTP ${res.status}`;
+  return new ApiError(
+    res.status,
+    code,
+    message || `HTTP ${res.status}`,
+    parseRetryAfter(res.headers.get("retry-after")),
+  );
+}
+
+function defaultWithLock(): ApiClientOptions["withLock"] {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks || typeof locks.request !== "function") return undefined;
+  return (name, fn) => locks.request(name, fn);
+}
+
+// ---------------------------------------------------------------------------
+
+export class ApiClient {
+  readonly #base: string;
+  readonly #fetch: typeof fetch;
+  readonly #now: () => number;
+  readonly #setTimer: (fn: () => void, ms: number) => TimerId;
+  readonly #clearTimer: (id: TimerId) => void;
+  readonly #withLock: ApiClientOptions["withLock"];
+  #onAuthLost: ((reason: AuthLostReason) => void) | undefined;
+
+  #token: string | null = null;
+  #expiresAt = 0;
+  #refreshTimer: TimerId | undefined;
+  #refreshing: Promise<boolean> | null = null;
+  #retry = new Backoff({ baseMs: 1000, maxMs: 15_000, factor: 2, jitter: 1 });
+
+  constructor(options: ApiClientOptions = {}) {
+    this.#base = options.baseUrl ?? "";
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#now = options.now ?? (() => performance.now());
+    this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.#clearTimer = options.clearTimer ?? ((id) => clearTimeout(id));
+    this.#withLock = options.withLock ?? defaultWithLock();
+    this.#onAuthLost = options.onAuthLost;
+  }
+
+  set onAuthLost(fn: ((reason: AuthLostReason) => void) | undefined) {
+    this.#onAuthLost = fn;
+  }
+
+  get authenticated(): boolean {
+    return this.#token !== null;
+  }
+
+  /** Absolute or same-origin URL for an API path. */
+  url(path: string): string {
+    return this.#base + path;
+  }
+
+  /**
+   * The Authorization header value for a request that cannot go through
+   * {@link fetch} (the keepalive DELETE on pagehide). Never log it.
+   */
+  authorization(): string | null {
+    return this.#token ? `Bearer ${this.#token}` : null;
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await this.#fetch(this.url("/auth/login"), {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ username, password }),
+      });
+    } catch {
+      throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+    }
+    if (!res.ok) {
+      const err = await errorFromResponse(res);
+      if (res.status === 400 || res.status === 401 || res.status === 403) {
+        throw new ApiError(res.status, err.code, "Wrong username or password.");
+      }
+      if (res.status === 429) {
+        const s = err.retryAfterMs ? ` in ${Math.ceil(err.retryAfterMs / 1000)} s` : " later";
+        throw new ApiError(429, err.code, `Too many attempts. Try again${s}.`, err.retryAfterMs);
+      }
+      throw new ApiError(res.status, err.code, `Sign-in failed (${err.message}).`);
+    }
+    this.#accept(await res.json());
+  }
+
+  /**
+   * Gets a new access token with the refresh cookie. Coalesces concurrent
+   * calls. Resolves true on success, false when the session is gone (then
+   * onAuthLost has fired). Rejects only on network/5xx errors (retryable).
+   */
+  refresh(): Promise<boolean> {
+    if (!this.#refreshing) {
+      const run = () => this.#doRefresh();
+      const p = this.#withLock ? this.#withLock("vigil-refresh", run) : run();
+      this.#refreshing = p.finally(() => {
+        this.#refreshing = null;
+      });
+    }
+    return this.#refreshing;
+  }
+
+  /**
+   * On page load: try to resume an existing session via the refresh cookie,
+   * without firing onAuthLost when there is none.
+   */
+  async resume(): Promise<boolean> {
+    const run = async () => {
+      const res = await this.#fetch(this.url("/auth/refresh"), {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { accept: "application/json" },
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return false;
+      }
+      this.#accept(await res.json());
+      return true;
+    };
+    try {
+      // Locked too: two tabs restored at once must not both spend the cookie.
+      return await (this.#withLock ? this.#withLock("vigil-refresh", run) : run());
+    } catch {
+      return false;
+    }
+  }
+
+  async logout(): Promise<void> {
+    const auth = this.authorization();
+    this.#clear();
+    try {
+      const res = await this.#fetch(this.url("/auth/logout"), {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: auth ? { authorization: auth } : {},
+      });
+      await res.body?.cancel();
+    } catch {
+      // The local session is gone either way.
+    }
+    this.#onAuthLost?.("logout");
+  }
+
+  async cameras(): Promise<Camera[]> {
+    const res = await this.fetch("/api/cameras", { headers: { accept: "application/json" } });
+    if (!res.ok) throw await errorFromResponse(res);
+    const body = await res.json() as { cameras?: unknown };
+    const list = Array.isArray(body?.cameras) ? body.cameras : [];
+    return list.map(parseCamera).filter((c): c is Camera => c !== undefined);
+  }
+
+  /**
+   * fetch() with the Bearer token. Refreshes first when the token is about to
+   * expire, and on a 401 refreshes once and retries. Throws AuthLostError
+   * when there is no session.
+   */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    if (!this.#token) throw new AuthLostError();
+    if (needsRefresh(this.#expiresAt, this.#now())) {
+      // A network error here is not fatal: the current token may still work.
+      const ok = await this.refresh().catch(() => true);
+      if (!ok || !this.#token) throw new AuthLostError();
+    }
+    let res = await this.#fetch(this.url(path), this.#withAuth(init));
+    if (res.status !== 401) return res;
+    await res.body?.cancel();
+    await this.#refreshOrThrow();
+    res = await this.#fetch(this.url(path), this.#withAuth(init));
+    if (res.status === 401) {
+      await res.body?.cancel();
+      this.#lost();
+      throw new AuthLostError();
+    }
+    return res;
+  }
+
+  /** Stops timers (page teardown, tests). */
+  dispose(): void {
+    if (this.#refreshTimer !== undefined) this.#clearTimer(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+  }
+
+  // -------------------------------------------------------------------------
+
+  async #refreshOrThrow(): Promise<void> {
+    const ok = await this.refresh().catch(() => {
+      throw new ApiError(0, "network", "Cannot reach the server.");
+    });
+    if (!ok) throw new AuthLostError();
+  }
+
+  #withAuth(init: RequestInit): RequestInit {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${this.#token}`);
+    return { cache: "no-store", credentials: "same-origin", ...init, headers };
+  }
+
+  async #doRefresh(): Promise<boolean> {
+    let res: Response;
+    try {
+      res = await this.#fetch(this.url("/auth/refresh"), {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { accept: "application/json" },
+      });
+    } catch (e) {
+      this.#scheduleRetry();
+      throw e;
+    }
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      this.#lost();
+      return false;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      this.#scheduleRetry();
+      throw new ApiError(res.status, `http_${res.status}`, "Token refresh failed.");
+    }
+    this.#accept(await res.json());
+    return true;
+  }
+
+  #accept(body: unknown): void {
+    const t = parseTokenResponse(body);
+    this.#token = t.accessToken;
+    this.#expiresAt = this.#now() + t.expiresIn * 1000;
+    this.#retry.reset();
+    this.#schedule(refreshDelayMs(t.expiresIn));
+  }
+
+  #schedule(ms: number): void {
+    if (this.#refreshTimer !== undefined) this.#clearTimer(this.#refreshTimer);
+    this.#refreshTimer = this.#setTimer(() => {
+      this.#refreshTimer = undefined;
+      // Failures are handled inside (retry timer or onAuthLost).
+      this.refresh().catch(() => {});
+    }, ms);
+  }
+
+  /** A refresh failed for a transient reason: try again with back-off. */
+  #scheduleRetry(): void {
+    if (this.#token === null) return;
+    this.#schedule(this.#retry.next());
+  }
+
+  #clear(): void {
+    this.#token = null;
+    this.#expiresAt = 0;
+    this.dispose();
+  }
+
+  #lost(): void {
+    const had = this.#token !== null;
+    this.#clear();
+    if (had) this.#onAuthLost?.("expired");
+  }
+}

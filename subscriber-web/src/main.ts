@@ -1,0 +1,263 @@
+/**
+ * Viewer entry point: wires the API client, presence stream, player and
+ * views together, with hash routing (#/ = camera list, #/camera/<id> =
+ * player) so the back button leaves a camera.
+ */
+
+import { ApiClient, type AuthLostReason, type Camera, isCameraId } from "./api.ts";
+import { focusHeading, replaceChildren } from "./dom.ts";
+import { Player, type PlayerState } from "./player.ts";
+import { PresenceStream } from "./presence.ts";
+import { CameraListView, loadingView, LoginView, PlayerView } from "./ui.ts";
+
+type AppState = "booting" | "login" | "cameras" | PlayerState;
+
+/** Read-only diagnostics for e2e tests. Never contains a token. */
+export interface VigilDiagnostics {
+  readonly state: AppState;
+  readonly camera: string | null;
+  readonly framesDecoded: number;
+  readonly ttffMs: number | null;
+  readonly lastError: string | null;
+  readonly sessionUrl: string | null;
+  readonly reconnects: number;
+}
+
+class App {
+  readonly #root: HTMLElement;
+  readonly #api: ApiClient;
+  #view: "booting" | "login" | "cameras" | "player" = "booting";
+  #cameras = new Map<string, Camera>();
+  #presence: PresenceStream | null = null;
+  #list: CameraListView | null = null;
+  #player: Player | null = null;
+  #playerView: PlayerView | null = null;
+  #lastError: string | null = null;
+  #listError: string | null = null;
+  #tick: ReturnType<typeof setInterval> | undefined;
+
+  constructor(root: HTMLElement) {
+    this.#root = root;
+    this.#api = new ApiClient({ onAuthLost: (r) => this.#onAuthLost(r) });
+    globalThis.addEventListener("hashchange", () => this.#route());
+  }
+
+  get diagnostics(): VigilDiagnostics {
+    const d = this.#player?.diagnostics;
+    const state: AppState = this.#view === "player" ? (d?.state ?? "closed") : this.#view;
+    return {
+      state,
+      camera: this.#player?.camera ?? null,
+      framesDecoded: d?.framesDecoded ?? 0,
+      ttffMs: d?.ttffMs ?? null,
+      lastError: d ? d.lastError : this.#lastError,
+      sessionUrl: d?.sessionUrl ?? null,
+      reconnects: d?.reconnects ?? 0,
+    };
+  }
+
+  async boot(): Promise<void> {
+    this.#show(loadingView("Loading…"));
+    if (await this.#api.resume()) await this.#enter();
+    else this.#showLogin();
+  }
+
+  // --- login -----------------------------------------------------------------
+
+  #showLogin(notice = ""): void {
+    this.#view = "login";
+    const view = new LoginView(async (username, password) => {
+      await this.#api.login(username, password);
+      await this.#enter();
+    }, notice);
+    this.#show(view.root);
+    view.focus();
+  }
+
+  async #enter(): Promise<void> {
+    this.#presence?.stop();
+    this.#presence = new PresenceStream({
+      api: this.#api,
+      onPresence: (p) => {
+        const cam = this.#cameras.get(p.id);
+        if (cam) {
+          cam.online = p.online;
+          cam.since = p.since;
+        }
+        this.#list?.update(p.id, p.online, p.since);
+        if (this.#player?.camera === p.id) {
+          this.#playerView?.setOnline(p.online);
+          this.#player.setCameraOnline(p.online);
+        }
+      },
+      onOpen: () => {
+        this.#list?.setStatus("");
+        // Events sent while the stream was down are lost: re-read the list.
+        this.#loadCameras().catch((e) => {
+          this.#listError = `Could not load the camera list (${
+            e instanceof Error ? e.message : e
+          }).`;
+          this.#list?.setStatus(this.#listError);
+        });
+      },
+      onClose: (ms) => {
+        this.#list?.setStatus(
+          `Live status interrupted, reconnecting in ${Math.max(1, Math.round(ms / 1000))} s…`,
+        );
+      },
+      onAuthLost: () => this.#onAuthLost("expired"),
+    });
+    this.#presence.start();
+    clearInterval(this.#tick);
+    this.#tick = setInterval(() => this.#list?.tick(), 30_000);
+    this.#lastError = null;
+    try {
+      await this.#loadCameras();
+    } catch (e) {
+      this.#lastError = e instanceof Error ? e.message : String(e);
+      this.#listError = `Could not load the camera list (${this.#lastError}).`;
+    }
+    if (this.#api.authenticated) this.#route();
+  }
+
+  async #loadCameras(): Promise<void> {
+    const cameras = await this.#api.cameras();
+    this.#listError = null;
+    this.#cameras = new Map(cameras.map((c) => [c.id, c]));
+    this.#list?.setCameras(cameras);
+    const current = this.#player ? this.#cameras.get(this.#player.camera) : undefined;
+    if (current && this.#player) {
+      this.#playerView?.setOnline(current.online);
+      this.#player.setCameraOnline(current.online);
+    }
+  }
+
+  // --- routing -------------------------------------------------------------------
+
+  #route(): void {
+    if (!this.#api.authenticated) return;
+    const m = /^#\/camera\/([^/]+)$/.exec(location.hash);
+    const id = m ? decodeURIComponent(m[1]) : null;
+    if (id && isCameraId(id)) {
+      if (this.#player?.camera !== id) this.#showPlayer(id);
+    } else {
+      this.#showList();
+    }
+  }
+
+  #showList(): void {
+    const from = this.#player?.camera;
+    this.#stopPlayer();
+    this.#view = "cameras";
+    this.#list = new CameraListView(() => this.#logout());
+    this.#list.setCameras([...this.#cameras.values()]);
+    if (this.#listError) this.#list.setStatus(this.#listError);
+    this.#show(this.#list.root);
+    if (!from || !this.#list.focusCamera(from)) focusHeading(this.#list.root);
+  }
+
+  #showPlayer(id: string): void {
+    this.#stopPlayer();
+    this.#list = null;
+    this.#view = "player";
+    const camera = this.#cameras.get(id) ?? { id, label: id, online: true, since: null };
+    const view = new PlayerView(camera, {
+      onLeave: () => this.#leave(),
+      onLogout: () => this.#logout(),
+      onRetry: () => this.#player?.retryNow(),
+    });
+    this.#playerView = view;
+    this.#player = new Player({
+      api: this.#api,
+      camera: id,
+      video: view.video,
+      online: camera.online,
+      onState: (state, message) => view.setState(state, message),
+      onStats: (stats) => view.setStats(stats),
+      onAuthLost: () => this.#onAuthLost("expired"),
+    });
+    this.#show(view.root);
+    focusHeading(view.root);
+    this.#player.start();
+  }
+
+  #leave(): void {
+    if (location.hash.startsWith("#/camera/")) {
+      // Goes through hashchange → #showList (and keeps history sensible).
+      location.hash = "#/";
+    } else {
+      this.#showList();
+    }
+  }
+
+  /** Stops the player (DELETEs its session); resolves when the DELETE is done. */
+  #stopPlayer(): Promise<void> {
+    const player = this.#player;
+    this.#player = null;
+    this.#playerView?.dispose();
+    this.#playerView = null;
+    if (!player) return Promise.resolve();
+    this.#lastError = player.diagnostics.lastError;
+    return player.stop().catch(() => {});
+  }
+
+  // --- session end -----------------------------------------------------------------
+
+  async #logout(): Promise<void> {
+    this.#presence?.stop();
+    // Leave the camera while the token is still valid, then end the session.
+    await this.#stopPlayer();
+    await this.#api.logout(); // → onAuthLost("logout")
+  }
+
+  #onAuthLost(reason: AuthLostReason): void {
+    this.#stopPlayer();
+    this.#lastError = reason === "expired" ? "Session ended." : null;
+    this.#presence?.stop();
+    this.#presence = null;
+    this.#list = null;
+    this.#cameras.clear();
+    clearInterval(this.#tick);
+    if (this.#view === "login") return;
+    this.#showLogin(reason === "expired" ? "Your session has ended. Please sign in again." : "");
+  }
+
+  #show(el: HTMLElement): void {
+    replaceChildren(this.#root, el);
+  }
+}
+
+const root = document.getElementById("app");
+if (root) {
+  const app = new App(root);
+  const diagnostics: VigilDiagnostics = Object.freeze({
+    get state() {
+      return app.diagnostics.state;
+    },
+    get camera() {
+      return app.diagnostics.camera;
+    },
+    get framesDecoded() {
+      return app.diagnostics.framesDecoded;
+    },
+    get ttffMs() {
+      return app.diagnostics.ttffMs;
+    },
+    get lastError() {
+      return app.diagnostics.lastError;
+    },
+    get sessionUrl() {
+      return app.diagnostics.sessionUrl;
+    },
+    get reconnects() {
+      return app.diagnostics.reconnects;
+    },
+  });
+  Object.defineProperty(globalThis, "__vigil", {
+    value: diagnostics,
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
+  app.boot();
+}

@@ -1,0 +1,400 @@
+/**
+ * WHEP client (RFC 9725 style egress): a recvonly video RTCPeerConnection,
+ * the offer POSTed at once (no waiting for ICE gathering), local candidates
+ * trickled afterwards in batched `application/trickle-ice-sdpfrag` PATCHes
+ * (RFC 8840) ending with `a=end-of-candidates`, and DELETE to leave.
+ */
+
+import { type ApiClient, ApiError, AuthLostError, errorFromResponse } from "./api.ts";
+
+// ---------------------------------------------------------------------------
+// Pure helpers (unit-tested)
+
+export interface CandidateLike {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+export interface LocalIceInfo {
+  ufrag: string;
+  pwd: string;
+  /** Media sections in order: their mid and "m=" line. */
+  media: { mid: string; mline: string }[];
+}
+
+/** Extracts ICE credentials and media sections from a local SDP. */
+export function parseLocalIce(sdp: string): LocalIceInfo {
+  let ufrag = "";
+  let pwd = "";
+  const media: { mid: string; mline: string }[] = [];
+  let current: { mid: string; mline: string } | undefined;
+  for (const raw of sdp.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith("m=")) {
+      current = { mid: String(media.length), mline: line };
+      media.push(current);
+    } else if (line.startsWith("a=mid:") && current) {
+      current.mid = line.slice(6);
+    } else if (line.startsWith("a=ice-ufrag:") && !ufrag) {
+      ufrag = line.slice(12);
+    } else if (line.startsWith("a=ice-pwd:") && !pwd) {
+      pwd = line.slice(10);
+    }
+  }
+  return { ufrag, pwd, media };
+}
+
+/**
+ * Builds an `application/trickle-ice-sdpfrag` body (RFC 8840 / RFC 9725
+ * §4.3.1): ICE credentials, then per media section its "m=" line, "a=mid",
+ * the candidates, and `a=end-of-candidates` if gathering is complete.
+ * Candidates from another ICE generation (a different ufrag) are dropped.
+ */
+export function buildSdpFrag(
+  info: LocalIceInfo,
+  candidates: readonly CandidateLike[],
+  endOfCandidates: boolean,
+): string {
+  const byMid = new Map<string, string[]>();
+  for (const c of candidates) {
+    const text = c.candidate.trim();
+    if (!text) continue;
+    if (c.usernameFragment && info.ufrag && c.usernameFragment !== info.ufrag) continue;
+    let mid = c.sdpMid ?? undefined;
+    if (mid === undefined && typeof c.sdpMLineIndex === "number") {
+      mid = info.media[c.sdpMLineIndex]?.mid;
+    }
+    mid ??= info.media[0]?.mid ?? "0";
+    const line = text.startsWith("a=") ? text : `a=${text}`;
+    const list = byMid.get(mid);
+    if (list) list.push(line);
+    else byMid.set(mid, [line]);
+  }
+
+  const lines: string[] = [];
+  if (info.ufrag) lines.push(`a=ice-ufrag:${info.ufrag}`);
+  if (info.pwd) lines.push(`a=ice-pwd:${info.pwd}`);
+  const sections = info.media.length > 0
+    ? info.media
+    : [{ mid: "0", mline: "m=video 9 UDP/TLS/RTP/SAVPF 0" }];
+  for (const m of sections) {
+    const cands = byMid.get(m.mid) ?? [];
+    if (cands.length === 0 && !endOfCandidates) continue;
+    lines.push(m.mline, `a=mid:${m.mid}`, ...cands);
+    if (endOfCandidates) lines.push("a=end-of-candidates");
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+/**
+ * Resolves the WHEP `Location` header against the request URL. Only a
+ * same-origin location is accepted (the Bearer token is sent to it).
+ * Returns the path (+ query) to use with the API client.
+ */
+export function resolveSessionPath(location: string | null, requestUrl: string): string {
+  if (!location) throw new WhepError(502, "no_location", "The server did not create a session.");
+  const base = new URL(requestUrl, globalThis.location?.href ?? "http://localhost/");
+  const url = new URL(location, base);
+  if (url.origin !== base.origin) {
+    throw new WhepError(502, "bad_location", "The server sent a session URL on another origin.");
+  }
+  return url.pathname + url.search;
+}
+
+export interface StatusInfo {
+  message: string;
+  /** Worth retrying automatically (the camera may come back). */
+  retryable: boolean;
+}
+
+/** Readable message for a WHEP HTTP status. */
+export function describeWhepStatus(status: number, retryAfterMs: number | null = null): StatusInfo {
+  const wait = retryAfterMs ? ` Retrying in ${Math.ceil(retryAfterMs / 1000)} s.` : "";
+  switch (status) {
+    case 0:
+      return { message: "Cannot reach the server.", retryable: true };
+    case 400:
+    case 415:
+    case 422:
+      return { message: "The server could not use this browser's video offer.", retryable: false };
+    case 401:
+      return { message: "Your session has ended. Please sign in again.", retryable: false };
+    case 403:
+      return { message: "You are not allowed to view this camera.", retryable: false };
+    case 404:
+      return { message: "This camera does not exist.", retryable: false };
+    case 409:
+      return { message: "The camera is offline or not ready.", retryable: true };
+    case 429:
+      return { message: `Too many viewers or requests right now.${wait}`, retryable: true };
+    case 503:
+      return { message: `The camera is not available right now.${wait}`, retryable: true };
+    case 504:
+      return { message: "The camera did not answer in time.", retryable: true };
+    default:
+      if (status >= 500) return { message: `Server error (${status}).`, retryable: true };
+      return { message: `Unexpected response (${status}).`, retryable: false };
+  }
+}
+
+export class WhepError extends Error {
+  readonly retryable: boolean;
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message?: string,
+    readonly retryAfterMs: number | null = null,
+    retryable?: boolean,
+  ) {
+    const info = describeWhepStatus(status, retryAfterMs);
+    super(message ?? info.message);
+    this.name = "WhepError";
+    this.retryable = retryable ?? info.retryable;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export type WhepApi = Pick<ApiClient, "fetch" | "url" | "authorization">;
+
+export interface WhepOptions {
+  api: WhepApi;
+  camera: string;
+  /** RTCPeerConnection factory (tests inject a fake). */
+  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  rtcConfiguration?: RTCConfiguration;
+  /** Candidates arriving within this window go into one PATCH. */
+  batchMs?: number;
+  /** Abort the offer POST after this long. */
+  offerTimeoutMs?: number;
+  now?: () => number;
+  /** Non-fatal problems (a failed PATCH); for diagnostics. */
+  onWarning?: (message: string) => void;
+}
+
+export class WhepSession {
+  readonly pc: RTCPeerConnection;
+  readonly camera: string;
+  readonly #api: WhepApi;
+  readonly #batchMs: number;
+  readonly #offerTimeoutMs: number;
+  readonly #now: () => number;
+  readonly #onWarning: (message: string) => void;
+  readonly #abort = new AbortController();
+
+  #sessionPath: string | null = null;
+  #etag: string | null = null;
+  #ice: LocalIceInfo | null = null;
+  #queue: CandidateLike[] = [];
+  #gatheringDone = false;
+  #endSent = false;
+  #trickleSupported = true;
+  #patching = false;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #offerSentAt: number | null = null;
+
+  constructor(options: WhepOptions) {
+    this.#api = options.api;
+    this.camera = options.camera;
+    this.#batchMs = options.batchMs ?? 25;
+    this.#offerTimeoutMs = options.offerTimeoutMs ?? 15_000;
+    this.#now = options.now ?? (() => performance.now());
+    this.#onWarning = options.onWarning ?? (() => {});
+    const create = options.createPeerConnection ?? ((c) => new RTCPeerConnection(c));
+    // No STUN/TURN by default: the viewer reaches the camera's host
+    // candidates (or is seen peer-reflexive); nothing leaks to third parties.
+    this.pc = create(options.rtcConfiguration ?? { iceServers: [], bundlePolicy: "max-bundle" });
+    this.pc.addTransceiver("video", { direction: "recvonly" });
+    this.pc.addEventListener("icecandidate", (ev) => this.#onCandidate(ev));
+  }
+
+  /** Same-origin path of the WHEP session resource, once created. */
+  get sessionUrl(): string | null {
+    return this.#sessionPath;
+  }
+
+  /** Monotonic time (ms) at which the offer was sent. */
+  get offerSentAt(): number | null {
+    return this.#offerSentAt;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Creates and POSTs the offer, then applies the answer. */
+  async connect(): Promise<void> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    const local = this.pc.localDescription?.sdp ?? offer.sdp ?? "";
+    this.#ice = parseLocalIce(local);
+    this.#throwIfClosed();
+
+    const path = `/whep/${encodeURIComponent(this.camera)}`;
+    const timeout = setTimeout(
+      () => this.#abort.abort(new DOMException("timeout", "TimeoutError")),
+      this.#offerTimeoutMs,
+    );
+    let res: Response;
+    try {
+      this.#offerSentAt = this.#now();
+      res = await this.#api.fetch(path, {
+        method: "POST",
+        headers: { "content-type": "application/sdp", accept: "application/sdp" },
+        body: local,
+        signal: this.#abort.signal,
+      });
+    } catch (e) {
+      if (e instanceof AuthLostError) throw new WhepError(401, "auth", e.message, null, false);
+      if (this.#closed) throw new WhepError(0, "closed", "Closed.", null, false);
+      if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
+        throw new WhepError(504, "timeout", "The camera did not answer in time.");
+      }
+      if (e instanceof ApiError) throw new WhepError(e.status, e.code, e.message);
+      throw new WhepError(0, "network");
+    } finally {
+      clearTimeout(timeout);
+    }
+
+    if (res.status !== 201 && res.status !== 200) {
+      const err = await errorFromResponse(res);
+      throw new WhepError(res.status, err.code, undefined, err.retryAfterMs);
+    }
+    // The session exists on the server from here on: close() must DELETE it.
+    this.#sessionPath = resolveSessionPath(res.headers.get("location"), this.#api.url(path));
+    this.#etag = res.headers.get("etag");
+    const answer = await res.text();
+    if (this.#closed) {
+      this.#deleteSession();
+      throw new WhepError(0, "closed", "Closed.", null, false);
+    }
+    try {
+      await this.pc.setRemoteDescription({ type: "answer", sdp: answer });
+    } catch (e) {
+      throw new WhepError(502, "bad_answer", `The camera's answer was not usable: ${errorText(e)}`);
+    }
+    this.#flush();
+  }
+
+  /** Leaves: DELETE the session and close the peer connection. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#abort.abort();
+    clearTimeout(this.#flushTimer);
+    try {
+      this.pc.close();
+    } catch {
+      // already closed
+    }
+    return this.#deleteSession();
+  }
+
+  /**
+   * Synchronous variant for `pagehide`: a keepalive DELETE that survives the
+   * page being unloaded (it cannot wait for a token refresh).
+   */
+  closeOnUnload(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    clearTimeout(this.#flushTimer);
+    try {
+      this.pc.close();
+    } catch {
+      // already closed
+    }
+    const auth = this.#api.authorization();
+    if (!this.#sessionPath || !auth) return;
+    try {
+      fetch(this.#api.url(this.#sessionPath), {
+        method: "DELETE",
+        keepalive: true,
+        credentials: "same-origin",
+        headers: { authorization: auth },
+      }).catch(() => {});
+    } catch {
+      // keepalive quota exceeded: the server will time the session out
+    }
+    this.#sessionPath = null;
+  }
+
+  // -------------------------------------------------------------------------
+
+  #throwIfClosed(): void {
+    if (this.#closed) throw new WhepError(0, "closed", "Closed.", null, false);
+  }
+
+  #deleteSession(): Promise<void> {
+    const path = this.#sessionPath;
+    this.#sessionPath = null;
+    if (!path) return Promise.resolve();
+    return this.#api.fetch(path, { method: "DELETE" })
+      .then((res) => res.body?.cancel())
+      .catch(() => {});
+  }
+
+  #onCandidate(ev: RTCPeerConnectionIceEvent): void {
+    if (this.#closed) return;
+    const c = ev.candidate;
+    if (!c || c.candidate === "") {
+      this.#gatheringDone = true;
+    } else {
+      this.#queue.push({
+        candidate: c.candidate,
+        sdpMid: c.sdpMid,
+        sdpMLineIndex: c.sdpMLineIndex,
+        usernameFragment: c.usernameFragment,
+      });
+    }
+    if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = undefined;
+        this.#flush();
+      }, this.#gatheringDone ? 0 : this.#batchMs);
+    }
+  }
+
+  /** Sends queued candidates in one PATCH (one request in flight at a time). */
+  #flush(): void {
+    if (this.#closed || !this.#sessionPath || !this.#ice || this.#patching) return;
+    if (!this.#trickleSupported || this.#endSent) return;
+    const end = this.#gatheringDone;
+    if (this.#queue.length === 0 && !end) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    const body = buildSdpFrag(this.#ice, batch, end);
+    if (end) this.#endSent = true;
+    this.#patching = true;
+    const headers: Record<string, string> = { "content-type": "application/trickle-ice-sdpfrag" };
+    if (this.#etag) headers["if-match"] = this.#etag;
+    this.#api.fetch(this.#sessionPath, {
+      method: "PATCH",
+      headers,
+      body,
+      signal: this.#abort.signal,
+    })
+      .then(async (res) => {
+        await res.body?.cancel();
+        if (res.status === 405 || res.status === 501) {
+          this.#trickleSupported = false; // server does not do trickle: fine
+        } else if (!res.ok) {
+          this.#onWarning(`Candidate PATCH failed: HTTP ${res.status}`);
+        }
+      })
+      .catch((e) => {
+        if (!this.#closed) this.#onWarning(`Candidate PATCH failed: ${errorText(e)}`);
+      })
+      .finally(() => {
+        this.#patching = false;
+        if (this.#queue.length > 0 || (this.#gatheringDone && !this.#endSent)) this.#flush();
+      });
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
