@@ -25,12 +25,18 @@ Deno.test("bus: a throwing handler does not stop the others", () => {
 
 Deno.test("bus: request/reply, no responder and timeout", async () => {
   const bus = new InProcessBus();
-  await assert.rejects(bus.request("q", 1, 100), (e) => e instanceof BusError && e.code === "no_responder");
+  await assert.rejects(
+    bus.request("q", 1, 100),
+    (e) => e instanceof BusError && e.code === "no_responder",
+  );
   const off = bus.respond<number, number>("q", (n) => n * 2);
   assert.equal(await bus.request<number, number>("q", 21, 100), 42);
   assert.ok(bus.hasResponder("q"));
   off();
   assert.ok(!bus.hasResponder("q"));
   bus.respond("slow", () => new Promise(() => {}));
-  await assert.rejects(bus.request("slow", 1, 30), (e) => e instanceof BusError && e.code === "timeout");
+  await assert.rejects(
+    bus.request("slow", 1, 30),
+    (e) => e instanceof BusError && e.code === "timeout",
+  );
 });

@@ -24,6 +24,8 @@ export interface ServerContext {
   /** The `iss` of every token this server signs. */
   issuer: string;
   audit: AuditLog;
+  /** When this server started (the "offline since" of never-seen cameras). */
+  startedAt: number;
   bus: EventBus;
   presence: Presence;
   revocations: RevocationList;

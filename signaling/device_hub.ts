@@ -59,7 +59,7 @@ export interface DeviceHubOptions {
 export class DeviceHub {
   #conns = new Map<string, Connection>();
   #nextId = 1;
-  #sweeper: number;
+  #sweeper: ReturnType<typeof setInterval>;
 
   constructor(private readonly o: DeviceHubOptions) {
     this.#sweeper = setInterval(() => this.#sweep(), Math.min(1000, o.timeoutMs / 4));

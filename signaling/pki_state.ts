@@ -118,7 +118,10 @@ export function needsRenewal(
   const x = new X509Certificate(certPem);
   if (!x.verify(new X509Certificate(caPem).publicKey)) return true;
   const san = x.subjectAltName ?? "";
-  return [...names.dnsNames.map((d) => `DNS:${d}`), ...names.ipAddresses.map((i) => `IP Address:${i}`)]
+  return [
+    ...names.dnsNames.map((d) => `DNS:${d}`),
+    ...names.ipAddresses.map((i) => `IP Address:${i}`),
+  ]
     .some((entry) => !san.split(", ").includes(entry));
 }
 
@@ -131,6 +134,10 @@ export function currentCrl(
   return createCrl(
     ca,
     revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt) })),
-    { thisUpdate: now, nextUpdate: new Date(now.getTime() + 86_400_000), crlNumber: Math.floor(now.getTime() / 1000) },
+    {
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 86_400_000),
+      crlNumber: Math.floor(now.getTime() / 1000),
+    },
   );
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { normalizeSerial } from "../pki/mod.ts";
-import { dataVersion, type Database } from "./store/db.ts";
+import { type Database, dataVersion } from "./store/db.ts";
 import { revokedCertificates } from "./store/devices.ts";
 
 type Listener = (serials: string[]) => void;
@@ -16,7 +16,7 @@ type Listener = (serials: string[]) => void;
 export class RevocationList {
   #serials = new Set<string>();
   #version = -1;
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
   #listeners = new Set<Listener>();
 
   constructor(private readonly db: Database) {
@@ -40,7 +40,7 @@ export class RevocationList {
     const next = new Set(revokedCertificates(this.db).map((r) => normalizeSerial(r.serial)));
     const added = [...next].filter((s) => !this.#serials.has(s));
     this.#serials = next;
-    if (added.length > 0) for (const fn of this.#listeners) fn(added);
+    if (added.length > 0) { for (const fn of this.#listeners) fn(added); }
   }
 
   /** Polls the store for changes by other processes. */

@@ -53,7 +53,11 @@ export async function rotateJwtKey(db: Database, dataDir: string, now = Date.now
 }
 
 /** Loads the key ring, creating the first key if there is none. */
-export async function loadKeyRing(db: Database, dataDir: string, now = Date.now()): Promise<KeyRing> {
+export async function loadKeyRing(
+  db: Database,
+  dataDir: string,
+  now = Date.now(),
+): Promise<KeyRing> {
   let rows = readKeys(db, now);
   if (!rows.some((r) => r.retired_at === null)) {
     await rotateJwtKey(db, dataDir, now);

@@ -137,7 +137,9 @@ async function verify(
 
 function reasonOf(err: unknown): string {
   if (err instanceof jose.errors.JWTExpired) return "expired";
-  if (err instanceof jose.errors.JWTClaimValidationFailed) return `claim ${err.claim} ${err.reason}`;
+  if (err instanceof jose.errors.JWTClaimValidationFailed) {
+    return `claim ${err.claim} ${err.reason}`;
+  }
   if (err instanceof jose.errors.JOSEAlgNotAllowed) return "algorithm not allowed";
   if (err instanceof jose.errors.JWSSignatureVerificationFailed) return "bad signature";
   if (err instanceof jose.errors.JOSENotSupported) return "unsupported header";

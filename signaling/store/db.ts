@@ -17,6 +17,14 @@ export type Database = DatabaseSync;
 /** Opens (creating if needed) the database and brings its schema up to date. */
 export function openDatabase(path: string): Database {
   const db = new DatabaseSync(path);
+  // The store holds password and token hashes: owner only.
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      Deno.chmodSync(f, 0o600);
+    } catch {
+      // -wal/-shm appear later; the data dir itself is 0700
+    }
+  }
   // WAL lets operator commands write while the server reads; busy_timeout
   // makes concurrent writers wait instead of failing with "database is locked".
   db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");

@@ -1,0 +1,24 @@
+/**
+ * The server process (started by `scripts/serve.ts` with least-privilege
+ * flags). Prints where it listens and the CA fingerprint devices pin.
+ * @module
+ */
+import { runMain } from "../scripts/cli.ts";
+import { parseServeArgs } from "./cli_options.ts";
+import { startServer } from "./server.ts";
+
+await runMain("serve", async () => {
+  const config = parseServeArgs(Deno.args);
+  const server = await startServer(config);
+  console.log(`vigil: viewers and enrollment on ${server.publicUrl}`);
+  console.log(`vigil: devices (mTLS) on port ${server.devicePort}`);
+  console.log(`vigil: CA fingerprint (SHA-256) ${server.caFingerprint}`);
+  console.log(`vigil: data in ${config.dataDir}`);
+  const stop = async () => {
+    console.log("vigil: shutting down");
+    await server.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+});

@@ -1,0 +1,196 @@
+/**
+ * Starts vigil's signaling server: the public HTTPS listener (Deno.serve,
+ * HTTP/2) and the mTLS device listener (node:https, which can ask for client
+ * certificates), around one shared context.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(makeConfig({ dataDir: "./data", port: 0, devicePort: 0 }));
+ * console.log(server.publicUrl, server.devicePort);
+ * await server.close();
+ * ```
+ * @module
+ */
+import { createAdaptorServer } from "@hono/node-server";
+import { createNodeWebSocket } from "@hono/node-ws";
+import { Hono } from "hono";
+import https from "node:https";
+import type { TLSSocket } from "node:tls";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { AuditLog } from "./audit.ts";
+import { InProcessBus } from "./bus.ts";
+import type { ServerConfig } from "./config.ts";
+import type { ServerContext } from "./context.ts";
+import { DeviceHub } from "./device_hub.ts";
+import { identify } from "./device_identity.ts";
+import { loadKeyRing } from "./auth/jwt_keys.ts";
+import { ensurePki } from "./pki_state.ts";
+import { Presence } from "./presence.ts";
+import { publicApp } from "./public_app.ts";
+import { Throttle } from "./rate_limit.ts";
+import { RevocationList } from "./revocation.ts";
+import { deviceRoutes } from "./routes/device.ts";
+import { problem } from "./routes/errors.ts";
+import { openDatabase } from "./store/db.ts";
+import { WhepSessions } from "./whep_sessions.ts";
+import { serverNames } from "./server_names.ts";
+
+/** A running server. */
+export interface RunningServer {
+  ctx: ServerContext;
+  hub: DeviceHub;
+  publicPort: number;
+  devicePort: number;
+  publicUrl: string;
+  caFingerprint: string;
+  close(): Promise<void>;
+}
+
+/** Prepares state (data dir, PKI, keys, store) and starts both listeners. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openDatabase(join(config.dataDir, "vigil.db"));
+  const pki = await ensurePki(config.dataDir, serverNames(config));
+  const ring = await loadKeyRing(db, config.dataDir);
+  const bus = new InProcessBus();
+  const audit = new AuditLog(config.auditFile ? join(config.dataDir, "audit.log") : null);
+  const ctx: ServerContext = {
+    config,
+    db,
+    ring,
+    pki,
+    issuer: `urn:vigil:${pki.caFingerprint.replaceAll(":", "").slice(0, 16).toLowerCase()}`,
+    audit,
+    startedAt: Date.now(),
+    bus,
+    presence: new Presence(bus),
+    revocations: new RevocationList(db),
+    sessions: new WhepSessions({
+      perCamera: config.maxSessionsPerCamera,
+      perViewer: config.maxSessionsPerViewer,
+    }),
+    throttles: {
+      loginUser: new Throttle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
+      loginAddress: new Throttle({ freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
+      enrollAddress: new Throttle({ freeFailures: 5, baseDelayMs: 2000, maxDelayMs: 10 * 60_000 }),
+    },
+  };
+  const hub = new DeviceHub({
+    bus,
+    presence: ctx.presence,
+    sessions: ctx.sessions,
+    audit,
+    heartbeatMs: config.heartbeatMs,
+    timeoutMs: config.deviceTimeoutMs,
+    iceServers: config.iceServers,
+  });
+
+  // --- device listener (mTLS) ---
+  const deviceApp = new Hono();
+  const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app: deviceApp });
+  deviceApp.route("/", deviceRoutes(ctx, hub, upgradeWebSocket) as unknown as Hono);
+  deviceApp.notFound((c) => problem(c, 404, "not_found", "not found"));
+  deviceApp.onError((err, c) => {
+    console.error(`device: ${c.req.method} ${c.req.path}: ${err.message}`);
+    return problem(c, 500, "internal", "internal error");
+  });
+  const sockets = new Map<string, Set<TLSSocket>>();
+  const deviceServer = createAdaptorServer({
+    fetch: deviceApp.fetch,
+    createServer: https.createServer,
+    serverOptions: {
+      key: pki.serverKeyPem,
+      cert: pki.serverCertPem + pki.caPem,
+      ca: [pki.caPem],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: "TLSv1.2",
+    },
+    overrideGlobalObjects: false,
+  }) as unknown as https.Server;
+  deviceServer.on("secureConnection", (socket: TLSSocket) => {
+    const id = identify(socket);
+    if (typeof id === "string" || ctx.revocations.isRevoked(id.serial)) {
+      audit.log("mtls.refused", {
+        reason: typeof id === "string" ? id : "revoked",
+        ip: socket.remoteAddress,
+        at: "connection",
+      });
+      socket.destroy();
+      return;
+    }
+    let set = sockets.get(id.serial);
+    if (!set) sockets.set(id.serial, set = new Set());
+    set.add(socket);
+    socket.on("close", () => {
+      set.delete(socket);
+      if (set.size === 0) sockets.delete(id.serial);
+    });
+  });
+  deviceServer.on("tlsClientError", (err: Error, socket: TLSSocket) => {
+    audit.log("mtls.refused", {
+      reason: err.message.slice(0, 120),
+      ip: socket.remoteAddress,
+      at: "handshake",
+    });
+  });
+  injectWebSocket(deviceServer);
+  ctx.revocations.onRevoked((serials) => {
+    hub.closeSerials(serials, "certificate revoked");
+    for (const s of serials) for (const sock of sockets.get(s) ?? []) sock.destroy();
+    audit.log("revocation.enforced", { serials });
+  });
+  ctx.revocations.watch();
+  await new Promise<void>((resolve, reject) => {
+    deviceServer.once("error", reject);
+    deviceServer.listen(config.devicePort, config.host, () => resolve());
+  });
+  const devicePort = (deviceServer.address() as AddressInfo).port;
+
+  // --- public listener (HTTPS, HTTP/2) ---
+  const app = publicApp(ctx);
+  const certChain = config.tlsCertFile
+    ? await Deno.readTextFile(config.tlsCertFile)
+    : pki.serverCertPem + pki.caPem;
+  const certKey = config.tlsKeyFile ? await Deno.readTextFile(config.tlsKeyFile) : pki.serverKeyPem;
+  const ac = new AbortController();
+  let listening!: (port: number) => void;
+  const portPromise = new Promise<number>((r) => listening = r);
+  const publicServer = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    cert: certChain,
+    key: certKey,
+    signal: ac.signal,
+    onListen: ({ port }) => listening(port),
+    onError: (err) => {
+      console.error(`public: ${(err as Error).message}`);
+      return new Response(JSON.stringify({ error: "internal", message: "internal error" }), {
+        status: 500,
+        headers: { "content-type": "application/json" },
+      });
+    },
+  }, (req, info) => app.fetch(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname }));
+  const publicPort = await portPromise;
+  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+
+  return {
+    ctx,
+    hub,
+    publicPort,
+    devicePort,
+    publicUrl: `https://${shownHost}:${publicPort}`,
+    caFingerprint: pki.caFingerprint,
+    async close() {
+      ctx.revocations.stop();
+      hub.close();
+      for (const set of sockets.values()) for (const s of set) s.destroy();
+      await new Promise<void>((resolve) => deviceServer.close(() => resolve()));
+      ac.abort();
+      await publicServer.finished;
+      audit.close();
+      db.close();
+    },
+  };
+}
