@@ -1,0 +1,180 @@
+/**
+ * `deno task demo`: the whole system on one machine, through the real flows.
+ * Builds the viewer, starts the server (least-privilege flags), registers and
+ * enrolls a demo camera with a one-time token, creates a viewer account with a
+ * generated password, and runs a publisher with the `file` source. Running it
+ * again reuses what exists. Ctrl-C stops everything.
+ * @module
+ */
+import { resolve } from "node:path";
+import { parseCli, parsePort, runMain } from "./cli.ts";
+import { serverFlags } from "../signaling/cli_options.ts";
+import { makeConfig } from "../signaling/config.ts";
+
+const USAGE = `
+deno task demo [--dir DIR] [--port N] [--device-port N]
+
+Runs a complete vigil on this machine: server, an enrolled demo camera (file source) and a
+viewer account. Prints the URL and the login. State is kept in DIR (default ./demo-data) and
+reused on the next run. Ctrl-C stops everything.
+`;
+
+const children: Deno.ChildProcess[] = [];
+const step = (text: string) => console.log(`demo: ${text}`);
+
+function deno(args: string[], opts: { stdin?: "piped" | "null"; quiet?: boolean } = {}) {
+  const child = new Deno.Command("deno", {
+    args,
+    stdin: opts.stdin ?? "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return child;
+}
+
+/** Runs a short deno command to completion; throws with its stderr on failure. */
+async function run(args: string[], input?: string): Promise<string> {
+  const child = deno(args, { stdin: input !== undefined ? "piped" : "null" });
+  if (input !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(input));
+    await w.close();
+  }
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => !l.startsWith("npm warn")).slice(-3).join(" | ");
+    throw new Error(`${args.find((a) => a.endsWith(".ts"))} failed: ${err}`);
+  }
+  return text;
+}
+
+/** Starts a long-running child and resolves when its output matches `ready`. */
+async function start(name: string, args: string[], ready: RegExp, timeoutMs = 60_000): Promise<Deno.ChildProcess> {
+  const child = deno(args);
+  children.push(child);
+  const decoder = new TextDecoder();
+  let seen = "";
+  let resolveReady!: () => void;
+  const readyP = new Promise<void>((r) => resolveReady = r);
+  const pump = async (stream: ReadableStream<Uint8Array>, isErr: boolean) => {
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk);
+      seen += text;
+      for (const line of text.split("\n").filter((l) => l.trim() && !l.startsWith("npm warn"))) {
+        (isErr ? console.error : console.log)(`[${name}] ${line}`);
+      }
+      if (ready.test(seen)) resolveReady();
+    }
+  };
+  pump(child.stdout, false);
+  pump(child.stderr, true);
+  const exited = child.status.then((s) => {
+    throw new Error(`${name} exited (code ${s.code}) before it was ready`);
+  });
+  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs / 1000} s`)), timeoutMs));
+  await Promise.race([readyP, exited, timer]);
+  return child;
+}
+
+async function exists(path: string) {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stopAll() {
+  for (const c of children.reverse()) {
+    try {
+      c.kill("SIGTERM");
+    } catch {
+      // gone already
+    }
+  }
+}
+
+await runMain("demo", async () => {
+  const { values: v } = parseCli(Deno.args, {
+    name: "demo",
+    usage: USAGE,
+    options: { dir: { type: "string" }, port: { type: "string" }, "device-port": { type: "string" } },
+  });
+  const dir = resolve(v.dir ?? "./demo-data");
+  const port = v.port ? parsePort(v.port, "--port") : 8443;
+  const devicePort = v["device-port"] ? parsePort(v["device-port"], "--device-port") : 8444;
+  const dataDir = `${dir}/server`;
+  const stateDir = `${dir}/device`;
+  const credsFile = `${dir}/viewer.json`;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => {
+      step("stopping…");
+      stopAll();
+      setTimeout(() => Deno.exit(0), 1500);
+    });
+  }
+
+  step("1/5 building the viewer (esbuild)…");
+  await run(["run", "--allow-read=.", "--allow-write=subscriber-web/dist", "--allow-env", "--allow-run", "scripts/build_web.ts"]);
+
+  step("2/5 starting the signaling server…");
+  const config = makeConfig({ dataDir, host: "127.0.0.1", port, devicePort });
+  const serveArgs = ["--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port), "--device-port", String(devicePort)];
+  await start("server", ["run", ...serverFlags(config), "signaling/main.ts", ...serveArgs], /CA fingerprint/);
+  const admin = (args: string[], input?: string) =>
+    run(["run", `--allow-read=${dataDir}`, `--allow-write=${dataDir}`, "--allow-sys=hostname", "signaling/admin/main.ts", ...args, "--data-dir", dataDir, "--json"], input);
+  const serverUrl = `https://localhost:${port}`;
+
+  if (await exists(`${stateDir}/device.pem`)) {
+    step("3/5 the demo camera is enrolled already (reusing it)");
+  } else {
+    step("3/5 registering and enrolling the demo camera (one-time token, CSR, CA pinning)…");
+    const added = JSON.parse(await admin(["device:add", "demo-cam", "--label", "Demo camera", "--ttl", "5m", "--server-url", serverUrl]));
+    await run([
+      "run",
+      `--allow-net=localhost:${port}`,
+      `--allow-read=${stateDir}`,
+      `--allow-write=${stateDir}`,
+      "scripts/enroll.ts",
+      "--server",
+      serverUrl,
+      "--ca-fingerprint",
+      added.caFingerprint,
+      "--state-dir",
+      stateDir,
+      "--token-stdin",
+    ], added.token);
+  }
+
+  let creds: { username: string; password: string };
+  if (await exists(credsFile)) {
+    step("4/5 the viewer account exists (reusing it)");
+    creds = JSON.parse(await Deno.readTextFile(credsFile));
+  } else {
+    step("4/5 creating the viewer account…");
+    const password = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12)))).replace(/[+/=]/g, "x");
+    creds = { username: "viewer", password };
+    await admin(["user:add", "viewer", "--cameras", "*", "--password-stdin"], password);
+    await Deno.writeTextFile(credsFile, JSON.stringify(creds), { mode: 0o600 });
+  }
+
+  step("5/5 starting the publisher (file source)…");
+  await start("publisher", ["run", "--allow-read", "--allow-run=deno", "scripts/publish.ts", "--state-dir", stateDir, "--source", "file"], /connected|online|welcome/i);
+
+  console.log(`
+vigil demo is running.
+
+  Open:      ${serverUrl}/
+  Login:     ${creds.username} / ${creds.password}   (also in ${credsFile}, mode 0600)
+  CA:        ${dataDir}/pki/ca.pem
+             Trust it to avoid the certificate warning, e.g. Chromium: Settings → Privacy and
+             security → Security → Manage certificates → Authorities → Import; Firefox: Settings →
+             Certificates → View Certificates → Authorities → Import. Or accept the warning once.
+  Camera:    demo-cam (a looping 720p30 test clip through the real publisher)
+
+Ctrl-C stops everything.`);
+  await Promise.all(children.map((c) => c.status));
+});

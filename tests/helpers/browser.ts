@@ -1,0 +1,26 @@
+/**
+ * Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core.
+ * Never downloads a browser.
+ * @module
+ */
+import { chromium, type Browser } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Launches Chromium with the flags this sandbox needs and a fresh profile. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+}
