@@ -150,29 +150,69 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   // --- public listener (HTTPS, HTTP/2) ---
   const app = publicApp(ctx);
-  const certChain = config.tlsCertFile
-    ? await Deno.readTextFile(config.tlsCertFile)
-    : pki.serverCertPem + pki.caPem;
-  const certKey = config.tlsKeyFile ? await Deno.readTextFile(config.tlsKeyFile) : pki.serverKeyPem;
-  const ac = new AbortController();
-  let listening!: (port: number) => void;
-  const portPromise = new Promise<number>((r) => listening = r);
-  const publicServer = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    cert: certChain,
-    key: certKey,
-    signal: ac.signal,
-    onListen: ({ port }) => listening(port),
-    onError: (err) => {
-      console.error(`public: ${(err as Error).message}`);
-      return new Response(JSON.stringify({ error: "internal", message: "internal error" }), {
-        status: 500,
-        headers: { "content-type": "application/json" },
+  const operatorCert = config.tlsCertFile
+    ? {
+      cert: await Deno.readTextFile(config.tlsCertFile),
+      key: await Deno.readTextFile(config.tlsKeyFile!),
+    }
+    : null;
+  const servePublic = (cert: string, key: string, port: number) => {
+    const ac = new AbortController();
+    let listening!: (port: number) => void;
+    const ready = new Promise<number>((r) => listening = r);
+    const server = Deno.serve({
+      hostname: config.host,
+      port,
+      cert,
+      key,
+      signal: ac.signal,
+      onListen: ({ port }) => listening(port),
+      onError: (err) => {
+        console.error(`public: ${(err as Error).message}`);
+        return new Response(JSON.stringify({ error: "internal", message: "internal error" }), {
+          status: 500,
+          headers: { "content-type": "application/json" },
+        });
+      },
+    }, (req, info) => app.fetch(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname }));
+    return {
+      ready,
+      stop: async () => {
+        ac.abort();
+        await server.finished;
+      },
+    };
+  };
+  let publicServer = servePublic(
+    operatorCert?.cert ?? pki.serverCertPem + pki.caPem,
+    operatorCert?.key ?? pki.serverKeyPem,
+    config.port,
+  );
+  const publicPort = await publicServer.ready;
+
+  // The server certificate lives 90 days: check twice a day and swap it in
+  // without dropping device connections (setSecureContext) and with a brief
+  // re-listen of the public port.
+  const renewTimer = setInterval(async () => {
+    try {
+      const next = await ensurePki(config.dataDir, serverNames(config));
+      if (!next.renewedServer) return;
+      ctx.pki = next;
+      deviceServer.setSecureContext({
+        key: next.serverKeyPem,
+        cert: next.serverCertPem + next.caPem,
+        ca: [next.caPem],
       });
-    },
-  }, (req, info) => app.fetch(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname }));
-  const publicPort = await portPromise;
+      if (!operatorCert) {
+        await publicServer.stop();
+        publicServer = servePublic(next.serverCertPem + next.caPem, next.serverKeyPem, publicPort);
+        await publicServer.ready;
+      }
+      audit.log("pki.server_renewed", { notAfter: next.serverNotAfter.toISOString() });
+    } catch (err) {
+      console.error(`pki: server certificate renewal failed: ${(err as Error).message}`);
+    }
+  }, 12 * 3_600_000);
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
 
   return {
@@ -187,8 +227,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       hub.close();
       for (const set of sockets.values()) for (const s of set) s.destroy();
       await new Promise<void>((resolve) => deviceServer.close(() => resolve()));
-      ac.abort();
-      await publicServer.finished;
+      clearInterval(renewTimer);
+      await publicServer.stop();
       audit.close();
       db.close();
     },

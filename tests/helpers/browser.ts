@@ -3,7 +3,7 @@
  * Never downloads a browser.
  * @module
  */
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 

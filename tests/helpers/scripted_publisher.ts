@@ -15,13 +15,22 @@ export interface ScriptedPublisher {
   behaviour: OfferBehaviour;
   send(m: unknown): void;
   /** Waits until a frame matching `pred` arrives. */
-  waitFor(pred: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitFor(
+    pred: (m: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
 /** Connects, waits for `welcome`, sends `hello`. */
-export async function connectPublisher(dev: EnrolledDevice, label = "Test camera"): Promise<ScriptedPublisher> {
-  const tokenRes = await fetch(`${dev.deviceBase}/device/token`, { method: "POST", client: dev.client });
+export async function connectPublisher(
+  dev: EnrolledDevice,
+  label = "Test camera",
+): Promise<ScriptedPublisher> {
+  const tokenRes = await fetch(`${dev.deviceBase}/device/token`, {
+    method: "POST",
+    client: dev.client,
+  });
   if (tokenRes.status !== 200) throw new Error(`device token: ${tokenRes.status}`);
   const { token } = await tokenRes.json();
   const ws = new WebSocket(`${dev.deviceBase.replace("https", "wss")}/device/ws`, {
@@ -66,9 +75,18 @@ export async function connectPublisher(dev: EnrolledDevice, label = "Test camera
     received.push(m);
     if (m.type === "offer") {
       if (pub.behaviour === "answer") {
-        pub.send({ type: "answer", sessionId: m.sessionId, sdp: `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=scripted\r\n` });
+        pub.send({
+          type: "answer",
+          sessionId: m.sessionId,
+          sdp: `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=scripted\r\n`,
+        });
       } else if (pub.behaviour === "busy") {
-        pub.send({ type: "reject", sessionId: m.sessionId, status: 503, message: "publisher busy" });
+        pub.send({
+          type: "reject",
+          sessionId: m.sessionId,
+          status: 503,
+          message: "publisher busy",
+        });
       }
     }
     for (const w of [...waiters]) w();

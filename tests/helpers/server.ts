@@ -71,7 +71,11 @@ export async function enrollDevice(s: TestServer, deviceId: string): Promise<Enr
     deviceId,
     certPem: body.certificate,
     keyPem,
-    client: Deno.createHttpClient({ caCerts: [s.ctx.pki.caPem], cert: body.certificate, key: keyPem }),
+    client: Deno.createHttpClient({
+      caCerts: [s.ctx.pki.caPem],
+      cert: body.certificate,
+      key: keyPem,
+    }),
     deviceBase: `https://localhost:${s.devicePort}`,
   };
 }

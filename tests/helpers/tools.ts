@@ -7,7 +7,11 @@
 /** Whether an executable is on PATH (or at an absolute path). */
 export function hasTool(name: string): boolean {
   try {
-    const r = new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null", stderr: "null" }).outputSync();
+    const r = new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
     return r.success;
   } catch {
     return false;
@@ -24,6 +28,8 @@ export function ignoreWithout(...tools: string[]): boolean {
   if (Deno.env.get("CI") === "true") {
     throw new Error(`required tool(s) missing under CI: ${missing.join(", ")}`);
   }
-  console.warn(`skipping: ${missing.join(", ")} not installed (apt-get install ${missing.join(" ")})`);
+  console.warn(
+    `skipping: ${missing.join(", ")} not installed (apt-get install ${missing.join(" ")})`,
+  );
   return true;
 }

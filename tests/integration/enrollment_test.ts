@@ -35,31 +35,41 @@ Deno.test("enrollment end to end", async (t) => {
       const r = await postJson(`${dev.deviceBase}/device/token`, dev.client, {});
       assert.equal(r.status, 200);
       assert.ok(r.body.expiresIn <= 300);
-      const claims = await verifyDeviceToken(s.ctx.ring, r.body.token, s.ctx.issuer, x5tS256(dev.certPem));
+      const claims = await verifyDeviceToken(
+        s.ctx.ring,
+        r.body.token,
+        s.ctx.issuer,
+        x5tS256(dev.certPem),
+      );
       assert.equal(claims.sub, "cam-1");
       assert.equal(claims.role, "publisher");
     });
 
-    await t.step("a device token presented with another device's certificate is refused", async () => {
-      const other = await enrollDevice(s, "cam-2");
-      const r = await postJson(`${dev.deviceBase}/device/token`, dev.client, {});
-      await assert.rejects(
-        verifyDeviceToken(s.ctx.ring, r.body.token, s.ctx.issuer, x5tS256(other.certPem)),
-        /cnf does not match/,
-      );
-      // and over the wire: cam-1's token on cam-2's connection
-      const ws = await fetch(`${dev.deviceBase}/device/ws`, {
-        client: other.client,
-        headers: { authorization: `Bearer ${r.body.token}` },
-      });
-      assert.equal(ws.status, 401);
-      assert.match((await ws.json()).message, /cnf/);
-      other.client.close();
-    });
+    await t.step(
+      "a device token presented with another device's certificate is refused",
+      async () => {
+        const other = await enrollDevice(s, "cam-2");
+        const r = await postJson(`${dev.deviceBase}/device/token`, dev.client, {});
+        await assert.rejects(
+          verifyDeviceToken(s.ctx.ring, r.body.token, s.ctx.issuer, x5tS256(other.certPem)),
+          /cnf does not match/,
+        );
+        // and over the wire: cam-1's token on cam-2's connection
+        const ws = await fetch(`${dev.deviceBase}/device/ws`, {
+          client: other.client,
+          headers: { authorization: `Bearer ${r.body.token}` },
+        });
+        assert.equal(ws.status, 401);
+        assert.match((await ws.json()).message, /cnf/);
+        other.client.close();
+      },
+    );
 
     await t.step("renewal over mTLS gives a new certificate", async () => {
       const keys = await generateDeviceKey();
-      const r = await postJson(`${dev.deviceBase}/device/renew`, dev.client, { csr: await createCsr(keys, "x") });
+      const r = await postJson(`${dev.deviceBase}/device/renew`, dev.client, {
+        csr: await createCsr(keys, "x"),
+      });
       assert.equal(r.status, 200);
       const info = certInfo(r.body.certificate);
       assert.equal(info.deviceId, "cam-1");
@@ -81,7 +91,11 @@ Deno.test("enrollment end to end", async (t) => {
       const revoked = await deviceRevoke(s.dataDir, "cam-1");
       assert.ok(revoked.revokedSerials.length >= 2);
       await new Promise((r) => setTimeout(r, 600)); // the watcher polls every 250 ms
-      const fresh = Deno.createHttpClient({ caCerts: [s.ctx.pki.caPem], cert: dev.certPem, key: dev.keyPem });
+      const fresh = Deno.createHttpClient({
+        caCerts: [s.ctx.pki.caPem],
+        cert: dev.certPem,
+        key: dev.keyPem,
+      });
       await assert.rejects(postJson(`${dev.deviceBase}/device/token`, fresh, {}));
       fresh.close();
       const crl = await (await fetch(`${s.base}/pki/crl`, { client: s.client })).text();
@@ -97,7 +111,9 @@ Deno.test("a token works exactly once under 50 concurrent attempts", async () =>
   const s = await startTestServer();
   try {
     const added = await addDevice(s.dataDir, { id: "cam-race", ttlMs: 60_000, serverUrl: s.base });
-    const csrs = await Promise.all(Array.from({ length: 50 }, async () => createCsr(await generateDeviceKey(), "x")));
+    const csrs = await Promise.all(
+      Array.from({ length: 50 }, async () => createCsr(await generateDeviceKey(), "x")),
+    );
     const results = await Promise.all(
       csrs.map((csr) => postJson(`${s.base}/enroll`, s.client, { token: added.token, csr })),
     );
@@ -116,7 +132,10 @@ Deno.test("enrollment refusals change nothing", async (t) => {
     const good = await createCsr(await generateDeviceKey(), "cam-x");
 
     await t.step("unknown token → 401", async () => {
-      const r = await postJson(`${s.base}/enroll`, s.client, { token: "vet_unknown-token-value", csr: good });
+      const r = await postJson(`${s.base}/enroll`, s.client, {
+        token: "vet_unknown-token-value",
+        csr: good,
+      });
       assert.equal(r.status, 401);
       assert.equal(r.body.error, "token_unknown");
     });
@@ -125,28 +144,42 @@ Deno.test("enrollment refusals change nothing", async (t) => {
       const body = lines.slice(1, -2).join("");
       const bytes = Uint8Array.from(atob(body), (ch) => ch.charCodeAt(0));
       bytes[bytes.length - 5] ^= 0xff;
-      const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${btoa(String.fromCharCode(...bytes))}\n-----END CERTIFICATE REQUEST-----\n`;
+      const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${
+        btoa(String.fromCharCode(...bytes))
+      }\n-----END CERTIFICATE REQUEST-----\n`;
       const r = await postJson(`${s.base}/enroll`, s.client, { token: added.token, csr: bad });
       assert.equal(r.status, 400);
     });
     await t.step("oversized body → 413", async () => {
-      const r = await postJson(`${s.base}/enroll`, s.client, { token: added.token, csr: "x".repeat(100_000) });
+      const r = await postJson(`${s.base}/enroll`, s.client, {
+        token: added.token,
+        csr: "x".repeat(100_000),
+      });
       assert.equal(r.status, 413);
     });
     await t.step("P-384 key → 400", async () => {
-      const kp = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, true, ["sign", "verify"]);
+      const kp = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, true, [
+        "sign",
+        "verify",
+      ]);
       const { X509 } = { X509: await import("../../pki/x509_lib.ts") };
       const csr = await X509.x509.Pkcs10CertificateRequestGenerator.create({
         name: "CN=x",
         keys: kp,
         signingAlgorithm: { name: "ECDSA", hash: "SHA-384" },
       });
-      const r = await postJson(`${s.base}/enroll`, s.client, { token: added.token, csr: csr.toString("pem") });
+      const r = await postJson(`${s.base}/enroll`, s.client, {
+        token: added.token,
+        csr: csr.toString("pem"),
+      });
       assert.equal(r.status, 400);
       assert.equal(r.body.error, "csr_unsupported_key");
     });
     await t.step("the token works once, then 409", async () => {
-      assert.equal((await postJson(`${s.base}/enroll`, s.client, { token: added.token, csr: good })).status, 201);
+      assert.equal(
+        (await postJson(`${s.base}/enroll`, s.client, { token: added.token, csr: good })).status,
+        201,
+      );
       const again = await postJson(`${s.base}/enroll`, s.client, { token: added.token, csr: good });
       assert.equal(again.status, 409);
     });

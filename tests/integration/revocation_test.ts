@@ -14,10 +14,14 @@ Deno.test("revocation closes a live device channel promptly", async () => {
     const pub = await connectPublisher(dev);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(s.ctx.presence.get("cam-r")?.online, true);
-    const closed = new Promise<number>((resolve) => pub.ws.addEventListener("close", () => resolve(Date.now())));
+    const closed = new Promise<number>((resolve) =>
+      pub.ws.addEventListener("close", () => resolve(Date.now()))
+    );
     const t0 = Date.now();
     await deviceRevoke(s.dataDir, "cam-r");
-    const deadline = new Promise<number>((_, reject) => setTimeout(() => reject(new Error("not closed within 1.5 s")), 1500));
+    const deadline = new Promise<number>((_, reject) =>
+      setTimeout(() => reject(new Error("not closed within 1.5 s")), 1500)
+    );
     const at = await Promise.race([closed, deadline]);
     console.log(`channel closed ${at - t0} ms after revocation`);
     assert.equal(s.ctx.presence.get("cam-r")?.online, false);

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollDevice, loginViewer, startTestServer } from "../helpers/server.ts";
 
-const offers = (p: { received: Record<string, unknown>[] }) => p.received.filter((m) => m.type === "offer");
+const offers = (p: { received: Record<string, unknown>[] }) =>
+  p.received.filter((m) => m.type === "offer");
 
 Deno.test("WHEP through the signaling server", async (t) => {
   const s = await startTestServer({ answerTimeoutMs: 500, maxSessionsPerCamera: 2 });
@@ -15,7 +16,12 @@ Deno.test("WHEP through the signaling server", async (t) => {
   const pub = await connectPublisher(dev, "Front door");
   const alice = await loginViewer(s, "alice", ["door", "garden"]);
   const bob = await loginViewer(s, "bob", ["garden"]);
-  const whep = (cam: string, token: string | null, body = RECVONLY_OFFER, type = "application/sdp") =>
+  const whep = (
+    cam: string,
+    token: string | null,
+    body = RECVONLY_OFFER,
+    type = "application/sdp",
+  ) =>
     fetch(`${s.base}/whep/${cam}`, {
       method: "POST",
       client: s.client,
@@ -25,41 +31,65 @@ Deno.test("WHEP through the signaling server", async (t) => {
   try {
     await t.step("the camera list shows presence for permitted cameras only", async () => {
       await new Promise((r) => setTimeout(r, 50));
-      const res = await fetch(`${s.base}/api/cameras`, { client: s.client, headers: { authorization: `Bearer ${alice.token}` } });
+      const res = await fetch(`${s.base}/api/cameras`, {
+        client: s.client,
+        headers: { authorization: `Bearer ${alice.token}` },
+      });
       const { cameras } = await res.json();
-      assert.deepEqual(cameras.map((c: { id: string; online: boolean }) => [c.id, c.online]), [["door", true], ["garden", false]]);
-      const bobs = await (await fetch(`${s.base}/api/cameras`, { client: s.client, headers: { authorization: `Bearer ${bob.token}` } })).json();
+      assert.deepEqual(cameras.map((c: { id: string; online: boolean }) => [c.id, c.online]), [[
+        "door",
+        true,
+      ], ["garden", false]]);
+      const bobs = await (await fetch(`${s.base}/api/cameras`, {
+        client: s.client,
+        headers: { authorization: `Bearer ${bob.token}` },
+      })).json();
       assert.deepEqual(bobs.cameras.map((c: { id: string }) => c.id), ["garden"]);
     });
 
     let location = "";
-    await t.step("a viewer's offer reaches the publisher and its answer returns as 201", async () => {
-      const res = await whep("door", alice.token);
-      assert.equal(res.status, 201);
-      assert.equal(res.headers.get("content-type"), "application/sdp");
-      location = res.headers.get("location")!;
-      assert.match(location, /^\/whep\/door\/sessions\/[0-9a-f-]{36}$/);
-      assert.match(await res.text(), /s=scripted/);
-      const offer = offers(pub)[0];
-      assert.equal(offer.viewer, "alice");
-      assert.equal(offer.sdp, RECVONLY_OFFER);
-    });
+    await t.step(
+      "a viewer's offer reaches the publisher and its answer returns as 201",
+      async () => {
+        const res = await whep("door", alice.token);
+        assert.equal(res.status, 201);
+        assert.equal(res.headers.get("content-type"), "application/sdp");
+        location = res.headers.get("location")!;
+        assert.match(location, /^\/whep\/door\/sessions\/[0-9a-f-]{36}$/);
+        assert.match(await res.text(), /s=scripted/);
+        const offer = offers(pub)[0];
+        assert.equal(offer.viewer, "alice");
+        assert.equal(offer.sdp, RECVONLY_OFFER);
+      },
+    );
 
     await t.step("PATCH trickles candidates to the publisher; DELETE tells it", async () => {
-      const frag = "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\na=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n";
+      const frag =
+        "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\na=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n";
       const res = await fetch(`${s.base}${location}`, {
         method: "PATCH",
         client: s.client,
-        headers: { "content-type": "application/trickle-ice-sdpfrag", authorization: `Bearer ${alice.token}` },
+        headers: {
+          "content-type": "application/trickle-ice-sdpfrag",
+          authorization: `Bearer ${alice.token}`,
+        },
         body: frag,
       });
       assert.equal(res.status, 204);
       const cand = await pub.waitFor((m) => m.type === "candidate");
       assert.match(cand.candidate as string, /127\.0\.0\.1 50000/);
-      const bobDel = await fetch(`${s.base}${location}`, { method: "DELETE", client: s.client, headers: { authorization: `Bearer ${bob.token}` } });
+      const bobDel = await fetch(`${s.base}${location}`, {
+        method: "DELETE",
+        client: s.client,
+        headers: { authorization: `Bearer ${bob.token}` },
+      });
       assert.equal(bobDel.status, 404, "another viewer cannot end the session");
       await bobDel.body?.cancel();
-      const del = await fetch(`${s.base}${location}`, { method: "DELETE", client: s.client, headers: { authorization: `Bearer ${alice.token}` } });
+      const del = await fetch(`${s.base}${location}`, {
+        method: "DELETE",
+        client: s.client,
+        headers: { authorization: `Bearer ${alice.token}` },
+      });
       assert.equal(del.status, 200);
       await del.body?.cancel();
       await pub.waitFor((m) => m.type === "close");
@@ -94,13 +124,21 @@ Deno.test("WHEP through the signaling server", async (t) => {
     });
 
     await t.step("oversized SDP → 413, wrong type → 415, sendrecv → 400", async () => {
-      const big = await whep("door", alice.token, RECVONLY_OFFER + "a=x:" + "y".repeat(20_000) + "\r\n");
+      const big = await whep(
+        "door",
+        alice.token,
+        RECVONLY_OFFER + "a=x:" + "y".repeat(20_000) + "\r\n",
+      );
       assert.equal(big.status, 413);
       await big.body?.cancel();
       const json = await whep("door", alice.token, "{}", "application/json");
       assert.equal(json.status, 415);
       await json.body?.cancel();
-      const sendrecv = await whep("door", alice.token, RECVONLY_OFFER.replace("a=recvonly", "a=sendrecv"));
+      const sendrecv = await whep(
+        "door",
+        alice.token,
+        RECVONLY_OFFER.replace("a=recvonly", "a=sendrecv"),
+      );
       assert.equal(sendrecv.status, 400);
       await sendrecv.body?.cancel();
       assert.equal(offers(pub).length, before);
@@ -183,7 +221,10 @@ Deno.test("refresh rotation, reuse detection, logout, throttling", async (t) => 
       const after = await refresh(next);
       assert.equal(after.status, 401);
       await after.body?.cancel();
-      const api = await fetch(`${s.base}/api/cameras`, { client: s.client, headers: { authorization: `Bearer ${alice.token}` } });
+      const api = await fetch(`${s.base}/api/cameras`, {
+        client: s.client,
+        headers: { authorization: `Bearer ${alice.token}` },
+      });
       assert.equal(api.status, 401, "access tokens of a revoked family stop working");
       await api.body?.cancel();
     });
@@ -196,38 +237,48 @@ Deno.test("refresh rotation, reuse detection, logout, throttling", async (t) => 
       });
       const { accessToken } = await res.json();
       const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
-      const out = await fetch(`${s.base}/auth/logout`, { method: "POST", client: s.client, headers: { cookie } });
+      const out = await fetch(`${s.base}/auth/logout`, {
+        method: "POST",
+        client: s.client,
+        headers: { cookie },
+      });
       assert.equal(out.status, 204);
       await out.body?.cancel();
-      const api = await fetch(`${s.base}/api/cameras`, { client: s.client, headers: { authorization: `Bearer ${accessToken}` } });
+      const api = await fetch(`${s.base}/api/cameras`, {
+        client: s.client,
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
       assert.equal(api.status, 401);
       await api.body?.cancel();
     });
-    await t.step("unknown user and wrong password get the same answer; then throttled", async () => {
-      const login = (username: string, password: string) =>
-        fetch(`${s.base}/auth/login`, {
-          method: "POST",
-          client: s.client,
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username, password }),
-        });
-      const a = await login("alice", "wrong-password");
-      const b = await login("nobody", "wrong-password");
-      assert.equal(a.status, 401);
-      assert.equal(b.status, 401);
-      assert.deepEqual(await a.json(), await b.json());
-      const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) {
-        const r = await login("alice", "wrong-password");
-        statuses.push(r.status);
-        await r.body?.cancel();
-      }
-      assert.equal(statuses.at(-1), 429, JSON.stringify(statuses));
-      const ok = await login("alice", alice.password);
-      assert.equal(ok.status, 429, "a locked account stays locked even for the right password");
-      assert.ok(Number(ok.headers.get("retry-after")) > 0);
-      await ok.body?.cancel();
-    });
+    await t.step(
+      "unknown user and wrong password get the same answer; then throttled",
+      async () => {
+        const login = (username: string, password: string) =>
+          fetch(`${s.base}/auth/login`, {
+            method: "POST",
+            client: s.client,
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username, password }),
+          });
+        const a = await login("alice", "wrong-password");
+        const b = await login("nobody", "wrong-password");
+        assert.equal(a.status, 401);
+        assert.equal(b.status, 401);
+        assert.deepEqual(await a.json(), await b.json());
+        const statuses: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          const r = await login("alice", "wrong-password");
+          statuses.push(r.status);
+          await r.body?.cancel();
+        }
+        assert.equal(statuses.at(-1), 429, JSON.stringify(statuses));
+        const ok = await login("alice", alice.password);
+        assert.equal(ok.status, 429, "a locked account stays locked even for the right password");
+        assert.ok(Number(ok.headers.get("retry-after")) > 0);
+        await ok.body?.cancel();
+      },
+    );
   } finally {
     await s.stop();
   }
