@@ -43,14 +43,21 @@ async function run(args: string[], input?: string): Promise<string> {
   const out = await child.output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => !l.startsWith("npm warn")).slice(-3).join(" | ");
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) =>
+      !l.startsWith("npm warn")
+    ).slice(-3).join(" | ");
     throw new Error(`${args.find((a) => a.endsWith(".ts"))} failed: ${err}`);
   }
   return text;
 }
 
 /** Starts a long-running child and resolves when its output matches `ready`. */
-async function start(name: string, args: string[], ready: RegExp, timeoutMs = 60_000): Promise<Deno.ChildProcess> {
+async function start(
+  name: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<Deno.ChildProcess> {
   const child = deno(args);
   children.push(child);
   const decoder = new TextDecoder();
@@ -72,7 +79,9 @@ async function start(name: string, args: string[], ready: RegExp, timeoutMs = 60
   const exited = child.status.then((s) => {
     throw new Error(`${name} exited (code ${s.code}) before it was ready`);
   });
-  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs / 1000} s`)), timeoutMs));
+  const timer = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs / 1000} s`)), timeoutMs)
+  );
   await Promise.race([readyP, exited, timer]);
   return child;
 }
@@ -100,7 +109,11 @@ await runMain("demo", async () => {
   const { values: v } = parseCli(Deno.args, {
     name: "demo",
     usage: USAGE,
-    options: { dir: { type: "string" }, port: { type: "string" }, "device-port": { type: "string" } },
+    options: {
+      dir: { type: "string" },
+      port: { type: "string" },
+      "device-port": { type: "string" },
+    },
   });
   const dir = resolve(v.dir ?? "./demo-data");
   const port = v.port ? parsePort(v.port, "--port") : 8443;
@@ -118,21 +131,62 @@ await runMain("demo", async () => {
   }
 
   step("1/5 building the viewer (esbuild)…");
-  await run(["run", "--allow-read=.", "--allow-write=subscriber-web/dist", "--allow-env", "--allow-run", "scripts/build_web.ts"]);
+  await run([
+    "run",
+    "--allow-read=.",
+    "--allow-write=subscriber-web/dist",
+    "--allow-env",
+    "--allow-run",
+    "scripts/build_web.ts",
+  ]);
 
   step("2/5 starting the signaling server…");
   const config = makeConfig({ dataDir, host: "127.0.0.1", port, devicePort });
-  const serveArgs = ["--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port), "--device-port", String(devicePort)];
-  await start("server", ["run", ...serverFlags(config), "signaling/main.ts", ...serveArgs], /CA fingerprint/);
+  const serveArgs = [
+    "--data-dir",
+    dataDir,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--device-port",
+    String(devicePort),
+  ];
+  await start(
+    "server",
+    ["run", ...serverFlags(config), "signaling/main.ts", ...serveArgs],
+    /CA fingerprint/,
+  );
   const admin = (args: string[], input?: string) =>
-    run(["run", `--allow-read=${dataDir}`, `--allow-write=${dataDir}`, "--allow-sys=hostname", "signaling/admin/main.ts", ...args, "--data-dir", dataDir, "--json"], input);
+    run([
+      "run",
+      `--allow-read=${dataDir}`,
+      `--allow-write=${dataDir}`,
+      "--allow-sys=hostname",
+      "signaling/admin/main.ts",
+      ...args,
+      "--data-dir",
+      dataDir,
+      "--json",
+    ], input);
   const serverUrl = `https://localhost:${port}`;
 
   if (await exists(`${stateDir}/device.pem`)) {
     step("3/5 the demo camera is enrolled already (reusing it)");
   } else {
     step("3/5 registering and enrolling the demo camera (one-time token, CSR, CA pinning)…");
-    const added = JSON.parse(await admin(["device:add", "demo-cam", "--label", "Demo camera", "--ttl", "5m", "--server-url", serverUrl]));
+    const added = JSON.parse(
+      await admin([
+        "device:add",
+        "demo-cam",
+        "--label",
+        "Demo camera",
+        "--ttl",
+        "5m",
+        "--server-url",
+        serverUrl,
+      ]),
+    );
     await run([
       "run",
       `--allow-net=localhost:${port}`,
@@ -155,14 +209,24 @@ await runMain("demo", async () => {
     creds = JSON.parse(await Deno.readTextFile(credsFile));
   } else {
     step("4/5 creating the viewer account…");
-    const password = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12)))).replace(/[+/=]/g, "x");
+    const password = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12))))
+      .replace(/[+/=]/g, "x");
     creds = { username: "viewer", password };
     await admin(["user:add", "viewer", "--cameras", "*", "--password-stdin"], password);
     await Deno.writeTextFile(credsFile, JSON.stringify(creds), { mode: 0o600 });
   }
 
   step("5/5 starting the publisher (file source)…");
-  await start("publisher", ["run", "--allow-read", "--allow-run=deno", "scripts/publish.ts", "--state-dir", stateDir, "--source", "file"], /connected|online|welcome/i);
+  await start("publisher", [
+    "run",
+    "--allow-read",
+    "--allow-run=deno",
+    "scripts/publish.ts",
+    "--state-dir",
+    stateDir,
+    "--source",
+    "file",
+  ], /connected|online|welcome/i);
 
   console.log(`
 vigil demo is running.

@@ -147,6 +147,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     deviceServer.listen(config.devicePort, config.host, () => resolve());
   });
   const devicePort = (deviceServer.address() as AddressInfo).port;
+  // With port 0 the real port is known only now; enrollment replies carry it.
+  ctx.config = { ...ctx.config, devicePort };
 
   // --- public listener (HTTPS, HTTP/2) ---
   const app = publicApp(ctx);

@@ -76,10 +76,11 @@ export class ScriptedPublisher {
     });
     assert.equal(res.status, 200, "device token for the scripted publisher");
     const { token } = await res.json();
-    const ws = new WebSocket(`${dev.deviceBase.replace("https:", "wss:")}/device/ws`, {
-      headers: { Authorization: `Bearer ${token}` },
-      client: dev.client,
-    });
+    const ws = deviceWebSocket(
+      `${dev.deviceBase.replace("https:", "wss:")}/device/ws`,
+      { Authorization: `Bearer ${token}` },
+      dev.client,
+    );
     const pub = new ScriptedPublisher(ws, dev.deviceId);
     await pub.waitFor((f) => f.type === "welcome");
     pub.send({ type: "hello", version: "test", camera: {} });
@@ -135,6 +136,18 @@ export class ScriptedPublisher {
     if (this.open) this.ws.close();
     await this.#closed;
   }
+}
+
+/**
+ * Deno's WebSocket with handshake headers and an mTLS client (non-standard
+ * options, typed as unstable: hence the cast).
+ */
+export function deviceWebSocket(
+  url: string,
+  headers: HeadersInit,
+  client: Deno.HttpClient,
+): WebSocket {
+  return new WebSocket(url, { headers, client } as unknown as string[]);
 }
 
 /** base64url of a string or bytes. */

@@ -1,0 +1,146 @@
+/**
+ * The publisher process (run by `deno task publish` with least-privilege
+ * flags, see publisher/permissions.ts): camera source → FanoutHub → one
+ * werift peer per viewer, the device channel, certificate renewal at 2/3 of
+ * its lifetime, an optional recorder, and a clean shutdown on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+
+import { runMain } from "../scripts/cli.ts";
+import { FanoutHub } from "./media/fanout.ts";
+import { SegmentRecorder } from "./recorder/mod.ts";
+import { consoleLogger, createSource } from "./sources/mod.ts";
+import { ViewerPeer } from "./peer/viewer_peer.ts";
+import { SessionManager } from "./peer/session_manager.ts";
+import { DeviceChannel } from "./device/channel.ts";
+import { configPathOf, mergeOptions } from "./device/options.ts";
+import { renew, renewDueAt } from "./device/renew_client.ts";
+import { loadState } from "./device/state.ts";
+import { certInfo } from "../pki/mod.ts";
+import { oneLine } from "./device/http.ts";
+
+/** Version sent in `hello`. */
+export const PUBLISHER_VERSION = "vigil-publisher/0.1";
+
+/** Longest single setTimeout (≈24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+await runMain("publish", async () => {
+  const log = consoleLogger;
+  const cfgPath = configPathOf(Deno.args);
+  const o = mergeOptions(Deno.args, cfgPath ? await Deno.readTextFile(cfgPath) : null);
+  const state = await loadState(o.stateDir);
+  const deviceId = state.config.deviceId;
+
+  const hub = new FanoutHub();
+  const source = createSource(o.source, { logger: log });
+  await source.start();
+  const pump = (async () => {
+    for await (const au of source) hub.publish(au);
+  })();
+
+  let recorder: SegmentRecorder | null = null;
+  let recordSub: { unsubscribe(): void } | null = null;
+  if (o.record) {
+    recorder = new SegmentRecorder({
+      dir: o.record.dir,
+      fps: source.info.fps,
+      segmentSeconds: o.record.segmentSeconds ?? 60,
+      retention: {
+        maxAgeMs: (o.record.maxAgeDays ?? 7) * 86_400_000,
+        maxTotalBytes: (o.record.maxTotalMB ?? 1024) * 1024 * 1024,
+      },
+      logger: log,
+    });
+    await recorder.start();
+    const rec = recorder;
+    recordSub = hub.subscribe((au) => rec.write(au), { maxQueue: 90 });
+    log.info(`recording into ${o.record.dir}`);
+  }
+
+  // deno-lint-ignore prefer-const
+  let channel: DeviceChannel;
+  const sessions = new SessionManager({
+    maxViewers: o.maxViewers,
+    createPeer: (sdp, onClose) =>
+      ViewerPeer.answer(sdp, {
+        hub,
+        iceServers: channel.iceServers,
+        interfaceAddresses: o.interfaceAddress ? { udp4: o.interfaceAddress } : undefined,
+        additionalHostAddresses: o.interfaceAddress?.startsWith("127.")
+          ? [o.interfaceAddress]
+          : undefined,
+        icePortRange: o.icePortRange,
+        onClose,
+      }),
+    onPeerClosed: (sessionId, reason) => {
+      log.info(`session ${sessionId}: ended (${reason})`);
+      channel.sendClose(sessionId, reason);
+    },
+  });
+  channel = new DeviceChannel({
+    loadState: () => loadState(o.stateDir),
+    sessions,
+    camera: {
+      ...(o.label ? { label: o.label } : {}),
+      width: source.info.width,
+      height: source.info.height,
+      fps: source.info.fps,
+    },
+    version: PUBLISHER_VERSION,
+    logger: log,
+  });
+  channel.start();
+  log.info(`publisher ${deviceId}: source ${o.source.kind}, up to ${o.maxViewers} viewers`);
+
+  // Renewal at 2/3 of the certificate's lifetime, then reconnect with the new cert.
+  let renewTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleRenewal = async (retryMs?: number) => {
+    const info = certInfo((await loadState(o.stateDir)).certPem);
+    const due = retryMs !== undefined
+      ? Date.now() + retryMs
+      : renewDueAt(info.notBefore, info.notAfter).getTime();
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now()));
+    log.info(
+      `certificate valid until ${info.notAfter.toISOString()}; renewal in ${
+        Math.round(delay / 1000)
+      } s`,
+    );
+    renewTimer = setTimeout(async () => {
+      try {
+        const r = await renew(o.stateDir);
+        log.info(`certificate renewed (${r.serial}, until ${r.notAfter}); reconnecting`);
+        channel.reconnect();
+        await scheduleRenewal();
+      } catch (err) {
+        log.warn(`renewal failed: ${oneLine(err)}; retrying in 60 s`);
+        await scheduleRenewal(60_000);
+      }
+    }, delay);
+  };
+  await scheduleRenewal();
+
+  // Clean shutdown.
+  let stopping = false;
+  const done = Promise.withResolvers<number>();
+  const shutdown = async (signal: Deno.Signal) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    clearTimeout(renewTimer);
+    await sessions.closeAll("publisher shutting down");
+    channel.stop();
+    recordSub?.unsubscribe();
+    await source.stop();
+    await pump.catch(() => {});
+    if (recorder) await recorder.stop();
+    done.resolve(signal === "SIGINT" ? 130 : 143);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => void shutdown(sig));
+  }
+  const code = await done.promise;
+  log.info("stopped");
+  Deno.exit(code === 130 || code === 143 ? 0 : code);
+});

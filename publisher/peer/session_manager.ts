@@ -1,0 +1,130 @@
+/**
+ * The publisher's viewer sessions: sessionId → peer, a per-camera viewer
+ * limit, and the bookkeeping of who ended a session. Independent of werift:
+ * peers come from a factory (see {@linkcode ViewerPeer}).
+ *
+ * @module
+ */
+
+/** What the manager needs of a peer. */
+export interface ManagedPeer {
+  /** The answer SDP. */
+  readonly answerSdp: string;
+  /** Adds trickled candidates (sdpfrag). */
+  addRemoteCandidates(frag: string): Promise<number>;
+  /** Closes the peer. Idempotent. */
+  close(reason?: string): Promise<void>;
+}
+
+/** Creates a peer for an offer; must call `onClose` once when the peer closes by itself. */
+export type PeerFactory = (
+  offerSdp: string,
+  onClose: (reason: string) => void,
+) => Promise<ManagedPeer>;
+
+/** Options of {@linkcode SessionManager}. */
+export interface SessionManagerOptions {
+  /** Peer factory. */
+  createPeer: PeerFactory;
+  /** Most concurrent viewers (default 4). */
+  maxViewers?: number;
+  /** Called when a peer closed by itself (not via {@linkcode SessionManager.close}): tell the server. */
+  onPeerClosed?: (sessionId: string, reason: string) => void;
+}
+
+/** The reply to an offer, as the device channel sends it. */
+export type OfferResult =
+  | { ok: true; sdp: string }
+  | { ok: false; status: 400 | 429 | 503; message: string };
+
+/** Map of live viewer sessions with a viewer limit. */
+export class SessionManager {
+  readonly #opts: SessionManagerOptions;
+  readonly #peers = new Map<string, ManagedPeer>();
+  readonly #pending = new Set<string>();
+  readonly #closing = new Set<string>();
+  #shutdown = false;
+
+  constructor(opts: SessionManagerOptions) {
+    this.#opts = opts;
+  }
+
+  /** Sessions live or being answered. */
+  get size(): number {
+    return this.#peers.size + this.#pending.size;
+  }
+
+  /** The viewer limit. */
+  get maxViewers(): number {
+    return this.#opts.maxViewers ?? 4;
+  }
+
+  /** True if `sessionId` is live. */
+  has(sessionId: string): boolean {
+    return this.#peers.has(sessionId);
+  }
+
+  /** Answers an offer, or says why not (429 duplicate/limit semantics per PROTOCOL.md). */
+  async offer(sessionId: string, sdp: string): Promise<OfferResult> {
+    if (this.#shutdown) return { ok: false, status: 503, message: "publisher shutting down" };
+    if (this.#peers.has(sessionId) || this.#pending.has(sessionId)) {
+      return { ok: false, status: 400, message: "duplicate session id" };
+    }
+    if (this.size >= this.maxViewers) {
+      return {
+        ok: false,
+        status: 503,
+        message: `camera busy: ${this.maxViewers} viewers maximum`,
+      };
+    }
+    this.#pending.add(sessionId);
+    let peer: ManagedPeer;
+    try {
+      peer = await this.#opts.createPeer(sdp, (reason) => this.#peerClosed(sessionId, reason));
+    } catch (err) {
+      this.#pending.delete(sessionId);
+      const msg = err instanceof Error ? err.message : String(err);
+      return { ok: false, status: 400, message: `cannot answer offer: ${msg}`.slice(0, 200) };
+    }
+    this.#pending.delete(sessionId);
+    if (this.#shutdown || this.#closing.has(sessionId)) {
+      this.#closing.delete(sessionId);
+      await peer.close("closed during negotiation");
+      return { ok: false, status: 503, message: "session closed during negotiation" };
+    }
+    this.#peers.set(sessionId, peer);
+    return { ok: true, sdp: peer.answerSdp };
+  }
+
+  /** Adds trickled candidates to a live session; false if unknown. */
+  async candidate(sessionId: string, frag: string): Promise<boolean> {
+    const peer = this.#peers.get(sessionId);
+    if (!peer) return false;
+    await peer.addRemoteCandidates(frag);
+    return true;
+  }
+
+  /** Closes a session at the server's request (no `onPeerClosed`). */
+  async close(sessionId: string, reason = "closed by server"): Promise<void> {
+    if (this.#pending.has(sessionId)) this.#closing.add(sessionId);
+    const peer = this.#peers.get(sessionId);
+    if (!peer) return;
+    this.#peers.delete(sessionId);
+    await peer.close(reason);
+  }
+
+  /** Closes everything and refuses new offers. */
+  async closeAll(reason = "publisher shutting down"): Promise<void> {
+    this.#shutdown = true;
+    for (const id of this.#pending) this.#closing.add(id);
+    const peers = [...this.#peers.values()];
+    this.#peers.clear();
+    await Promise.allSettled(peers.map((p) => p.close(reason)));
+  }
+
+  #peerClosed(sessionId: string, reason: string): void {
+    if (!this.#peers.has(sessionId)) return; // closed by us, or never registered
+    this.#peers.delete(sessionId);
+    this.#opts.onPeerClosed?.(sessionId, reason);
+  }
+}

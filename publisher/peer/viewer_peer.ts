@@ -1,0 +1,323 @@
+/**
+ * One werift peer per viewer: answers a WHEP (recvonly) offer with a sendonly
+ * H.264 track fed from the {@linkcode FanoutHub}, non-trickle (the answer
+ * carries every local candidate).
+ *
+ * Safety rules from DESIGN.md: `iceServers` is always explicit (never
+ * werift's public STUN default); remote candidates that are not IP literals
+ * (mDNS `.local`) are dropped before werift sees them; media starts only once
+ * connected (GOP replay, paced); the peer closes at once when ICE/DTLS closes
+ * or fails, and when nothing was delivered within `noMediaTimeoutMs`.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+} from "werift";
+import type { FanoutHub, Subscription } from "../media/fanout.ts";
+import { H264Packetizer } from "../media/h264_packetizer.ts";
+import { paceReplay } from "../media/replay_pacer.ts";
+import { parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
+
+/** An ICE server as given by the server's `welcome` message. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** Local addresses werift binds its UDP sockets to (werift `iceInterfaceAddresses`). */
+export interface InterfaceAddresses {
+  udp4?: string;
+  udp6?: string;
+}
+
+/** Options of {@linkcode ViewerPeer.answer}. */
+export interface ViewerPeerOptions {
+  /** Source of access units. */
+  hub: FanoutHub;
+  /** ICE servers from the server's `welcome`; `[]` for none. Never defaulted. */
+  iceServers: IceServer[];
+  /** Bind ICE sockets to these local addresses. */
+  interfaceAddresses?: InterfaceAddresses;
+  /** Extra host candidates (e.g. loopback for tests). */
+  additionalHostAddresses?: string[];
+  /** Local UDP port range for ICE. */
+  icePortRange?: [number, number];
+  /** Use IPv6 (default false: one family keeps --allow-net small). */
+  useIpv6?: boolean;
+  /** Close when still not connected after this long (default 20 s). */
+  connectTimeoutMs?: number;
+  /** Close when connected but no unit was delivered within this long (default 2 s). */
+  noMediaTimeoutMs?: number;
+  /**
+   * Close when the viewer sent no RTCP for this long once connected (default
+   * 10 s; browsers report about every second). Catches viewers that vanish
+   * without a DTLS close_notify long before ICE consent fails (30–50 s).
+   */
+  rtcpTimeoutMs?: number;
+  /** Give up waiting for ICE gathering after this long (default 5 s). */
+  gatherTimeoutMs?: number;
+  /** Replay pacing rate (default that of {@linkcode paceReplay}). */
+  replayBitsPerSecond?: number;
+  /** Called once when the peer closed, with the reason. */
+  onClose?: (reason: string) => void;
+}
+
+/** Counters of one viewer peer. */
+export interface ViewerPeerStats {
+  /** RTP packets handed to werift. */
+  packets: number;
+  /** Access units sent. */
+  accessUnits: number;
+  /** PLI/FIR received. */
+  keyframeRequests: number;
+  /** Trickled remote candidates dropped (mDNS, names). */
+  skippedCandidates: number;
+}
+
+/** The H.264 codec the publisher sends: Constrained Baseline, packetization-mode 1. */
+export function h264Codec(): RTCRtpCodecParameters {
+  return new RTCRtpCodecParameters({
+    mimeType: "video/H264",
+    clockRate: 90_000,
+    rtcpFeedback: [{ type: "nack" }, { type: "nack", parameter: "pli" }],
+    parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+  });
+}
+
+/** One viewer's peer connection. Create it with {@linkcode ViewerPeer.answer}. */
+export class ViewerPeer {
+  /** The answer SDP (with all local candidates). */
+  readonly answerSdp: string;
+  /** Resolves with the close reason. */
+  readonly closed: Promise<string>;
+  readonly #pc: RTCPeerConnection;
+  readonly #opts: ViewerPeerOptions;
+  readonly #track: MediaStreamTrack;
+  readonly #stats: ViewerPeerStats = {
+    packets: 0,
+    accessUnits: 0,
+    keyframeRequests: 0,
+    skippedCandidates: 0,
+  };
+  #sub: Subscription | undefined;
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #closeReason: string | undefined;
+  #lastRtcp = 0;
+  #resolveClosed!: (reason: string) => void;
+  #disposers: (() => void)[] = [];
+
+  private constructor(pc: RTCPeerConnection, track: MediaStreamTrack, opts: ViewerPeerOptions) {
+    this.#pc = pc;
+    this.#track = track;
+    this.#opts = opts;
+    this.answerSdp = "";
+    this.closed = new Promise((r) => (this.#resolveClosed = r));
+  }
+
+  /**
+   * Answers `offerSdp` (a recvonly video offer). Rejects (and releases
+   * everything) when the offer cannot be answered.
+   */
+  static async answer(offerSdp: string, opts: ViewerPeerOptions): Promise<ViewerPeer> {
+    const pc = new RTCPeerConnection({
+      iceServers: opts.iceServers, // explicit: werift's default is a public STUN server
+      iceInterfaceAddresses: opts.interfaceAddresses,
+      iceAdditionalHostAddresses: opts.additionalHostAddresses,
+      icePortRange: opts.icePortRange,
+      iceUseIpv4: true,
+      iceUseIpv6: opts.useIpv6 ?? false,
+      iceUseTcp: false,
+      bundlePolicy: "max-bundle",
+      codecs: { video: [h264Codec()], audio: [] },
+    });
+    const track = new MediaStreamTrack({ kind: "video" });
+    const peer = new ViewerPeer(pc, track, opts);
+    try {
+      const tx = pc.addTransceiver(track, { direction: "sendonly" });
+      const rtcp = tx.sender.onRtcp.subscribe(() => {
+        peer.#lastRtcp = performance.now();
+      });
+      peer.#disposers.push(() => rtcp.unSubscribe());
+      const pli = tx.sender.onPictureLossIndication.subscribe(() => {
+        peer.#stats.keyframeRequests++;
+        peer.#sub?.requestKeyframe();
+      });
+      peer.#disposers.push(() => pli.unSubscribe());
+      peer.#watchState();
+      await pc.setRemoteDescription({ type: "offer", sdp: stripUnusableCandidates(offerSdp) });
+      peer.#watchDtls();
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      await waitForGathering(pc, opts.gatherTimeoutMs ?? 5_000);
+      const sdp = pc.localDescription?.sdp;
+      if (!sdp) throw new Error("no local description");
+      (peer as { answerSdp: string }).answerSdp = sdp;
+      peer.#timers.push(setTimeout(() => {
+        if (pc.connectionState !== "connected") peer.close("ice connect timeout");
+      }, opts.connectTimeoutMs ?? 20_000));
+      return peer;
+    } catch (err) {
+      await peer.close("answer failed");
+      throw err;
+    }
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): ViewerPeerStats {
+    return { ...this.#stats };
+  }
+
+  /** werift's aggregate connection state. */
+  get connectionState(): string {
+    return this.#pc.connectionState;
+  }
+
+  /** True once closed. */
+  get isClosed(): boolean {
+    return this.#closeReason !== undefined;
+  }
+
+  /**
+   * Adds trickled remote candidates (an sdpfrag or bare candidate lines);
+   * mDNS and host-name candidates are skipped. Returns how many were added.
+   */
+  async addRemoteCandidates(frag: string): Promise<number> {
+    if (this.isClosed) return 0;
+    const parsed = parseSdpFrag(frag);
+    this.#stats.skippedCandidates += parsed.skipped;
+    let added = 0;
+    const mid = this.#pc.getTransceivers()[0]?.mid ?? "0";
+    for (const c of parsed.candidates) {
+      try {
+        await this.#pc.addIceCandidate({
+          candidate: c.candidate,
+          sdpMid: c.sdpMid ?? mid,
+          ...(c.usernameFragment ? { usernameFragment: c.usernameFragment } : {}),
+        });
+        added++;
+      } catch {
+        this.#stats.skippedCandidates++;
+      }
+    }
+    return added;
+  }
+
+  /** Closes the peer and stops media. Idempotent. */
+  async close(reason = "closed"): Promise<void> {
+    if (this.#closeReason !== undefined) return;
+    this.#closeReason = reason;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
+    this.#sub?.unsubscribe();
+    this.#sub = undefined;
+    for (const d of this.#disposers) d();
+    this.#disposers = [];
+    try {
+      await this.#pc.close();
+    } catch {
+      // already closing
+    }
+    this.#resolveClosed(reason);
+    this.#opts.onClose?.(reason);
+  }
+
+  #watchState(): void {
+    const pc = this.#pc;
+    let disconnectTimer: ReturnType<typeof setTimeout> | undefined;
+    const a = pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") {
+        if (disconnectTimer !== undefined) clearTimeout(disconnectTimer);
+        disconnectTimer = undefined;
+        this.#startMedia();
+      } else if (state === "failed" || state === "closed") {
+        this.close(`connection ${state}`);
+      }
+    });
+    const b = pc.iceConnectionStateChange.subscribe((state) => {
+      if (state === "failed" || state === "closed") this.close(`ice ${state}`);
+      else if (state === "disconnected" && disconnectTimer === undefined) {
+        disconnectTimer = setTimeout(() => this.close("ice disconnected"), 5_000);
+        this.#timers.push(disconnectTimer);
+      }
+    });
+    this.#disposers.push(() => a.unSubscribe(), () => b.unSubscribe());
+  }
+
+  /** A closed viewer shows as DTLS "closed" at once, "failed" only 30–50 s later. */
+  #watchDtls(): void {
+    const seen = new Set<unknown>();
+    for (const t of this.#pc.getTransceivers()) {
+      const dtls = t.dtlsTransport;
+      if (!dtls || seen.has(dtls)) continue;
+      seen.add(dtls);
+      const s = dtls.onStateChange.subscribe((state) => {
+        if (state === "closed" || state === "failed") this.close(`dtls ${state}`);
+      });
+      this.#disposers.push(() => s.unSubscribe());
+    }
+  }
+
+  #startMedia(): void {
+    if (this.#sub || this.isClosed) return;
+    const packetizer = new H264Packetizer();
+    let seq = crypto.getRandomValues(new Uint16Array(1))[0];
+    const base = crypto.getRandomValues(new Uint32Array(1))[0];
+    const track = this.#track;
+    const stats = this.#stats;
+    this.#sub = this.#opts.hub.subscribe(
+      paceReplay((au) => {
+        if (this.isClosed) return;
+        for (const { payload, marker } of packetizer.packetize(au)) {
+          const header = new RtpHeader({
+            payloadType: 96, // werift rewrites PT and SSRC
+            sequenceNumber: seq,
+            timestamp: (base + au.timestamp) >>> 0,
+            marker,
+          });
+          seq = (seq + 1) & 0xffff;
+          track.writeRtp(
+            new RtpPacket(
+              header,
+              Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+            ),
+          );
+          stats.packets++;
+        }
+        stats.accessUnits++;
+      }, { bitsPerSecond: this.#opts.replayBitsPerSecond }),
+    );
+    this.#lastRtcp = performance.now();
+    const rtcpLimit = this.#opts.rtcpTimeoutMs ?? 10_000;
+    const rtcpTimer = setInterval(() => {
+      if (performance.now() - this.#lastRtcp > rtcpLimit) this.close("viewer silent (no RTCP)");
+    }, Math.min(1_000, rtcpLimit / 2));
+    this.#disposers.push(() => clearInterval(rtcpTimer));
+    const limit = this.#opts.noMediaTimeoutMs ?? 2_000;
+    this.#timers.push(setTimeout(() => {
+      if (!this.isClosed && this.#stats.accessUnits === 0) this.close("no media delivered");
+    }, limit));
+  }
+}
+
+async function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === "complete") return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    const sub = pc.iceGatheringStateChange.subscribe((s) => {
+      if (s === "complete") done();
+    });
+    function done() {
+      clearTimeout(timer);
+      sub.unSubscribe();
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * `deno task publish [--config FILE] [--state-dir DIR] [--source KIND] [--max-viewers N] [--record DIR] …`
+ *
+ * Launcher (runs with `--allow-read --allow-run=deno`): reads the config and
+ * the device state, computes the publisher's exact permissions
+ * ({@linkcode publisherFlags}) and runs `publisher/main.ts` with them,
+ * forwarding signals and the exit code.
+ * @module
+ */
+import { resolve } from "node:path";
+import { runMain } from "./cli.ts";
+import { launch } from "./launch.ts";
+import { configPathOf, mergeOptions } from "../publisher/device/options.ts";
+import { loadState, serverHost } from "../publisher/device/state.ts";
+import { publisherFlags } from "../publisher/permissions.ts";
+import { SAMPLE_CLIP_PATH, sourceBinary } from "../publisher/sources/mod.ts";
+
+await runMain("publish", async () => {
+  const cfgPath = configPathOf(Deno.args);
+  const o = mergeOptions(Deno.args, cfgPath ? await Deno.readTextFile(cfgPath) : null);
+  const state = await loadState(o.stateDir);
+  const readPaths: string[] = [];
+  if (o.configFile) readPaths.push(o.configFile);
+  if (o.source.kind === "file") {
+    readPaths.push(resolve(typeof o.source.path === "string" ? o.source.path : SAMPLE_CLIP_PATH));
+  }
+  const flags = publisherFlags({
+    serverHost: serverHost(state.config),
+    devicePort: state.config.devicePort,
+    stateDir: o.stateDir,
+    recordDir: o.record?.dir ?? null,
+    sourceBinary: sourceBinary(o.source),
+    viewerCidrs: o.viewerNets,
+    bindAddress: o.interfaceAddress,
+    readPaths,
+  });
+  if (Deno.args.includes("--print-flags")) {
+    console.log(flags.join(" "));
+    return;
+  }
+  await launch(flags, "../publisher/main.ts", Deno.args);
+});

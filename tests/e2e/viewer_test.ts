@@ -1,0 +1,227 @@
+/**
+ * End to end in headless Chromium: the real server, a real publisher process
+ * (file source, started with exactly the `publish` task's flags) and the
+ * built viewer. Frames must be decoded by the browser.
+ */
+import assert from "node:assert/strict";
+import { buildWeb } from "../../scripts/build_web.ts";
+import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
+import { enroll } from "../../publisher/device/enroll_client.ts";
+import { startTestServer } from "../helpers/server.ts";
+import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
+import { ignoreWithout } from "../helpers/tools.ts";
+
+const ignore = ignoreWithout(CHROMIUM);
+
+/** This host's IPv4 networks: Chromium reaches the publisher from one of them. */
+function localViewerNets(): string[] {
+  return Deno.networkInterfaces().filter((i) => i.family === "IPv4").flatMap((
+    i,
+  ) => ["--viewer-net", i.cidr]);
+}
+
+function startPublisher(stateDir: string): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    // The launcher computes the least-privilege flags, as `deno task publish` does.
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-run=deno",
+      "scripts/publish.ts",
+      "--state-dir",
+      stateDir,
+      "--source",
+      "file",
+      ...localViewerNets(),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function waitOnline(child: Deno.ChildProcess): Promise<void> {
+  const decoder = new TextDecoder();
+  let seen = "";
+  const reader = child.stdout.getReader();
+  const deadline = Date.now() + 30_000;
+  while (!/online as/.test(seen)) {
+    if (Date.now() > deadline) throw new Error(`publisher not online: ${seen.slice(-300)}`);
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`publisher exited: ${seen.slice(-300)}`);
+    seen += decoder.decode(value);
+  }
+  reader.releaseLock();
+  // Keep the publisher's log as a test artifact (it holds no secrets).
+  const log = await Deno.open("tests/artifacts/publisher.log", { create: true, append: true });
+  const out = new WritableStream<Uint8Array>({ write: (chunk) => log.write(chunk).then(() => {}) });
+  child.stdout.pipeTo(out).catch(() => {});
+  child.stderr.pipeTo(new WritableStream({ write: (chunk) => log.write(chunk).then(() => {}) }))
+    .catch(() => {});
+}
+
+async function stop(child: Deno.ChildProcess) {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    return;
+  }
+  await child.status;
+}
+
+await Deno.mkdir("tests/artifacts", { recursive: true });
+
+Deno.test({
+  name: "browser viewer end to end",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const webDir = await Deno.makeTempDir({ prefix: "vigil-web-" });
+  await buildWeb({ outDir: webDir, minify: true });
+  const s = await startTestServer({ webDir });
+  const stateDir = await Deno.makeTempDir({ prefix: "vigil-dev-" });
+  const added = await addDevice(s.dataDir, {
+    id: "e2e-cam",
+    label: "E2E camera",
+    ttlMs: 60_000,
+    serverUrl: s.base,
+  });
+  await enroll({
+    serverUrl: s.base,
+    token: added.token,
+    caFingerprint: added.caFingerprint,
+    stateDir,
+    force: false,
+  });
+  await userAdd(s.dataDir, {
+    name: "watcher",
+    password: "watcher-password-1",
+    cameras: ["e2e-cam"],
+  });
+  await userAdd(s.dataDir, {
+    name: "stranger",
+    password: "stranger-password-1",
+    cameras: ["other-cam"],
+  });
+  let publisher = startPublisher(stateDir);
+  const browser = await launchChromium();
+  try {
+    await waitOnline(publisher);
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      viewport: { width: 1280, height: 800 },
+    });
+    const page = await context.newPage();
+    const login = async (user: string, password: string) => {
+      await page.goto(`${s.base}/`);
+      await page.getByTestId("username").fill(user);
+      await page.getByTestId("password").fill(password);
+      await page.getByTestId("login-submit").click();
+    };
+    const frames = () =>
+      page.evaluate(() =>
+        (globalThis as unknown as { __vigil: { framesDecoded: number } }).__vigil.framesDecoded
+      );
+
+    await t.step("a wrong password is refused", async () => {
+      await login("watcher", "not-the-password");
+      await page.getByTestId("login-error").filter({ hasText: /wrong|invalid/i }).waitFor({
+        timeout: 10_000,
+      });
+    });
+
+    await t.step("log in, open the camera, more than 60 frames decoded within 5 s", async () => {
+      await login("watcher", "watcher-password-1");
+      await page.locator('[data-testid="camera-e2e-cam"][data-online="true"]').waitFor({
+        timeout: 10_000,
+      });
+      await page.getByTestId("camera-e2e-cam").locator("a").click();
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { __vigil: { framesDecoded: number } }).__vigil.framesDecoded >
+            0,
+        null,
+        { timeout: 15_000 },
+      );
+      const t0 = Date.now();
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { __vigil: { framesDecoded: number } }).__vigil.framesDecoded >
+            60,
+        null,
+        { timeout: 5_000 },
+      );
+      console.log(
+        `60 frames in ${Date.now() - t0} ms after the first; ttff ${await page.evaluate(() =>
+          (globalThis as unknown as { __vigil: { ttffMs: number } }).__vigil.ttffMs
+        )} ms`,
+      );
+      await Deno.mkdir("tests/artifacts", { recursive: true });
+      await page.screenshot({ path: "tests/artifacts/viewer-playing.png" });
+    });
+
+    await t.step("after a publisher restart the page recovers by itself", async () => {
+      await stop(publisher);
+      await page.waitForFunction(
+        () => (globalThis as unknown as { __vigil: { state: string } }).__vigil.state !== "playing",
+        null,
+        { timeout: 15_000 },
+      );
+      publisher = startPublisher(stateDir);
+      await waitOnline(publisher);
+      await page.waitForFunction(
+        () => {
+          const v = (globalThis as unknown as { __vigil: { state: string; framesDecoded: number } })
+            .__vigil;
+          return v.state === "playing" && v.framesDecoded > 30;
+        },
+        null,
+        { timeout: 30_000 },
+      );
+      assert.ok(await frames() > 30);
+    });
+
+    await t.step("logout ends the session", async () => {
+      await page.getByTestId("logout").click();
+      await page.getByTestId("login-form").waitFor({ timeout: 10_000 });
+      const status = await page.evaluate(async () =>
+        (await fetch("/auth/refresh", { method: "POST" })).status
+      );
+      assert.equal(status, 401);
+    });
+
+    await t.step(
+      "a viewer without permission cannot watch; the publisher got no offer",
+      async () => {
+        const before = s.ctx.audit.recent.filter((e) => e.event === "session.start").length;
+        await login("stranger", "stranger-password-1");
+        await page.waitForFunction(
+          () =>
+            (globalThis as unknown as { __vigil: { state: string } }).__vigil.state === "cameras",
+          null,
+          { timeout: 10_000 },
+        );
+        assert.equal(await page.getByTestId("camera-e2e-cam").count(), 0);
+        const status = await page.evaluate(async () => {
+          const r = await fetch("/auth/refresh", { method: "POST" });
+          const { accessToken } = await r.json();
+          const res = await fetch("/whep/e2e-cam", {
+            method: "POST",
+            headers: { "content-type": "application/sdp", authorization: `Bearer ${accessToken}` },
+            body: "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n",
+          });
+          return res.status;
+        });
+        assert.equal(status, 403);
+        assert.equal(s.ctx.audit.recent.filter((e) => e.event === "session.start").length, before);
+      },
+    );
+    await context.close();
+  } finally {
+    await browser.close();
+    await stop(publisher);
+    await s.stop();
+    await Deno.remove(stateDir, { recursive: true });
+    await Deno.remove(webDir, { recursive: true });
+  }
+});
