@@ -39,6 +39,12 @@ interface Connection {
   serial: string;
   socket: DeviceSocket;
   lastSeen: number;
+  /**
+   * The channel ends when its certificate expires. The device token only
+   * authorizes opening it (≤ 5 min): ending live channels at token expiry
+   * would cut every viewer every five minutes.
+   */
+  expiresAt: number;
   pending: Map<string, (reply: OfferReply) => void>;
   cleanup: (() => void)[];
   helloed: boolean;
@@ -76,7 +82,7 @@ export class DeviceHub {
   }
 
   /** Registers a new authenticated channel; returns its message and close callbacks. */
-  attach(deviceId: string, serial: string, socket: DeviceSocket) {
+  attach(deviceId: string, serial: string, socket: DeviceSocket, expiresAt = Infinity) {
     const old = this.#conns.get(deviceId);
     if (old) this.#drop(old, 4000, "replaced by a newer connection");
     const conn: Connection = {
@@ -85,6 +91,7 @@ export class DeviceHub {
       serial,
       socket,
       lastSeen: Date.now(),
+      expiresAt,
       pending: new Map(),
       cleanup: [],
       helloed: false,
@@ -216,6 +223,7 @@ export class DeviceHub {
     const now = Date.now();
     for (const c of [...this.#conns.values()]) {
       if (now - c.lastSeen > this.o.timeoutMs) this.#drop(c, 4008, "heartbeat timeout");
+      else if (now >= c.expiresAt) this.#drop(c, 4001, "certificate expired; renew and reconnect");
     }
   }
 }

@@ -18,6 +18,7 @@ export class RevocationList {
   #version = -1;
   #timer: ReturnType<typeof setInterval> | undefined;
   #listeners = new Set<Listener>();
+  #changeListeners = new Set<() => void>();
 
   constructor(private readonly db: Database) {
     this.reload();
@@ -34,6 +35,12 @@ export class RevocationList {
     return () => this.#listeners.delete(fn);
   }
 
+  /** Calls `fn` whenever another process changed the store. */
+  onChange(fn: () => void): () => void {
+    this.#changeListeners.add(fn);
+    return () => this.#changeListeners.delete(fn);
+  }
+
   /** Re-reads the store; notifies listeners of serials revoked since last time. */
   reload(): void {
     this.#version = dataVersion(this.db);
@@ -41,6 +48,7 @@ export class RevocationList {
     const added = [...next].filter((s) => !this.#serials.has(s));
     this.#serials = next;
     if (added.length > 0) { for (const fn of this.#listeners) fn(added); }
+    for (const fn of this.#changeListeners) fn();
   }
 
   /** Polls the store for changes by other processes. */

@@ -35,6 +35,8 @@ import { problem } from "./routes/errors.ts";
 import { openDatabase } from "./store/db.ts";
 import { WhepSessions } from "./whep_sessions.ts";
 import { serverNames } from "./server_names.ts";
+import { endFamilySessions } from "./end_sessions.ts";
+import { familiesRevokedSince } from "./store/refresh_tokens.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -129,8 +131,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
   });
   deviceServer.on("tlsClientError", (err: Error, socket: TLSSocket) => {
+    const code = (err as Error & { code?: string }).code;
     audit.log("mtls.refused", {
-      reason: err.message.slice(0, 120),
+      reason: (code ? `${code}: ` : "") + err.message.slice(0, 120),
       ip: socket.remoteAddress,
       at: "handshake",
     });
@@ -140,6 +143,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub.closeSerials(serials, "certificate revoked");
     for (const s of serials) for (const sock of sockets.get(s) ?? []) sock.destroy();
     audit.log("revocation.enforced", { serials });
+  });
+  // user:remove / user:passwd in another process revoke login families: end
+  // their live sessions too, not only their future requests.
+  let familiesSince = Date.now();
+  ctx.revocations.onChange(() => {
+    const now = Date.now();
+    for (const f of familiesRevokedSince(db, familiesSince - 1000)) {
+      endFamilySessions(ctx, f, "session revoked");
+    }
+    familiesSince = now;
   });
   ctx.revocations.watch();
   await new Promise<void>((resolve, reject) => {

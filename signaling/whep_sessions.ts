@@ -9,6 +9,8 @@ export interface WhepSession {
   id: string;
   camera: string;
   viewer: string;
+  /** The login (refresh-token family) that opened it: logout ends it. */
+  family: string;
   createdAt: number;
 }
 
@@ -22,7 +24,7 @@ export class WhepSessions {
   constructor(private readonly limits: { perCamera: number; perViewer: number }) {}
 
   /** Reserves a session slot, or says why not. */
-  admit(camera: string, viewer: string, now = Date.now()): WhepSession | AdmitRefusal {
+  admit(camera: string, viewer: string, family = "", now = Date.now()): WhepSession | AdmitRefusal {
     let perCamera = 0;
     let perViewer = 0;
     for (const s of this.#byId.values()) {
@@ -31,7 +33,7 @@ export class WhepSessions {
     }
     if (perCamera >= this.limits.perCamera) return "camera_full";
     if (perViewer >= this.limits.perViewer) return "viewer_full";
-    const s = { id: crypto.randomUUID(), camera, viewer, createdAt: now };
+    const s = { id: crypto.randomUUID(), camera, viewer, family, createdAt: now };
     this.#byId.set(s.id, s);
     return s;
   }
@@ -54,9 +56,9 @@ export class WhepSessions {
     return gone;
   }
 
-  /** Sessions of one viewer (logout ends them). */
-  ofViewer(viewer: string): WhepSession[] {
-    return [...this.#byId.values()].filter((s) => s.viewer === viewer);
+  /** Sessions opened by a login family (logout, reuse, user removal end them). */
+  ofFamily(family: string): WhepSession[] {
+    return [...this.#byId.values()].filter((s) => s.family === family);
   }
 
   get size(): number {

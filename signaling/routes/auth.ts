@@ -20,6 +20,7 @@ import {
   storeRefreshToken,
 } from "../store/refresh_tokens.ts";
 import type { AppEnv } from "./env.ts";
+import { endFamilySessions } from "../end_sessions.ts";
 import { problem, readJson } from "./errors.ts";
 
 /** The refresh cookie: `__Host-` pins it to this origin, path `/`, Secure. */
@@ -150,6 +151,10 @@ export function authRoutes(ctx: ServerContext) {
   app.post("/auth/refresh", async (c) => {
     const token = getCookie(c, REFRESH_COOKIE);
     if (!token || token.length > 200) {
+      ctx.audit.log("refresh.refused", {
+        reason: token ? "oversized" : "missing",
+        ip: c.env.remoteAddr,
+      });
       return problem(c, 401, "no_session", "no refresh cookie; log in");
     }
     const r = consumeRefreshToken(ctx.db, await sha256Hex(token), Date.now());
@@ -159,6 +164,9 @@ export function authRoutes(ctx: ServerContext) {
         family: r.familyId,
         ip: c.env.remoteAddr,
       });
+      if (r.reason === "reused" && r.familyId) {
+        endFamilySessions(ctx, r.familyId, "session revoked");
+      }
       deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
       const message = r.reason === "reused"
         ? "this refresh token was already used; the session has been ended for safety"
@@ -188,6 +196,7 @@ export function authRoutes(ctx: ServerContext) {
     deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
     if (family) {
       revokeFamily(ctx.db, family, Date.now(), "logout");
+      endFamilySessions(ctx, family, "logged out");
       ctx.audit.log("logout", { family });
     }
     return c.body(null, 204);

@@ -126,7 +126,7 @@ export function deviceRoutes(
           handlers = hub.attach(d.deviceId, d.serial, {
             send: (text) => ws.send(text),
             close: (code, reason) => ws.close(code, reason),
-          });
+          }, d.notAfter.getTime());
         },
         onMessage(evt) {
           const data = evt.data;

@@ -44,12 +44,13 @@ export function whepRoutes(ctx: ServerContext) {
     const camera = c.req.param("camera");
     const audit = (event: string, extra: Record<string, unknown>) =>
       ctx.audit.log(event, { camera, viewer: viewer.sub, ip: c.env.remoteAddr, ...extra });
-    if (!DEVICE_ID.safeParse(camera).success || !deviceExists(ctx.db, camera)) {
-      return problem(c, 404, "unknown_camera", `no camera "${camera.slice(0, 64)}"`);
-    }
+    // Scope first: a viewer learns nothing about cameras outside it.
     if (!mayWatch(viewer.cams, camera)) {
       audit("session.refused", { reason: "not permitted" });
-      return problem(c, 403, "forbidden", `you may not watch camera "${camera}"`);
+      return problem(c, 403, "forbidden", `you may not watch camera "${camera.slice(0, 64)}"`);
+    }
+    if (!DEVICE_ID.safeParse(camera).success || !deviceExists(ctx.db, camera)) {
+      return problem(c, 404, "unknown_camera", `no camera "${camera.slice(0, 64)}"`);
     }
     const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (type !== "application/sdp") {
@@ -71,7 +72,7 @@ export function whepRoutes(ctx: ServerContext) {
         "retry-after": "5",
       });
     }
-    const session = ctx.sessions.admit(camera, viewer.sub);
+    const session = ctx.sessions.admit(camera, viewer.sub, viewer.sid);
     if (typeof session === "string") {
       audit("session.refused", { reason: session });
       const message = session === "camera_full"

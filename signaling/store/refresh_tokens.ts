@@ -89,3 +89,11 @@ function revokeFamilyInTx(db: Database, familyId: string, now: number, reason: s
     "INSERT OR IGNORE INTO revoked_families (family_id, revoked_at, reason) VALUES (?, ?, ?)",
   ).run(familyId, now, reason);
 }
+
+/** Families revoked at or after `since` (for ending their live sessions). */
+export function familiesRevokedSince(db: Database, since: number): string[] {
+  const rows = db.prepare("SELECT family_id FROM revoked_families WHERE revoked_at >= ?").all(
+    since,
+  ) as { family_id: string }[];
+  return rows.map((r) => r.family_id);
+}

@@ -114,8 +114,13 @@ Deno.test("WHEP through the signaling server", async (t) => {
       assert.equal(offers(pub).length, before);
     });
 
-    await t.step("unknown camera → 404, offline camera → 503", async () => {
-      const unknown = await whep("nope", alice.token);
+    await t.step("unknown camera → 404 (403 outside scope), offline camera → 503", async () => {
+      // Outside the viewer's scope, unknown and forbidden look the same (403).
+      const hidden = await whep("nope", alice.token);
+      assert.equal(hidden.status, 403);
+      await hidden.body?.cancel();
+      const admin = await loginViewer(s, "admin", ["*"]);
+      const unknown = await whep("nope", admin.token);
       assert.equal(unknown.status, 404);
       await unknown.body?.cancel();
       const offline = await whep("garden", alice.token);

@@ -1,30 +1,16 @@
 /**
- * FINDING F-1 (open, see THREAT-MODEL.md): an established WHEP session
- * outlives the viewer's authorization. Logout (and user:remove /
- * user:passwd) revokes the refresh family, so new requests are refused, but
- * the session already relayed to the publisher is never closed: media keeps
- * flowing to a logged-out or deleted viewer until they leave.
- *
- * These cases assert the intended behaviour. They are ignored until the fix
- * lands (signaling/routes/auth.ts logout + the admin commands); run them now
- * with VIGIL_KNOWN_GAPS=1 to see them fail. Enable by deleting `ignore`.
+ * Finding F-1 (fixed): an established WHEP session must not outlive the
+ * viewer's authorization. Logout, refresh-token reuse, user:remove and
+ * user:passwd revoke the login family and close its live sessions at the
+ * publisher (signaling/end_sessions.ts).
  */
 import assert from "node:assert/strict";
 import { userRemove } from "../../signaling/admin/commands.ts";
 import { enrollDevice, loginViewer, startTestServer } from "../helpers/server.ts";
 import { ScriptedPublisher, VALID_OFFER } from "./helpers.ts";
 
-const runKnownGaps = (() => {
-  try {
-    return Deno.env.get("VIGIL_KNOWN_GAPS") === "1";
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
   name: "F-1: ending a viewer's session (logout, user:remove) closes its live WHEP sessions",
-  ignore: !runKnownGaps,
   fn: async (t) => {
     const s = await startTestServer();
     const dev = await enrollDevice(s, "cam-l");
