@@ -10,6 +10,7 @@ import {
   addDevice,
   deviceList,
   deviceRevoke,
+  openDataDir,
   parseCameras,
   userAdd,
   userList,
@@ -17,6 +18,7 @@ import {
   userRemove,
 } from "./commands.ts";
 import { ensurePki } from "../pki_state.ts";
+import { rotateJwtKey } from "../auth/jwt_keys.ts";
 import { makeConfig } from "../config.ts";
 import { serverNames } from "../server_names.ts";
 
@@ -31,6 +33,7 @@ vigil operator commands (all accept --data-dir DIR, default ./data, and --json):
   deno task user:list
   deno task user:remove <name>
   deno task user:passwd <name> [--password-stdin]
+  deno task keys:rotate                     new JWT signing key; a running server picks it up on restart
   deno task pki:init [--san NAME]...        create the CA, server certificate (done by serve on first start)
 `;
 
@@ -173,6 +176,19 @@ await runMain("vigil", async () => {
       const name = arg();
       const r = await userPasswd(dataDir, name, await readPassword(!!v["password-stdin"]));
       print(r, `password of "${r.name}" changed; their sessions are ended`);
+      break;
+    }
+    case "keys:rotate": {
+      const db = await openDataDir(dataDir);
+      try {
+        const kid = await rotateJwtKey(db, dataDir);
+        print(
+          { kid },
+          `new JWT signing key ${kid}; restart the server to sign with it (old keys verify until their tokens expire)`,
+        );
+      } finally {
+        db.close();
+      }
       break;
     }
     case "pki:init": {
