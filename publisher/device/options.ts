@@ -26,13 +26,16 @@ Options:
   --record DIR         also record fMP4 segments into DIR (needs ffmpeg)
   --interface ADDR     bind WebRTC (ICE) sockets to this local IPv4 address
   --viewer-net CIDR    address range viewers (or TURN servers) connect from; repeatable
-                       (default the private ranges 10/8, 172.16/12, 192.168/16 and 127/8)
+                       (default the private ranges 10/8, 172.16/12, 192.168/16)
   --print-flags        print the deno permission flags and exit
   --help               this text
 `;
 
-/** Default viewer ranges: private LAN and loopback. */
-export const DEFAULT_VIEWER_NETS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8"];
+/** Default viewer ranges: the private LAN ranges. */
+// Not 127.0.0.0/8: Deno's net permission cannot tell UDP from TCP, and a
+// loopback grant would let a compromised publisher reach every local service.
+// Single-host setups (the demo, tests) pass their networks with --viewer-net.
+export const DEFAULT_VIEWER_NETS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 /** The JSON config file. */
 export const PublishConfigSchema = z.object({
