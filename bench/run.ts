@@ -15,16 +15,17 @@
  * process and headless Chromium, and reads /proc of its children.
  * @module
  */
+import { localViewerNetArgs } from "../publisher/local_networks.ts";
+import { launchChromium } from "../tests/helpers/browser.ts";
 import * as jose from "jose";
 import { dirname, join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildWeb } from "../scripts/build_web.ts";
 import { addDevice, userAdd } from "../signaling/admin/commands.ts";
 import { enroll } from "../publisher/device/enroll_client.ts";
 import { signAccessToken, verifyAccessToken } from "../signaling/auth/tokens.ts";
 import { enrollDevice, loginViewer, startTestServer, type TestServer } from "../tests/helpers/server.ts";
 import { connectPublisher, RECVONLY_OFFER } from "../tests/helpers/scripted_publisher.ts";
-import { CHROMIUM } from "../tests/helpers/browser.ts";
 
 const TTFF_RUNS = Number(Deno.env.get("BENCH_TTFF_RUNS") ?? 20);
 const WINDOW_S = Number(Deno.env.get("BENCH_WINDOW_S") ?? 10);
@@ -109,12 +110,6 @@ const denoBin = Deno.execPath();
 // The publish launcher runs `deno` from PATH: make it this same deno.
 const childEnv = { PATH: `${dirname(denoBin)}:${Deno.env.get("PATH") ?? ""}` };
 
-function viewerNets(): string[] {
-  return Deno.networkInterfaces().filter((i) => i.family === "IPv4").flatMap((i) => [
-    "--viewer-net",
-    i.cidr,
-  ]);
-}
 
 async function startPublisher(stateDir: string, logFile: string) {
   const child = new Deno.Command(denoBin, {
@@ -129,7 +124,7 @@ async function startPublisher(stateDir: string, logFile: string) {
       "file",
       "--max-viewers",
       "20",
-      ...viewerNets(),
+      ...localViewerNetArgs(),
     ],
     env: childEnv,
     stdout: "piped",
@@ -178,23 +173,8 @@ async function stopChild(child: Deno.ChildProcess) {
 // browser
 
 function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
-      // baseline sender: a fake 720p camera without a permission prompt
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-    ],
-  });
+  // The baseline sender needs a fake 720p camera without a permission prompt.
+  return launchChromium(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
 }
 
 /** Keeps every RTCPeerConnection a page makes, for getStats. */
@@ -616,11 +596,14 @@ async function main() {
   log("wrote bench/results.json and bench/RESULTS.md");
 }
 
+/** The results document is plain JSON assembled above; the table reads it loosely. */
 // deno-lint-ignore no-explicit-any
-function markdown(r: any): string {
+type Json = any;
+
+function markdown(r: Json): string {
   const t = r.ttff;
   const tok = r.signaling.tokens;
-  const cost = r.publisherCost as any[];
+  const cost = r.publisherCost as Json[];
   const idle = cost[0];
   const lines = [
     `# vigil bench — ${r.date}`,
@@ -643,9 +626,9 @@ function markdown(r: any): string {
     );
   }
   for (const c of cost.slice(1)) {
-    const fps = c.perViewer.map((p: any) => p.framesDecodedPerS ?? p.framesPerS);
+    const fps = c.perViewer.map((p: Json) => p.framesDecodedPerS ?? p.framesPerS);
     const extra = c.client === "chromium"
-      ? `, dropped ${c.perViewer.map((p: any) => p.framesDropped).join("/")}, lost pkts ${c.perViewer.map((p: any) => p.packetsLost).join("/")}`
+      ? `, dropped ${c.perViewer.map((p: Json) => p.framesDropped).join("/")}, lost pkts ${c.perViewer.map((p: Json) => p.packetsLost).join("/")}`
       : "";
     lines.push(
       `| Frames/s per viewer (${c.client === "chromium" ? "decoded" : "received"}), ${c.viewers} ${c.client} | min ${Math.min(...fps)} / median ${median(fps)}${extra} | source 30 | — | — | — |`,

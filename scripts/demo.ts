@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { parseCli, parsePort, runMain } from "./cli.ts";
 import { serverFlags } from "../signaling/cli_options.ts";
 import { makeConfig } from "../signaling/config.ts";
+import { localViewerNetArgs } from "../publisher/local_networks.ts";
 
 const USAGE = `
 deno task demo [--dir DIR] [--port N] [--device-port N]
@@ -226,7 +227,11 @@ await runMain("demo", async () => {
     stateDir,
     "--source",
     "file",
-  ], /connected|online|welcome/i);
+    // A browser on this machine reaches the publisher from one of the
+    // machine's own networks: allow exactly those (a real deployment
+    // configures its LAN ranges instead).
+    ...localViewerNetArgs(),
+  ], /online as/);
 
   console.log(`
 vigil demo is running.

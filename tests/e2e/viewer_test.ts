@@ -3,6 +3,7 @@
  * (file source, started with exactly the `publish` task's flags) and the
  * built viewer. Frames must be decoded by the browser.
  */
+import { localViewerNetArgs } from "../../publisher/local_networks.ts";
 import assert from "node:assert/strict";
 import { buildWeb } from "../../scripts/build_web.ts";
 import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
@@ -12,13 +13,6 @@ import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
 
 const ignore = ignoreWithout(CHROMIUM);
-
-/** This host's IPv4 networks: Chromium reaches the publisher from one of them. */
-function localViewerNets(): string[] {
-  return Deno.networkInterfaces().filter((i) => i.family === "IPv4").flatMap((
-    i,
-  ) => ["--viewer-net", i.cidr]);
-}
 
 function startPublisher(stateDir: string): Deno.ChildProcess {
   return new Deno.Command("deno", {
@@ -32,7 +26,7 @@ function startPublisher(stateDir: string): Deno.ChildProcess {
       stateDir,
       "--source",
       "file",
-      ...localViewerNets(),
+      ...localViewerNetArgs(),
     ],
     stdout: "piped",
     stderr: "piped",

@@ -8,7 +8,7 @@ import { type Browser, chromium } from "playwright-core";
 export const CHROMIUM = "/usr/bin/chromium";
 
 /** Launches Chromium with the flags this sandbox needs and a fresh profile. */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -21,6 +21,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       "--autoplay-policy=no-user-gesture-required",
+      ...extraArgs,
     ],
   });
 }

@@ -13,12 +13,8 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 /** Repo root (the publisher runs from here, as `deno task publish` does). */
 export const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
-/** This host's IPv4 networks as `--viewer-net` arguments (see tests/e2e/viewer_test.ts). */
-export function localViewerNets(): string[] {
-  return Deno.networkInterfaces().filter((i) => i.family === "IPv4").flatMap((
-    i,
-  ) => ["--viewer-net", i.cidr]);
-}
+import { localViewerNetArgs as localViewerNets } from "../../publisher/local_networks.ts";
+export { localViewerNets };
 
 /** A running publisher with its server. */
 export interface PublisherRig {
