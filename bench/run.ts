@@ -15,7 +15,7 @@
  * process and headless Chromium, and reads /proc of its children.
  * @module
  */
-import { localViewerNetArgs } from "../publisher/local_networks.ts";
+import { startLocalPublisher } from "../tests/helpers/publisher_process.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import * as jose from "jose";
 import { dirname, join } from "node:path";
@@ -112,39 +112,13 @@ const childEnv = { PATH: `${dirname(denoBin)}:${Deno.env.get("PATH") ?? ""}` };
 
 
 async function startPublisher(stateDir: string, logFile: string) {
-  const child = new Deno.Command(denoBin, {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-run=deno",
-      "scripts/publish.ts",
-      "--state-dir",
-      stateDir,
-      "--source",
-      "file",
-      "--max-viewers",
-      "20",
-      ...localViewerNetArgs(),
-    ],
+  const child = await startLocalPublisher(stateDir, {
+    logFile,
+    extra: ["--max-viewers", "20"],
+    command: denoBin,
     env: childEnv,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const decoder = new TextDecoder();
-  let seen = "";
-  const reader = child.stdout.getReader();
-  const deadline = Date.now() + 60_000;
-  while (!/online as/.test(seen)) {
-    if (Date.now() > deadline) throw new Error(`publisher not online: ${seen.slice(-300)}`);
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`publisher exited: ${seen.slice(-300)}`);
-    seen += decoder.decode(value);
-  }
-  reader.releaseLock();
-  const f = await Deno.open(logFile, { create: true, append: true });
-  const sink = () => new WritableStream<Uint8Array>({ write: (c) => f.write(c).then(() => {}) });
-  child.stdout.pipeTo(sink()).catch(() => {});
-  child.stderr.pipeTo(sink()).catch(() => {});
+    timeoutMs: 60_000,
+  });
   let pid: number | null = null;
   for (let i = 0; i < 40 && pid === null; i++) {
     pid = findPublisherPid(child.pid);

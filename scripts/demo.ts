@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { parseCli, parsePort, runMain } from "./cli.ts";
 import { serverFlags } from "../signaling/cli_options.ts";
 import { makeConfig } from "../signaling/config.ts";
-import { localViewerNetArgs } from "../publisher/local_networks.ts";
+import { localPublishArgs } from "./publish_command.ts";
 
 const USAGE = `
 deno task demo [--dir DIR] [--port N] [--device-port N]
@@ -218,20 +218,10 @@ await runMain("demo", async () => {
   }
 
   step("5/5 starting the publisher (file source)…");
-  await start("publisher", [
-    "run",
-    "--allow-read",
-    "--allow-run=deno",
-    "scripts/publish.ts",
-    "--state-dir",
-    stateDir,
-    "--source",
-    "file",
-    // A browser on this machine reaches the publisher from one of the
-    // machine's own networks: allow exactly those (a real deployment
-    // configures its LAN ranges instead).
-    ...localViewerNetArgs(),
-  ], /online as/);
+  // A browser on this machine reaches the publisher from one of the
+  // machine's own networks: localPublishArgs allows exactly those (a real
+  // deployment configures its LAN ranges instead).
+  await start("publisher", localPublishArgs(stateDir), /online as/);
 
   console.log(`
 vigil demo is running.

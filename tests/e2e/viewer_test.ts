@@ -3,7 +3,7 @@
  * (file source, started with exactly the `publish` task's flags) and the
  * built viewer. Frames must be decoded by the browser.
  */
-import { localViewerNetArgs } from "../../publisher/local_networks.ts";
+import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
 import assert from "node:assert/strict";
 import { buildWeb } from "../../scripts/build_web.ts";
 import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
@@ -13,54 +13,6 @@ import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
 
 const ignore = ignoreWithout(CHROMIUM);
-
-function startPublisher(stateDir: string): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    // The launcher computes the least-privilege flags, as `deno task publish` does.
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-run=deno",
-      "scripts/publish.ts",
-      "--state-dir",
-      stateDir,
-      "--source",
-      "file",
-      ...localViewerNetArgs(),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function waitOnline(child: Deno.ChildProcess): Promise<void> {
-  const decoder = new TextDecoder();
-  let seen = "";
-  const reader = child.stdout.getReader();
-  const deadline = Date.now() + 30_000;
-  while (!/online as/.test(seen)) {
-    if (Date.now() > deadline) throw new Error(`publisher not online: ${seen.slice(-300)}`);
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`publisher exited: ${seen.slice(-300)}`);
-    seen += decoder.decode(value);
-  }
-  reader.releaseLock();
-  // Keep the publisher's log as a test artifact (it holds no secrets).
-  const log = await Deno.open("tests/artifacts/publisher.log", { create: true, append: true });
-  const out = new WritableStream<Uint8Array>({ write: (chunk) => log.write(chunk).then(() => {}) });
-  child.stdout.pipeTo(out).catch(() => {});
-  child.stderr.pipeTo(new WritableStream({ write: (chunk) => log.write(chunk).then(() => {}) }))
-    .catch(() => {});
-}
-
-async function stop(child: Deno.ChildProcess) {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    return;
-  }
-  await child.status;
-}
 
 await Deno.mkdir("tests/artifacts", { recursive: true });
 
@@ -97,10 +49,12 @@ Deno.test({
     password: "stranger-password-1",
     cameras: ["other-cam"],
   });
-  let publisher = startPublisher(stateDir);
+  let publisher: Deno.ChildProcess | null = null;
+  const startPublisher = () =>
+    startLocalPublisher(stateDir, { logFile: "tests/artifacts/publisher.log" });
   const browser = await launchChromium();
   try {
-    await waitOnline(publisher);
+    publisher = await startPublisher();
     const context = await browser.newContext({
       ignoreHTTPSErrors: true,
       viewport: { width: 1280, height: 800 },
@@ -155,14 +109,13 @@ Deno.test({
     });
 
     await t.step("after a publisher restart the page recovers by itself", async () => {
-      await stop(publisher);
+      await stopProcess(publisher!);
       await page.waitForFunction(
         () => (globalThis as unknown as { __vigil: { state: string } }).__vigil.state !== "playing",
         null,
         { timeout: 15_000 },
       );
-      publisher = startPublisher(stateDir);
-      await waitOnline(publisher);
+      publisher = await startPublisher();
       await page.waitForFunction(
         () => {
           const v = (globalThis as unknown as { __vigil: { state: string; framesDecoded: number } })
@@ -213,7 +166,7 @@ Deno.test({
     await context.close();
   } finally {
     await browser.close();
-    await stop(publisher);
+    if (publisher) await stopProcess(publisher);
     await s.stop();
     await Deno.remove(stateDir, { recursive: true });
     await Deno.remove(webDir, { recursive: true });
