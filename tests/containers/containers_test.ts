@@ -3,20 +3,26 @@
  *
  * 1. base image `localhost/vigil-base:bookworm` from Debian + Deno from npm
  *    (containers/build-base.sh; skipped when the image exists),
- * 2. builds containers/server.Containerfile and containers/publisher.Containerfile on it,
+ * 2. builds containers/server.Containerfile and containers/publisher.Containerfile on it
+ *    (the publisher once with `EXTRA_PACKAGES=ffmpeg`, the compose default, checked to encode
+ *    H.264 under the same hardening, and once without, the image the test runs),
  * 3. brings the server up with podman-compose (containers/compose.server.yml, bridge network,
  *    published ports 8443/8444, read-only root, no capabilities),
- * 4. enrolls the publisher container (file source) with the token on stdin, starts it with
- *    host networking (what compose.pi.yml declares; podman-compose 1.0.3 cannot start a
- *    network_mode: host service, so the same options are passed to `podman run`),
+ * 4. enrolls the publisher with the documented command (podman-compose run of
+ *    containers/compose.pi.yml, token on stdin), then brings it up with podman-compose too
+ *    (file source, host networking). podman-compose 1.0.3 (Debian bookworm) is given
+ *    containers/podman/podman-hostnet as its podman (see there and docs/DEPLOY.md),
  * 5. a headless Chromium on the host logs in and must decode frames.
  *
  * Uses containers/podman/containers.conf (runc, no default ulimits) through CONTAINERS_CONF.
  * Needs root, ports 8443/8444 free. Under CI=true a missing tool fails; locally it is skipped.
+ * Everything it creates (containers, volumes, networks, pods of both compose projects) is
+ * removed before and after, also when a step fails; the images stay as a build cache.
  */
 import assert from "node:assert/strict";
 import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
+import { syntheticCommand } from "../../publisher/sources/commands.ts";
 
 /**
  * Runs only from `deno task test:containers` (which sets VIGIL_CONTAINER_TESTS=1): the plain
@@ -36,10 +42,27 @@ const CONTAINERS = `${ROOT}/containers`;
 const BASE = "localhost/vigil-base:bookworm";
 const SERVER_IMAGE = "localhost/vigil-server:test";
 const PUBLISHER_IMAGE = "localhost/vigil-publisher:test";
+/** The same Containerfile with `EXTRA_PACKAGES=ffmpeg` (compose.pi.yml's default). */
+const PUBLISHER_FFMPEG_IMAGE = "localhost/vigil-publisher:test-ffmpeg";
+/** compose project of compose.server.yml */
 const PROJECT = "vigiltest";
+/** compose project of compose.pi.yml */
+const PI_PROJECT = "vigiltestpi";
 const SERVER_CONTAINER = `${PROJECT}_signaling_1`;
-const PUBLISHER_CONTAINER = `${PROJECT}_publisher`;
-const STATE_VOLUME = `${PROJECT}_state`;
+const PUBLISHER_CONTAINER = `${PI_PROJECT}_publisher_1`;
+/**
+ * podman-compose with compose.pi.yml, as docs/DEPLOY.md writes it for podman-compose 1.0.3:
+ * `--podman-path containers/podman/podman-hostnet` (a no-op with versions that handle
+ * network_mode: host themselves).
+ */
+const PI_COMPOSE = [
+  "--podman-path",
+  "containers/podman/podman-hostnet",
+  "-p",
+  PI_PROJECT,
+  "-f",
+  "containers/compose.pi.yml",
+];
 const DEVICE = "container-cam";
 const PASSWORD = "container-password-1";
 
@@ -51,29 +74,20 @@ const ENV: Record<string, string> = {
   VIGIL_PUBLISHER_IMAGE: PUBLISHER_IMAGE,
   VIGIL_BASE_IMAGE: BASE,
   VIGIL_SAN: "localhost",
+  // compose.pi.yml: set here so that the caller's environment cannot change the test
+  VIGIL_SOURCE: "file",
+  VIGIL_PUBLISH_ARGS: "",
 };
-
-/** Container options of compose.pi.yml (read-only root, no capabilities, tmpfs /tmp). */
-const HARDENED = [
-  "--read-only",
-  "--tmpfs",
-  "/tmp",
-  "--cap-drop=ALL",
-  "--security-opt=no-new-privileges",
-  "--network=host",
-  "-v",
-  `${STATE_VOLUME}:/state`,
-];
 
 async function run(
   cmd: string,
   args: string[],
-  opts: { stdin?: string; check?: boolean } = {},
+  opts: { stdin?: string; check?: boolean; env?: Record<string, string> } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(cmd, {
     args,
     cwd: ROOT,
-    env: ENV,
+    env: { ...ENV, ...opts.env },
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
@@ -140,18 +154,28 @@ async function imageSize(tag: string): Promise<string> {
   return `${(Number(r.stdout.trim()) / 1e6).toFixed(0)} MB`;
 }
 
+/** Removes what both compose projects created, by their labels and names; never fails. */
 async function cleanup() {
-  await run("podman", ["rm", "-f", PUBLISHER_CONTAINER], { check: false });
-  await run(
-    "podman-compose",
-    ["-p", PROJECT, "-f", "containers/compose.server.yml", "down", "-v"],
-    {
-      check: false,
-    },
-  );
-  await run("podman", ["volume", "rm", "-f", STATE_VOLUME, `${PROJECT}_data`], { check: false });
-  // podman-compose 1.0.3 `down` leaves the project network behind.
-  await run("podman", ["network", "rm", "-f", `${PROJECT}_default`], { check: false });
+  const quiet = { check: false };
+  const projects: [string, string[]][] = [
+    [PI_PROJECT, PI_COMPOSE],
+    [PROJECT, ["-p", PROJECT, "-f", "containers/compose.server.yml"]],
+  ];
+  for (const [project, args] of projects) {
+    const label = `label=io.podman.compose.project=${project}`;
+    // `down` with the compose file, then whatever it missed: one-off `run` containers left by
+    // an interrupted run, and the project network that podman-compose 1.0.3 `down` leaves.
+    await run("podman-compose", [...args, "down", "-v"], quiet);
+    const ids = (await run("podman", ["ps", "-aq", "--filter", label], quiet)).stdout.split(/\s+/)
+      .filter(Boolean);
+    if (ids.length) await run("podman", ["rm", "-f", ...ids], quiet);
+    const vols = (await run("podman", ["volume", "ls", "-q", "--filter", label], quiet)).stdout
+      .split(/\s+/).filter(Boolean);
+    if (vols.length) await run("podman", ["volume", "rm", "-f", ...vols], quiet);
+    // Newer podman-compose releases put a project into a pod (`pod_<project>`); 1.0.3 makes none.
+    await run("podman", ["pod", "rm", "-f", `pod_${project}`], quiet);
+    await run("podman", ["network", "rm", "-f", `${project}_default`], quiet);
+  }
 }
 
 async function waitHealthy(container: string, timeoutMs: number) {
@@ -165,6 +189,15 @@ async function waitHealthy(container: string, timeoutMs: number) {
   }
   const logs = await run("podman", ["logs", container], { check: false });
   throw new Error(`${container} not healthy: ${last}\n${logs.stdout}${logs.stderr}`);
+}
+
+/** NAL unit types in an Annex-B stream (start codes 00 00 01 / 00 00 00 01). */
+function nalTypes(b: Uint8Array): Set<number> {
+  const types = new Set<number>();
+  for (let i = 0; i + 3 < b.length; i++) {
+    if (b[i] === 0 && b[i + 1] === 0 && b[i + 2] === 1) types.add(b[i + 3] & 0x1f);
+  }
+  return types;
 }
 
 function hostViewerNets(): string[] {
@@ -221,6 +254,66 @@ Deno.test({
       ]);
       assert.equal(files.stdout.trim(), "", "no tests, keys or certificates in the image");
     });
+
+    await t.step(
+      "publisher image with EXTRA_PACKAGES=ffmpeg (compose.pi.yml's default)",
+      async () => {
+        await timed(
+          "publisher image build (ffmpeg)",
+          () =>
+            build("publisher.Containerfile", PUBLISHER_FFMPEG_IMAGE, [
+              "--build-arg",
+              "EXTRA_PACKAGES=ffmpeg",
+            ]),
+        );
+        console.log(`  ${PUBLISHER_FFMPEG_IMAGE}: ${await imageSize(PUBLISHER_FFMPEG_IMAGE)}`);
+        const slim = await run("podman", [
+          "run",
+          "--rm",
+          "--entrypoint",
+          "sh",
+          PUBLISHER_IMAGE,
+          "-c",
+          "command -v ffmpeg",
+        ], { check: false });
+        assert.notEqual(slim.code, 0, "EXTRA_PACKAGES= leaves ffmpeg out");
+        // The synthetic source's own ffmpeg command (30 frames), as the deno user with the
+        // runtime hardening of compose.pi.yml: it must produce H.264 with SPS, PPS and an IDR.
+        const cmd = syntheticCommand({
+          width: 320,
+          height: 240,
+          fps: 30,
+          bitrateKbps: 300,
+          gop: 30,
+        });
+        const args = [...cmd.args.slice(0, -1), "-frames:v", "30", cmd.args.at(-1)!];
+        const child = new Deno.Command("podman", {
+          args: [
+            "run",
+            "--rm",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "--cap-drop=ALL",
+            "--security-opt=no-new-privileges",
+            "--network=none",
+            "--entrypoint",
+            cmd.binary,
+            PUBLISHER_FFMPEG_IMAGE,
+            ...args,
+          ],
+          cwd: ROOT,
+          env: ENV,
+          stdout: "piped",
+          stderr: "piped",
+        });
+        const out = await child.output();
+        assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+        const types = nalTypes(out.stdout);
+        assert.ok(types.has(7) && types.has(8) && types.has(5), `NAL types ${[...types]}`);
+        console.log(`  synthetic ffmpeg in the image: ${out.stdout.length} bytes of H.264`);
+      },
+    );
 
     await t.step("server up with podman-compose, healthy", async () => {
       await timed("server up", async () => {
@@ -280,45 +373,59 @@ Deno.test({
       ], { stdin: `${PASSWORD}\n` });
     });
 
-    await t.step("enroll the publisher container (token on stdin)", async () => {
-      const r = await run("podman", [
-        "run",
-        "--rm",
-        "-i",
-        ...HARDENED,
-        PUBLISHER_IMAGE,
-        "enroll",
-        "--server",
-        "https://localhost:8443",
-        "--ca-fingerprint",
-        fingerprint,
-        "--token-stdin",
-      ], { stdin: `${token}\n` });
-      assert.match(r.stdout, new RegExp(`enrolled as ${DEVICE}`));
+    await t.step("enroll the publisher with podman-compose run (token on stdin)", async () => {
+      // docs/DEPLOY.md's command. podman-compose 1.0.3 exits 0 even when the container fails,
+      // so the output is what tells (and the healthcheck of the started service below).
+      const r = await timed("enroll", () =>
+        run("podman-compose", [
+          ...PI_COMPOSE,
+          "run",
+          "--rm",
+          "--no-deps",
+          "-T",
+          "publisher",
+          "enroll",
+          "--server",
+          "https://localhost:8443",
+          "--ca-fingerprint",
+          fingerprint,
+          "--token-stdin",
+        ], { stdin: `${token}\n` }));
+      assert.match(r.stdout, new RegExp(`enrolled as ${DEVICE}`), r.stdout + r.stderr);
+      const ps = await run("podman", [
+        "ps",
+        "-aq",
+        "--filter",
+        `label=io.podman.compose.project=${PI_PROJECT}`,
+      ]);
+      assert.equal(ps.stdout.trim(), "", "run --rm --no-deps leaves no container behind");
     });
 
-    await t.step("publisher container online and healthy", async () => {
-      await run("podman", [
-        "run",
-        "-d",
-        "--name",
+    await t.step("publisher up with podman-compose (host network), online, healthy", async () => {
+      await timed("publisher up", async () => {
+        await run("podman-compose", [...PI_COMPOSE, "up", "-d"], {
+          env: { VIGIL_PUBLISH_ARGS: hostViewerNets().join(" ") },
+        });
+        const deadline = Date.now() + 30_000;
+        let logs = "";
+        while (!/online as/.test(logs)) {
+          if (Date.now() > deadline) throw new Error(`publisher not online:\n${logs}`);
+          await new Promise((res) => setTimeout(res, 500));
+          const r = await run("podman", ["logs", PUBLISHER_CONTAINER], { check: false });
+          logs = r.stdout + r.stderr;
+        }
+        await waitHealthy(PUBLISHER_CONTAINER, 30_000);
+      });
+      const inspect = await run("podman", [
+        "inspect",
         PUBLISHER_CONTAINER,
-        ...HARDENED,
-        PUBLISHER_IMAGE,
-        "publish",
-        "--source",
-        "file",
-        ...hostViewerNets(),
+        "--format",
+        "{{.HostConfig.NetworkMode}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} " +
+        "{{.HostConfig.SecurityOpt}} {{.Config.User}}",
       ]);
-      const deadline = Date.now() + 30_000;
-      let logs = "";
-      while (!/online as/.test(logs)) {
-        if (Date.now() > deadline) throw new Error(`publisher not online:\n${logs}`);
-        await new Promise((res) => setTimeout(res, 500));
-        const r = await run("podman", ["logs", PUBLISHER_CONTAINER], { check: false });
-        logs = r.stdout + r.stderr;
-      }
-      await waitHealthy(PUBLISHER_CONTAINER, 30_000);
+      assert.match(inspect.stdout, /^host true /, "host network, read-only root fs");
+      assert.match(inspect.stdout, /no-new-privileges/);
+      assert.match(inspect.stdout.trim(), /deno$/, "runs as the deno user");
     });
 
     await t.step("Chromium on the host logs in and decodes frames", async () => {
