@@ -54,6 +54,11 @@ export class AnnexBParser {
     return this.#discarded;
   }
 
+  /** True while a NAL unit has started but is not complete yet. */
+  get inNal(): boolean {
+    return this.#inNal;
+  }
+
   /** Feeds the next chunk of the byte stream; returns the NAL units it completed. */
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];

@@ -12,7 +12,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import {
   MediaStreamTrack,
   RTCPeerConnection,
@@ -21,9 +20,12 @@ import {
   RtpPacket,
 } from "werift";
 import type { FanoutHub, Subscription } from "../media/fanout.ts";
-import { H264Packetizer } from "../media/h264_packetizer.ts";
 import { paceReplay } from "../media/replay_pacer.ts";
+import { RtpPayloadCache } from "./rtp_payload_cache.ts";
 import { parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
+
+/** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
+const sharedPayloads = new RtpPayloadCache();
 
 /** An ICE server as given by the server's `welcome` message. */
 export interface IceServer {
@@ -64,6 +66,8 @@ export interface ViewerPeerOptions {
   rtcpTimeoutMs?: number;
   /** Give up waiting for ICE gathering after this long (default 5 s). */
   gatherTimeoutMs?: number;
+  /** Where RTP payloads come from (default: one cache shared by every peer of the process). */
+  payloads?: RtpPayloadCache;
   /** Replay pacing rate (default that of {@linkcode paceReplay}). */
   replayBitsPerSecond?: number;
   /** Called once when the peer closed, with the reason. */
@@ -267,7 +271,7 @@ export class ViewerPeer {
 
   #startMedia(): void {
     if (this.#sub || this.isClosed) return;
-    const packetizer = new H264Packetizer();
+    const payloads = this.#opts.payloads ?? sharedPayloads;
     let seq = crypto.getRandomValues(new Uint16Array(1))[0];
     const base = crypto.getRandomValues(new Uint32Array(1))[0];
     const track = this.#track;
@@ -275,20 +279,16 @@ export class ViewerPeer {
     this.#sub = this.#opts.hub.subscribe(
       paceReplay((au) => {
         if (this.isClosed) return;
-        for (const { payload, marker } of packetizer.packetize(au)) {
+        const timestamp = (base + au.timestamp) >>> 0;
+        for (const { payload, marker } of payloads.of(au)) {
           const header = new RtpHeader({
             payloadType: 96, // werift rewrites PT and SSRC
             sequenceNumber: seq,
-            timestamp: (base + au.timestamp) >>> 0,
+            timestamp,
             marker,
           });
           seq = (seq + 1) & 0xffff;
-          track.writeRtp(
-            new RtpPacket(
-              header,
-              Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-            ),
-          );
+          track.writeRtp(new RtpPacket(header, payload));
           stats.packets++;
         }
         stats.accessUnits++;

@@ -10,6 +10,9 @@ import { z } from "zod";
 export const SAMPLE_CLIP_PATH: string = new URL("../assets/sample-720p30.h264", import.meta.url)
   .pathname;
 
+/** Default pipe idle time that ends a picture (ms): encoders write a picture in one burst. */
+export const DEFAULT_LOW_LATENCY_FLUSH_MS = 4;
+
 const even = (what: string) =>
   z.number().int().min(16).max(4096).refine((n) => n % 2 === 0, `${what} must be even (4:2:0)`);
 
@@ -24,6 +27,10 @@ const even = (what: string) =>
  * - `encoder`: v4l2 only; `auto` uses the Pi's hardware encoder when present.
  * - `timestampSei`: embed a capture-time SEI in every access unit
  *   (see media/timestamp_sei.ts).
+ * - `lowLatencyFlushMs`: process sources (synthetic, v4l2, rpicam) end a picture
+ *   once the encoder's pipe has been idle this long, instead of one frame
+ *   interval later when the next picture starts (default 4; 0 waits for the
+ *   next picture). See sources/process_source.ts.
  */
 export const SourceConfigSchema = z.object({
   kind: z.enum(["file", "synthetic", "v4l2", "rpicam"]),
@@ -37,6 +44,7 @@ export const SourceConfigSchema = z.object({
   binary: z.string().regex(/^[A-Za-z0-9_./-]+$/, "binary must be a plain name or path").optional(),
   encoder: z.enum(["auto", "h264_v4l2m2m", "libx264"]).default("auto"),
   timestampSei: z.boolean().default(false),
+  lowLatencyFlushMs: z.number().int().min(0).max(100).default(DEFAULT_LOW_LATENCY_FLUSH_MS),
 }).strict();
 
 /** A parsed source configuration (defaults applied). */

@@ -15,6 +15,7 @@ Deno.test("source config", async (t) => {
       gop: 30,
       encoder: "auto",
       timestampSei: false,
+      lowLatencyFlushMs: 4,
     });
   });
 
@@ -25,6 +26,8 @@ Deno.test("source config", async (t) => {
         { kind: "file", width: 1281 },
         { kind: "file", fps: 0 },
         { kind: "file", gop: 0 },
+        { kind: "synthetic", lowLatencyFlushMs: -1 },
+        { kind: "synthetic", lowLatencyFlushMs: 1.5 },
         { kind: "v4l2", device: "/dev/sda" },
         { kind: "v4l2", device: "/dev/video0; rm -rf /" },
         { kind: "rpicam", binary: "rpicam-vid --foo" },

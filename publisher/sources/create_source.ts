@@ -26,7 +26,7 @@ export interface CreateSourceOptions {
   logger?: Logger;
   /** Restart backoff of process sources. */
   backoff?: BackoffOptions;
-  /** See {@linkcode ProcessSourceOptions.lowLatencyFlushMs} (default 0 = off). */
+  /** Overrides the config's `lowLatencyFlushMs` (see {@linkcode ProcessSourceOptions.lowLatencyFlushMs}). */
   lowLatencyFlushMs?: number;
 }
 
@@ -126,7 +126,7 @@ export function createSource(config: unknown, options: CreateSourceOptions = {})
     info,
     command,
     timestampSei: c.timestampSei,
-    lowLatencyFlushMs: options.lowLatencyFlushMs,
+    lowLatencyFlushMs: options.lowLatencyFlushMs ?? c.lowLatencyFlushMs,
     backoff: options.backoff,
     logger: options.logger,
   });

@@ -7,11 +7,16 @@
  *
  * Latency note: in a raw Annex-B stream a picture is known to be complete only
  * when the next one starts, i.e. one frame interval after it was written.
- * `lowLatencyFlushMs` (off by default) instead ends the picture when the pipe
- * has been idle that long, relying on encoders writing whole pictures at once
- * (rpicam-vid --flush, ffmpeg -flush_packets 1). If the writer pauses inside a
- * picture longer than that, the picture is cut (counted in `flushMisses`) and
- * the decoder shows errors until the next IDR.
+ * `lowLatencyFlushMs` instead ends the picture when the pipe has been idle that
+ * long, relying on encoders writing whole pictures at once (rpicam-vid --flush,
+ * ffmpeg -flush_packets 1). If the writer pauses inside a picture longer than
+ * that, the picture is cut (counted in `flushMisses`) and the decoder shows
+ * errors until the next IDR; after {@linkcode MAX_FLUSH_MISSES} such cuts the
+ * source falls back to waiting for the next picture, with a warning.
+ *
+ * `captureTimeMs` is when the picture's first bytes came out of the encoder's
+ * pipe, so whatever the source holds a picture back is part of the measured
+ * latency (bench/glass_to_glass.ts), not hidden by a late stamp.
  *
  * @module
  */
@@ -29,6 +34,9 @@ import {
   type VideoSource,
 } from "./source.ts";
 import { type BackoffOptions, type ProcessCommand, ProcessSupervisor } from "./supervisor.ts";
+
+/** Cut pictures after which the low-latency flush is turned off for the source's life. */
+export const MAX_FLUSH_MISSES = 3;
 
 /** Options of {@linkcode ProcessSource}. */
 export interface ProcessSourceOptions {
@@ -81,6 +89,11 @@ export class ProcessSource implements VideoSource {
   #assembler = new AccessUnitAssembler();
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #speculated = false;
+  #flushMs: number;
+  /** Date.now() when the NAL unit in progress began arriving. */
+  #nalStartMs = 0;
+  /** Date.now() when the access unit in progress began arriving (null: none begun). */
+  #auStartMs: number | null = null;
   #started = false;
   #stopped = false;
   #firstSpawn: PromiseWithResolvers<void> | null = null;
@@ -98,6 +111,7 @@ export class ProcessSource implements VideoSource {
   constructor(options: ProcessSourceOptions) {
     this.#o = options;
     this.info = options.info;
+    this.#flushMs = options.lowLatencyFlushMs ?? 0;
     this.#clock = new LiveTimestamper(options.info.fps);
     this.#channel = new AccessUnitChannel(options.queue ?? 60, () => void this.stop());
     this.#supervisor = new ProcessSupervisor({
@@ -177,27 +191,48 @@ export class ProcessSource implements VideoSource {
     this.#parser = new AnnexBParser();
     this.#assembler = new AccessUnitAssembler();
     this.#speculated = false;
+    this.#auStartMs = null;
   }
 
   #onChunk(chunk: Uint8Array): void {
+    const now = Date.now();
     if (this.#speculated) {
       this.#speculated = false;
-      if (!startsWithStartCode(chunk)) this.#stats.flushMisses++;
+      if (!startsWithStartCode(chunk)) this.#flushMissed();
     }
-    for (const nalu of this.#parser.push(chunk)) this.#onNalu(nalu);
-    const idleMs = this.#o.lowLatencyFlushMs ?? 0;
-    if (idleMs > 0) {
+    const continued = this.#parser.inNal;
+    const nalus = this.#parser.push(chunk);
+    for (let k = 0; k < nalus.length; k++) {
+      this.#onNalu(nalus[k], k === 0 && continued ? this.#nalStartMs : now);
+    }
+    // The NAL unit now in progress began in this chunk unless it is the one that continued.
+    if (this.#parser.inNal && (nalus.length > 0 || !continued)) this.#nalStartMs = now;
+    if (this.#flushMs > 0) {
       this.#cancelIdleFlush();
-      this.#idleTimer = setTimeout(() => this.#idleFlush(), idleMs);
+      this.#idleTimer = setTimeout(() => this.#idleFlush(), this.#flushMs);
     }
   }
 
   #idleFlush(): void {
     this.#idleTimer = undefined;
-    for (const nalu of this.#parser.flush()) this.#onNalu(nalu);
+    for (const nalu of this.#parser.flush()) this.#onNalu(nalu, this.#nalStartMs);
     const au = this.#assembler.flush();
-    if (au) this.#emit(au);
+    if (au) {
+      this.#emit(au, this.#auStartMs ?? Date.now());
+      this.#auStartMs = null;
+    }
     this.#speculated = true;
+  }
+
+  #flushMissed(): void {
+    this.#stats.flushMisses++;
+    if (this.#stats.flushMisses < MAX_FLUSH_MISSES || this.#flushMs === 0) return;
+    this.#flushMs = 0;
+    this.#cancelIdleFlush();
+    (this.#o.logger ?? consoleLogger).warn(
+      `${this.info.description}: the encoder paused inside pictures ${MAX_FLUSH_MISSES} times; ` +
+        "low-latency flush turned off (pictures now leave one frame later)",
+    );
   }
 
   #cancelIdleFlush(): void {
@@ -205,18 +240,24 @@ export class ProcessSource implements VideoSource {
     this.#idleTimer = undefined;
   }
 
-  #onNalu(nalu: Uint8Array): void {
+  #onNalu(nalu: Uint8Array, startMs: number): void {
     const au = this.#assembler.push(nalu);
-    if (au) this.#emit(au);
+    if (au) {
+      // `nalu` began the next access unit.
+      this.#emit(au, this.#auStartMs ?? startMs);
+      this.#auStartMs = startMs;
+    } else {
+      this.#auStartMs ??= startMs;
+    }
   }
 
-  #emit(raw: UntimedAccessUnit): void {
+  #emit(raw: UntimedAccessUnit, captureTimeMs: number): void {
     if (this.#stopped) return;
     let au: AccessUnit = {
       nalus: raw.nalus,
       keyframe: raw.keyframe,
       timestamp: this.#clock.next(performance.now()),
-      captureTimeMs: Date.now(),
+      captureTimeMs,
     };
     if (this.#o.timestampSei) au = withTimestampSei(au);
     this.#stats.accessUnits++;
