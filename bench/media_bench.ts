@@ -12,6 +12,8 @@ import { frameTimestamp } from "../publisher/media/access_unit.ts";
 import { AccessUnitAssembler, AnnexBParser, assembleAccessUnits, splitAnnexB } from "../publisher/media/annexb.ts";
 import { H264Packetizer } from "../publisher/media/h264_packetizer.ts";
 import { FanoutHub } from "../publisher/media/fanout.ts";
+import { RtpPayloadCache } from "../publisher/peer/rtp_payload_cache.ts";
+import { Buffer } from "node:buffer";
 
 const clip = await Deno.readFile(new URL("../publisher/assets/sample-720p30.h264", import.meta.url));
 const untimed = assembleAccessUnits(splitAnnexB(clip));
@@ -98,6 +100,48 @@ for (const viewers of [1, 8]) {
         const p = new H264Packetizer();
         return hub.subscribe((au) => void (n += p.packetize(au).length));
       });
+      for (const au of aus) hub.publish(au);
+      for (const s of subs) s.unsubscribe();
+      blackhole ^= n;
+    },
+  });
+}
+
+// Before/after of publisher/peer/rtp_payload_cache.ts: what each viewer's sink did per
+// access unit before (its own packetizer plus a Buffer per packet, as werift takes it)
+// and after (payloads made once per unit, shared by every viewer).
+for (const viewers of [1, 4, 16]) {
+  Deno.bench({
+    name: `${viewers} viewer(s): packetize + Buffer per viewer (before)`,
+    group: `viewer payloads, ${viewers} viewer(s)`,
+    baseline: true,
+    fn() {
+      const hub = new FanoutHub();
+      let n = 0;
+      const subs = Array.from({ length: viewers }, () => {
+        const p = new H264Packetizer();
+        return hub.subscribe((au) => {
+          for (const { payload } of p.packetize(au)) {
+            n += Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).length;
+          }
+        });
+      });
+      for (const au of aus) hub.publish(au);
+      for (const s of subs) s.unsubscribe();
+      blackhole ^= n;
+    },
+  });
+  Deno.bench({
+    name: `${viewers} viewer(s): shared RtpPayloadCache (after)`,
+    group: `viewer payloads, ${viewers} viewer(s)`,
+    fn() {
+      const hub = new FanoutHub();
+      const cache = new RtpPayloadCache();
+      let n = 0;
+      const subs = Array.from({ length: viewers }, () =>
+        hub.subscribe((au) => {
+          for (const { payload } of cache.of(au)) n += payload.length;
+        }));
       for (const au of aus) hub.publish(au);
       for (const s of subs) s.unsubscribe();
       blackhole ^= n;

@@ -13,6 +13,7 @@ import { launch } from "./launch.ts";
 import { configPathOf, mergeOptions } from "../publisher/device/options.ts";
 import { loadState, serverHost } from "../publisher/device/state.ts";
 import { publisherFlags } from "../publisher/permissions.ts";
+import { publisherRuntimeFlags } from "../publisher/runtime_flags.ts";
 import { SAMPLE_CLIP_PATH, sourceBinary } from "../publisher/sources/mod.ts";
 
 await runMain("publish", async () => {
@@ -24,7 +25,7 @@ await runMain("publish", async () => {
   if (o.source.kind === "file") {
     readPaths.push(resolve(typeof o.source.path === "string" ? o.source.path : SAMPLE_CLIP_PATH));
   }
-  const flags = publisherFlags({
+  const permissions = publisherFlags({
     serverHost: serverHost(state.config),
     devicePort: state.config.devicePort,
     stateDir: o.stateDir,
@@ -34,6 +35,7 @@ await runMain("publish", async () => {
     bindAddress: o.interfaceAddress,
     readPaths,
   });
+  const flags = [...permissions, ...publisherRuntimeFlags()];
   if (Deno.args.includes("--print-flags")) {
     console.log(flags.join(" "));
     return;

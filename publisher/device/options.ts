@@ -27,7 +27,7 @@ Options:
   --interface ADDR     bind WebRTC (ICE) sockets to this local IPv4 address
   --viewer-net CIDR    address range viewers (or TURN servers) connect from; repeatable
                        (default the private ranges 10/8, 172.16/12, 192.168/16)
-  --print-flags        print the deno permission flags and exit
+  --print-flags        print the deno run flags (permissions, V8 settings) and exit
   --help               this text
 `;
 

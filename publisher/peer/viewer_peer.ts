@@ -274,7 +274,9 @@ export class ViewerPeer {
     const payloads = this.#opts.payloads ?? sharedPayloads;
     let seq = crypto.getRandomValues(new Uint16Array(1))[0];
     const base = crypto.getRandomValues(new Uint32Array(1))[0];
-    const track = this.#track;
+    // Straight to the sender: track.writeRtp would clone each packet and fan it out
+    // through an event (with a promise per packet) to this one sender anyway.
+    const sender = this.#pc.getTransceivers()[0].sender;
     const stats = this.#stats;
     this.#sub = this.#opts.hub.subscribe(
       paceReplay((au) => {
@@ -288,7 +290,7 @@ export class ViewerPeer {
             marker,
           });
           seq = (seq + 1) & 0xffff;
-          track.writeRtp(new RtpPacket(header, payload));
+          sender.sendRtp(new RtpPacket(header, payload)).catch(() => {});
           stats.packets++;
         }
         stats.accessUnits++;

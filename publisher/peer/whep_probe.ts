@@ -24,6 +24,8 @@ export interface ProbeResult {
   status: number;
   frames: number;
   packets: number;
+  /** Packets missing from the received sequence-number range (RTP loss, before any NACK repair). */
+  lost: number;
   firstFrameMs: number | null;
   answerMs: number;
 }
@@ -46,11 +48,20 @@ export async function probeWhep(
   pc.addTransceiver("video", { direction: "recvonly" });
   let frames = 0;
   let packets = 0;
+  let firstSeq: number | null = null;
+  let highestSeq = 0; // extended across 16-bit wrap-around
   let firstFrameMs: number | null = null;
   const t0 = performance.now();
   pc.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((rtp) => {
       packets++;
+      const seq = rtp.header.sequenceNumber;
+      if (firstSeq === null) {
+        firstSeq = highestSeq = seq;
+      } else {
+        const delta = ((seq - (highestSeq & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+        if (delta > 0) highestSeq += delta;
+      }
       if (rtp.header.marker) {
         frames++;
         firstFrameMs ??= performance.now() - t0;
@@ -73,7 +84,7 @@ export async function probeWhep(
   const text = await res.text();
   if (res.status !== 201) {
     await pc.close();
-    return { status: res.status, frames, packets, firstFrameMs, answerMs };
+    return { status: res.status, frames, packets, lost: 0, firstFrameMs, answerMs };
   }
   await pc.setRemoteDescription({ type: "answer", sdp: text });
   const loc = res.headers.get("location");
@@ -100,7 +111,8 @@ export async function probeWhep(
     await d.body?.cancel();
   }
   await pc.close();
-  return { status: res.status, frames, packets, firstFrameMs, answerMs };
+  const expected = firstSeq === null ? 0 : highestSeq - firstSeq + 1;
+  return { status: res.status, frames, packets, lost: Math.max(0, expected - packets), firstFrameMs, answerMs };
 }
 
 if (import.meta.main) {
