@@ -9,13 +9,20 @@
  */
 import type { AccessUnit } from "../publisher/media/access_unit.ts";
 import { frameTimestamp } from "../publisher/media/access_unit.ts";
-import { AccessUnitAssembler, AnnexBParser, assembleAccessUnits, splitAnnexB } from "../publisher/media/annexb.ts";
+import {
+  AccessUnitAssembler,
+  AnnexBParser,
+  assembleAccessUnits,
+  splitAnnexB,
+} from "../publisher/media/annexb.ts";
 import { H264Packetizer } from "../publisher/media/h264_packetizer.ts";
 import { FanoutHub } from "../publisher/media/fanout.ts";
 import { RtpPayloadCache } from "../publisher/peer/rtp_payload_cache.ts";
 import { Buffer } from "node:buffer";
 
-const clip = await Deno.readFile(new URL("../publisher/assets/sample-720p30.h264", import.meta.url));
+const clip = await Deno.readFile(
+  new URL("../publisher/assets/sample-720p30.h264", import.meta.url),
+);
 const untimed = assembleAccessUnits(splitAnnexB(clip));
 const aus: AccessUnit[] = untimed.map((u, i) => ({
   nalus: u.nalus,

@@ -10,7 +10,9 @@ import { probeWhep } from "../publisher/peer/whep_probe.ts";
 
 const [base, camera, user, n, secs] = Deno.args;
 const password = Deno.env.get("VIGIL_PASSWORD") ?? "";
-const client = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(Deno.env.get("VIGIL_CA_FILE")!)] });
+const client = Deno.createHttpClient({
+  caCerts: [Deno.readTextFileSync(Deno.env.get("VIGIL_CA_FILE")!)],
+});
 const login = await fetch(`${base}/auth/login`, {
   method: "POST",
   client,
@@ -23,7 +25,10 @@ if (login.status !== 200) {
 }
 const { accessToken } = await login.json();
 const results = await Promise.all(
-  Array.from({ length: Number(n) }, () => probeWhep(base, camera, accessToken, client, Number(secs))),
+  Array.from(
+    { length: Number(n) },
+    () => probeWhep(base, camera, accessToken, client, Number(secs)),
+  ),
 );
 console.log(JSON.stringify({ results }));
 client.close();

@@ -21,6 +21,8 @@ const viewers = Number(Deno.args[0] ?? 8);
 const seconds = Number(Deno.args[1] ?? 15);
 /** Extra V8 flags for the publisher, to compare settings (e.g. `--max-semi-space-size=1`). */
 const v8Flags = Deno.env.get("PUBLISHER_V8_FLAGS");
+/** NO_PROFILE=1: measure CPU and memory only, without the profiler's own cost. */
+const profiling = !Deno.env.get("NO_PROFILE");
 const CAMERA = "profile-cam";
 const USER = "profile";
 const PASSWORD = "profile-password-1";
@@ -37,10 +39,21 @@ const work = await Deno.makeTempDir({ prefix: "vigil-profile-" });
 const s = await startTestServer({ maxSessionsPerViewer: 40, maxSessionsPerCamera: 40 });
 let publisher: Deno.ChildProcess | null = null;
 try {
-  const added = await addDevice(s.dataDir, { id: CAMERA, label: "Profile", ttlMs: 60_000, serverUrl: s.base });
+  const added = await addDevice(s.dataDir, {
+    id: CAMERA,
+    label: "Profile",
+    ttlMs: 60_000,
+    serverUrl: s.base,
+  });
   const stateDir = join(work, "device");
   await Deno.mkdir(stateDir);
-  await enroll({ serverUrl: s.base, token: added.token, caFingerprint: added.caFingerprint, stateDir, force: false });
+  await enroll({
+    serverUrl: s.base,
+    token: added.token,
+    caFingerprint: added.caFingerprint,
+    stateDir,
+    force: false,
+  });
   await userAdd(s.dataDir, { name: USER, password: PASSWORD, cameras: [CAMERA] });
 
   // The launcher's own flags for this configuration, then the same run with --cpu-prof.
@@ -53,7 +66,11 @@ try {
       "run",
       ...flags,
       ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
-      "--cpu-prof", `--cpu-prof-dir=${profDir}`, "publisher/main.ts", ...publisherArgs],
+      "--cpu-prof",
+      `--cpu-prof-dir=${profDir}`,
+      "publisher/main.ts",
+      ...publisherArgs,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -78,28 +95,46 @@ try {
   const cpu0 = procCpuSeconds(publisher.pid);
   const t0 = performance.now();
   const probe = await new Deno.Command(deno, {
-    args: ["run", "-A", "bench/probe_many.ts", s.base, CAMERA, USER, String(viewers), String(seconds)],
+    args: [
+      "run",
+      "-A",
+      "bench/probe_many.ts",
+      s.base,
+      CAMERA,
+      USER,
+      String(viewers),
+      String(seconds),
+    ],
     env: { VIGIL_PASSWORD: PASSWORD, VIGIL_CA_FILE: caFile },
   }).output();
   const cpuPerS = (procCpuSeconds(publisher.pid) - cpu0) / ((performance.now() - t0) / 1000);
-  const results = JSON.parse(new TextDecoder().decode(probe.stdout).trim().split("\n").pop() ?? "{}");
+  const results = JSON.parse(
+    new TextDecoder().decode(probe.stdout).trim().split("\n").pop() ?? "{}",
+  );
   const frames = (results.results ?? []).map((r: { frames: number }) => r.frames);
   clearInterval(rssTimer);
   log(`publisher ${round(cpuPerS, 3)} CPU-s/s; frames per viewer: ${frames.join(", ")}`);
   await sleep(5000);
   const rssAfter = procStatusMiB(publisher.pid, "VmRSS");
-  log(`publisher RSS: idle ${round(rssIdle)} MiB, max ${round(rssMax)} MiB, 5 s after the viewers left ${round(rssAfter)} MiB`);
+  log(
+    `publisher RSS: idle ${round(rssIdle)} MiB, max ${
+      round(rssMax)
+    } MiB, 5 s after the viewers left ${round(rssAfter)} MiB`,
+  );
 
   publisher.kill("SIGTERM");
   await publisher.status;
   publisher = null;
   await sleep(100);
+  if (!profiling) Deno.exit(0);
   const file = [...Deno.readDirSync(profDir)].find((e) => e.name.endsWith(".cpuprofile"));
   if (!file) throw new Error("no .cpuprofile written");
   const profile = JSON.parse(await Deno.readTextFile(join(profDir, file.name))) as CpuProfile;
   const summary = summarizeProfile(profile, 25);
   console.log(`\nSelf time by package (${round(summary.totalMs / 1000, 2)} s sampled):`);
-  for (const p of summary.byPackage) console.log(`  ${p.percent.toFixed(1).padStart(5)} %  ${p.name}`);
+  for (const p of summary.byPackage) {
+    console.log(`  ${p.percent.toFixed(1).padStart(5)} %  ${p.name}`);
+  }
   console.log("\nHottest functions by self time:");
   for (const f of summary.byFunction) {
     console.log(`  ${f.percent.toFixed(1).padStart(5)} %  ${f.name}  ${f.location}`);

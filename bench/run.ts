@@ -1,632 +1,286 @@
 /**
- * `deno task bench` — end-to-end figures on loopback, each with a same-run baseline:
+ * `deno task bench` — vigil's end-to-end figures on loopback, each beside a
+ * baseline measured in the same run (this machine is shared and noisy: compare
+ * ratios, not absolute numbers across runs):
  *
- * 1. time to first frame (TTFF) of the built viewer (`window.__vigil.ttffMs`, fresh WHEP
- *    session per run) vs a Chromium-to-Chromium (libwebrtc) baseline in the same browser;
- * 2. publisher cost (CPU-s/s, VmRSS, frames per viewer) at 720p30 with the file source for
- *    0 (idle baseline), 1, 2, 4 Chromium viewers and 4, 8, 16 werift viewers;
- * 3. signaling: access-token verifications/s vs plain jose ES256, and WHEP session setups/s
- *    against a scripted publisher that answers at once.
+ * 1. time to first frame: the built viewer vs Chromium→Chromium (bench/ttff.ts);
+ * 2. glass-to-glass latency at 720p30, 2 Mbit/s: capture-time SEI → displayed frame,
+ *    with the low-latency picture flush off (before) and on (after) (bench/glass_to_glass.ts);
+ * 3. publisher cost for 1–4 Chromium and 1–16 werift viewers: CPU per viewer, RSS,
+ *    frames and losses (bench/publisher_cost.ts), and the V8 young-generation cap
+ *    off (before) and on (after);
+ * 4. signaling: token verifications/s vs jose ES256, WHEP setups/s (bench/signaling.ts),
+ *    and memory per idle connected device with 1,000 devices (bench/idle_devices.ts).
  *
- * Writes bench/results.json and bench/RESULTS.md.
+ * Writes bench/results.json and bench/RESULTS.md. Environment: BENCH_TTFF_RUNS (20),
+ * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SKIP (comma list of sections:
+ * ttff, g2g, cost, v8, signaling, devices).
  *
- * Needs `-A`: it starts a real server in-process, spawns the publisher (through the
- * `publish` launcher, which narrows the publisher's own permissions), a werift probe
- * process and headless Chromium, and reads /proc of its children.
+ * Needs `-A`: it starts a real server in-process, spawns publishers (with their
+ * launcher's exact flags), werift probes, server processes and headless Chromium,
+ * and reads /proc of its children.
  * @module
  */
-import { startLocalPublisher } from "../tests/helpers/publisher_process.ts";
-import { launchChromium } from "../tests/helpers/browser.ts";
-import * as jose from "jose";
-import { dirname, join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
 import { buildWeb } from "../scripts/build_web.ts";
-import { addDevice, userAdd } from "../signaling/admin/commands.ts";
-import { enroll } from "../publisher/device/enroll_client.ts";
-import { signAccessToken, verifyAccessToken } from "../signaling/auth/tokens.ts";
-import { enrollDevice, loginViewer, startTestServer, type TestServer } from "../tests/helpers/server.ts";
-import { connectPublisher, RECVONLY_OFFER } from "../tests/helpers/scripted_publisher.ts";
+import { userAdd } from "../signaling/admin/commands.ts";
+import { PUBLISHER_V8_FLAGS } from "../publisher/runtime_flags.ts";
+import { DEFAULT_LOW_LATENCY_FLUSH_MS } from "../publisher/sources/config.ts";
+import { launchChromium } from "../tests/helpers/browser.ts";
+import { startTestServer } from "../tests/helpers/server.ts";
+import { benchGlassToGlass, G2G_SOURCE } from "./glass_to_glass.ts";
+import { benchIdleDevices } from "./idle_devices.ts";
+import { type BenchPublisher, makeClip, startBenchPublisher } from "./lib/publisher.ts";
+import { measureSourceDelays } from "./lib/source_delay.ts";
+import { progressLog, round, sleep } from "./lib/stats.ts";
+import { chromiumCost, type CostRow, idleCost, rssAfter, weriftCost } from "./publisher_cost.ts";
+import { type BenchResults, markdown } from "./report.ts";
+import { benchTokens, benchWhepSetups } from "./signaling.ts";
+import { baselineTtff, vigilTtff } from "./ttff.ts";
 
 const TTFF_RUNS = Number(Deno.env.get("BENCH_TTFF_RUNS") ?? 20);
 const WINDOW_S = Number(Deno.env.get("BENCH_WINDOW_S") ?? 10);
+const DEVICES = Number(Deno.env.get("BENCH_DEVICES") ?? 1000);
+const SKIP = new Set((Deno.env.get("BENCH_SKIP") ?? "").split(",").filter(Boolean));
 const CHROMIUM_LEVELS = [1, 2, 4];
-const WERIFT_LEVELS = [4, 8, 16];
-const CAMERA = "bench-cam";
-const USER = "bench";
-const PASSWORD = "bench-password-1";
-const CLK_TCK = 100; // getconf CLK_TCK on Linux x86/ARM
-
-const t0 = performance.now();
-function log(msg: string) {
-  console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const i = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
-  return s[i];
-}
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+const WERIFT_LEVELS = [1, 2, 4, 8, 16];
+const V8_AB_VIEWERS = 16;
+/** The publisher-cost stream: 720p30 at 2 Mbit/s (the shipped sample is 1.5 Mbit/s). */
+const CLIP = { width: 1280, height: 720, fps: 30, kbps: 2000, seconds: 10, gop: 30 };
+const CAMERAS = {
+  cost: "bench-cam",
+  g2gBefore: "g2g-before",
+  g2gAfter: "g2g-after",
+  v8Before: "v8-before",
+  v8After: "v8-after",
 };
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const USER = "bench";
+const PASSWORD = `bench-${crypto.randomUUID()}`;
 
-// ---------------------------------------------------------------------------------------
-// /proc helpers
+const log = progressLog();
 
-function procCpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[0] is field 3 (state): utime = field 14, stime = field 15
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-function procStatus(pid: number, key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return m ? Number(m[1]) / 1024 : NaN; // MiB
-}
-function ppidOf(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-}
-/** The `publisher/main.ts` process started by our launcher child. */
-function findPublisherPid(launcherPid: number): number | null {
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
-      if (cmd.includes("publisher/main.ts") && ppidOf(Number(e.name)) === launcherPid) {
-        return Number(e.name);
-      }
-    } catch {
-      // gone
-    }
-  }
-  return null;
-}
-
-/** CPU-s/s and RSS of `pid` over `seconds`. */
-async function sampleWindow(pid: number, seconds: number) {
-  const c0 = procCpuSeconds(pid);
-  const w0 = performance.now();
-  let rssMax = 0;
-  const steps = seconds * 4;
-  for (let i = 0; i < steps; i++) {
-    await sleep(250);
-    rssMax = Math.max(rssMax, procStatus(pid, "VmRSS"));
-  }
-  const c1 = procCpuSeconds(pid);
-  const wall = (performance.now() - w0) / 1000;
-  return { cpuPerS: (c1 - c0) / wall, wallS: wall, rssMiB: procStatus(pid, "VmRSS"), rssMaxMiB: rssMax };
-}
-
-// ---------------------------------------------------------------------------------------
-// processes
-
-const denoBin = Deno.execPath();
-// The publish launcher runs `deno` from PATH: make it this same deno.
-const childEnv = { PATH: `${dirname(denoBin)}:${Deno.env.get("PATH") ?? ""}` };
-
-
-async function startPublisher(stateDir: string, logFile: string) {
-  const child = await startLocalPublisher(stateDir, {
-    logFile,
-    extra: ["--max-viewers", "20"],
-    command: denoBin,
-    env: childEnv,
-    timeoutMs: 60_000,
-  });
-  let pid: number | null = null;
-  for (let i = 0; i < 40 && pid === null; i++) {
-    pid = findPublisherPid(child.pid);
-    if (pid === null) await sleep(100);
-  }
-  if (pid === null) throw new Error("publisher/main.ts process not found under the launcher");
-  return { child, pid };
-}
-
-async function stopChild(child: Deno.ChildProcess) {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, 5000);
-  await child.status;
-  clearTimeout(timer);
-}
-
-// ---------------------------------------------------------------------------------------
-// browser
-
-function launchBrowser(): Promise<Browser> {
-  // The baseline sender needs a fake 720p camera without a permission prompt.
-  return launchChromium(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
-}
-
-/** Keeps every RTCPeerConnection a page makes, for getStats. */
-const CAPTURE_PCS = `(() => {
-  const Orig = globalThis.RTCPeerConnection;
-  globalThis.__benchPcs = [];
-  globalThis.RTCPeerConnection = class extends Orig {
-    constructor(...a) { super(...a); globalThis.__benchPcs.push(this); }
-  };
-})();`;
-
-type VigilWindow = { __vigil: { state: string; ttffMs: number | null; framesDecoded: number } };
-
-async function viewerPage(browser: Browser, base: string): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
-  await ctx.addInitScript(CAPTURE_PCS);
-  const page = await ctx.newPage();
-  await page.goto(`${base}/`);
-  await page.getByTestId("username").fill(USER);
-  await page.getByTestId("password").fill(PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await page.locator(`[data-testid="camera-${CAMERA}"][data-online="true"]`).waitFor({ timeout: 20_000 });
-  return { ctx, page };
-}
-
-async function openCamera(page: Page): Promise<number> {
-  await page.evaluate((cam) => location.hash = `#/camera/${cam}`, CAMERA);
-  await page.waitForFunction(() => {
-    const v = (globalThis as unknown as VigilWindow).__vigil;
-    return v.state === "playing" && v.ttffMs !== null;
-  }, null, { timeout: 20_000 });
-  return await page.evaluate(() => (globalThis as unknown as VigilWindow).__vigil.ttffMs!);
-}
-
-async function leaveCamera(page: Page): Promise<void> {
-  await page.evaluate(() => location.hash = "#/");
-  await page.waitForFunction(
-    () => (globalThis as unknown as VigilWindow).__vigil.state === "cameras",
-    null,
-    { timeout: 10_000 },
-  );
-}
-
-/** Inbound video counters of every peer connection the page made (summed). */
-function inboundStats(page: Page) {
-  return page.evaluate(async () => {
-    const pcs = (globalThis as unknown as { __benchPcs: RTCPeerConnection[] }).__benchPcs;
-    let framesDecoded = 0, framesDropped = 0, framesReceived = 0, packetsLost = 0;
-    for (const pc of pcs) {
-      if (pc.connectionState === "closed") continue;
-      (await pc.getStats()).forEach((r) => {
-        if (r.type === "inbound-rtp" && r.kind === "video") {
-          framesDecoded += r.framesDecoded ?? 0;
-          framesDropped += r.framesDropped ?? 0;
-          framesReceived += r.framesReceived ?? 0;
-          packetsLost += r.packetsLost ?? 0;
-        }
-      });
-    }
-    return { framesDecoded, framesDropped, framesReceived, packetsLost };
-  });
-}
-
-// Baseline: Chromium → Chromium, two pages, SDP exchanged through page.evaluate (non-trickle).
-async function baselineRun(recv: Page, send: Page) {
-  const offer = await recv.evaluate(async () => {
-    const g = globalThis as unknown as Record<string, unknown>;
-    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle" });
-    g.__pc = pc;
-    const tr = pc.addTransceiver("video", { direction: "recvonly" });
-    const caps = RTCRtpReceiver.getCapabilities("video")?.codecs ?? [];
-    const h264 = caps.filter((c) => /h264/i.test(c.mimeType) && /42e01f/.test(c.sdpFmtpLine ?? ""));
-    if (h264.length) tr.setCodecPreferences([...h264, ...caps.filter((c) => !h264.includes(c))]);
-    const video = document.createElement("video");
-    video.muted = true;
-    video.autoplay = true;
-    video.playsInline = true;
-    document.body.replaceChildren(video);
-    const t0 = performance.now();
-    g.__first = new Promise<number>((resolve) => {
-      pc.ontrack = (e) => {
-        video.srcObject = new MediaStream([e.track]);
-        video.play().catch(() => {});
-        video.requestVideoFrameCallback((now, meta) =>
-          resolve(((meta as { presentationTime?: number }).presentationTime ?? now) - t0)
-        );
-      };
-    });
-    await pc.setLocalDescription(await pc.createOffer());
-    if (pc.iceGatheringState !== "complete") {
-      await new Promise<void>((r) =>
-        pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && r())
-      );
-    }
-    return { sdp: pc.localDescription!.sdp, gatherMs: performance.now() - t0 };
-  });
-  const answer = await send.evaluate(async (sdp) => {
-    const g = globalThis as unknown as Record<string, unknown>;
-    const stream = g.__stream as MediaStream;
-    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle" });
-    g.__pc = pc;
-    await pc.setRemoteDescription({ type: "offer", sdp });
-    pc.addTrack(stream.getVideoTracks()[0], stream);
-    await pc.setLocalDescription(await pc.createAnswer());
-    if (pc.iceGatheringState !== "complete") {
-      await new Promise<void>((r) =>
-        pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && r())
-      );
-    }
-    return pc.localDescription!.sdp;
-  }, offer.sdp);
-  const r = await recv.evaluate(async (sdp) => {
-    const g = globalThis as unknown as Record<string, unknown>;
-    const pc = g.__pc as RTCPeerConnection;
-    await pc.setRemoteDescription({ type: "answer", sdp });
-    const ttff = await Promise.race([
-      g.__first as Promise<number>,
-      new Promise<number>((r) => setTimeout(() => r(-1), 15_000)),
-    ]);
-    let codec = "";
-    (await pc.getStats()).forEach((s) => {
-      if (s.type === "codec") codec = s.mimeType;
-    });
-    return { ttff, codec };
-  }, answer);
-  await recv.evaluate(() => (globalThis as unknown as { __pc: RTCPeerConnection }).__pc.close());
-  await send.evaluate(() => (globalThis as unknown as { __pc: RTCPeerConnection }).__pc.close());
-  return { ttffMs: r.ttff, gatherMs: offer.gatherMs, codec: r.codec };
-}
-
-// ---------------------------------------------------------------------------------------
-// 3. signaling
-
-async function benchTokens(s: TestServer) {
-  const token = await signAccessToken(s.ctx.ring, {
-    issuer: s.ctx.issuer,
-    sub: "bench",
-    cams: [CAMERA],
-    sid: crypto.randomUUID(),
-  });
-  const es = await jose.generateKeyPair("ES256");
-  const now = Math.floor(Date.now() / 1000);
-  const esToken = await new jose.SignJWT({ cams: [CAMERA], sid: crypto.randomUUID() })
-    .setProtectedHeader({ alg: "ES256", typ: "vigil-access+jwt", kid: "k1" })
-    .setIssuer(s.ctx.issuer).setAudience("vigil-viewer").setSubject("bench")
-    .setIssuedAt(now).setExpirationTime(now + 300).setJti(crypto.randomUUID())
-    .sign(es.privateKey);
-  async function rate(fn: () => Promise<unknown>, ms = 2000) {
-    for (let i = 0; i < 200; i++) await fn(); // warm-up
-    let n = 0;
-    const start = performance.now();
-    while (performance.now() - start < ms) {
-      for (let i = 0; i < 50; i++) await fn();
-      n += 50;
-    }
-    return n / ((performance.now() - start) / 1000);
-  }
-  const vigil = await rate(() => verifyAccessToken(s.ctx.ring, token, s.ctx.issuer));
-  const es256 = await rate(() =>
-    jose.jwtVerify(esToken, es.publicKey, {
-      algorithms: ["ES256"],
-      issuer: s.ctx.issuer,
-      audience: "vigil-viewer",
-      typ: "vigil-access+jwt",
-      requiredClaims: ["iat", "exp", "jti", "sub", "cams", "sid"],
-    })
-  );
-  return { vigilEdDSAPerS: vigil, joseES256PerS: es256 };
-}
-
-async function benchWhepSetups(s: TestServer) {
-  const dev = await enrollDevice(s, "scripted-cam");
-  const pub = await connectPublisher(dev, "Scripted");
-  const viewer = await loginViewer(s, "setup-bench", ["scripted-cam"]);
-  await sleep(200);
-  async function run(concurrency: number, ms: number) {
-    let ok = 0;
-    const other: Record<string, number> = {};
-    const lat: number[] = [];
-    const start = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (performance.now() - start < ms) {
-        const a = performance.now();
-        const res = await fetch(`${s.base}/whep/scripted-cam`, {
-          method: "POST",
-          client: s.client,
-          headers: { "content-type": "application/sdp", authorization: `Bearer ${viewer.token}` },
-          body: RECVONLY_OFFER,
-        });
-        await res.text();
-        if (res.status === 201) {
-          ok++;
-          lat.push(performance.now() - a);
-          const loc = res.headers.get("location");
-          if (loc) {
-            const d = await fetch(new URL(loc, s.base), {
-              method: "DELETE",
-              client: s.client,
-              headers: { authorization: `Bearer ${viewer.token}` },
-            });
-            await d.body?.cancel();
-          }
-        } else other[res.status] = (other[res.status] ?? 0) + 1;
-      }
-    }));
-    const secs = (performance.now() - start) / 1000;
-    return {
-      concurrency,
-      seconds: round(secs, 2),
-      setups: ok,
-      setupsPerS: round(ok / secs),
-      postMedianMs: round(median(lat), 2),
-      postP95Ms: round(quantile(lat, 0.95), 2),
-      otherStatuses: other,
-    };
-  }
-  const seq = await run(1, 2500);
-  const par = await run(4, 2500);
-  await pub.close();
-  dev.client.close();
-  return [seq, par];
-}
-
-// ---------------------------------------------------------------------------------------
-
-async function main() {
+async function main(): Promise<BenchResults> {
   const cpuModel = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
-  const results: Record<string, unknown> = {
+  const results: BenchResults = {
     date: new Date().toISOString(),
     host: { cpus: navigator.hardwareConcurrency, cpuModel, deno: Deno.version.deno },
+    config: { ttffRuns: TTFF_RUNS, windowS: WINDOW_S, clip: CLIP, devices: DEVICES },
   };
   const work = await Deno.makeTempDir({ prefix: "vigil-bench-" });
   const webDir = join(work, "web");
   log("building the viewer…");
   await buildWeb({ outDir: webDir, minify: true });
   const s = await startTestServer({ webDir, maxSessionsPerViewer: 40, maxSessionsPerCamera: 40 });
-  let publisher: { child: Deno.ChildProcess; pid: number } | null = null;
   let browser: Browser | null = null;
-  const stateDir = join(work, "device");
-  try {
-    // ---- 3. signaling first (quiet machine) ----
-    log("signaling: token verifications (2 s each)…");
-    const tokens = await benchTokens(s);
-    log(`  verifyAccessToken ${round(tokens.vigilEdDSAPerS)}/s, jose ES256 ${round(tokens.joseES256PerS)}/s`);
-    log("signaling: WHEP session setups against a scripted publisher…");
-    const setups = await benchWhepSetups(s);
-    for (const r of setups) log(`  c=${r.concurrency}: ${r.setupsPerS} setups/s (POST p50 ${r.postMedianMs} ms)`);
-    results.signaling = { tokens, whepSetups: setups };
-
-    // ---- real publisher ----
-    const added = await addDevice(s.dataDir, { id: CAMERA, label: "Bench camera", ttlMs: 60_000, serverUrl: s.base });
-    await Deno.mkdir(stateDir);
-    await enroll({ serverUrl: s.base, token: added.token, caFingerprint: added.caFingerprint, stateDir, force: false });
-    await userAdd(s.dataDir, { name: USER, password: PASSWORD, cameras: [CAMERA] });
-    log("starting the publisher (file source, sample-720p30.h264)…");
-    publisher = await startPublisher(stateDir, join(work, "publisher.log"));
-    log(`  publisher/main.ts pid ${publisher.pid}`);
-    browser = await launchBrowser();
-
-    // ---- 1. TTFF ----
-    log(`TTFF: built viewer, ${TTFF_RUNS} fresh WHEP sessions (+1 warm-up)…`);
-    const { ctx: vctx, page: vpage } = await viewerPage(browser, s.base);
-    const vigilTtff: number[] = [];
-    for (let i = 0; i <= TTFF_RUNS; i++) {
-      const ms = await openCamera(vpage);
-      if (i > 0) vigilTtff.push(ms);
-      await leaveCamera(vpage);
-      await sleep(150);
-      if (i > 0 && i % 5 === 0) log(`  ${i}/${TTFF_RUNS}: last ${ms} ms`);
-    }
-    await vctx.close();
-    log(`TTFF: Chromium→Chromium baseline, ${TTFF_RUNS} runs (+1 warm-up)…`);
-    // vigil's origin forbids the camera (Permissions-Policy: camera=()), so the baseline pages
-    // live on their own blank page on http://localhost (a secure context).
-    const blank = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      () => new Response("<!doctype html><title>baseline</title><body></body>", {
-        headers: { "content-type": "text/html" },
-      }),
-    );
-    const blankUrl = `http://localhost:${blank.addr.port}/`;
-    const bctx = await browser.newContext({ permissions: ["camera"] });
-    const recv = await bctx.newPage();
-    const send = await bctx.newPage();
-    await recv.goto(blankUrl);
-    await send.goto(blankUrl);
-    await send.evaluate(async () => {
-      (globalThis as unknown as { __stream: MediaStream }).__stream = await navigator.mediaDevices
-        .getUserMedia({ video: { width: 1280, height: 720, frameRate: 30 } });
+  const running = new Set<BenchPublisher>();
+  const publisher = async (camera: string, source: Record<string, unknown>, v8Flags?: string) => {
+    const p = await startBenchPublisher({
+      workDir: work,
+      dataDir: s.dataDir,
+      base: s.base,
+      camera,
+      source,
+      extra: ["--max-viewers", "20"],
+      v8Flags,
     });
-    const baseTtff: number[] = [];
-    const baseGather: number[] = [];
-    let baseCodec = "";
-    for (let i = 0; i <= TTFF_RUNS; i++) {
-      const r = await baselineRun(recv, send);
-      if (r.ttffMs < 0) throw new Error("baseline: no frame within 15 s");
-      if (i > 0) {
-        baseTtff.push(r.ttffMs);
-        baseGather.push(r.gatherMs);
-      }
-      baseCodec = r.codec;
-      await sleep(100);
-      if (i > 0 && i % 5 === 0) log(`  ${i}/${TTFF_RUNS}: last ${round(r.ttffMs)} ms (${r.codec})`);
-    }
-    await bctx.close();
-    await blank.shutdown();
-    const ttff = {
-      runs: TTFF_RUNS,
-      vigil: {
-        medianMs: round(median(vigilTtff)),
-        p95Ms: round(quantile(vigilTtff, 0.95)),
-        samplesMs: vigilTtff,
-        method: "built viewer, __vigil.ttffMs (offer POST → first presented frame, trickle ICE)",
-      },
-      baseline: {
-        medianMs: round(median(baseTtff)),
-        p95Ms: round(quantile(baseTtff, 0.95)),
-        gatherMedianMs: round(median(baseGather)),
-        codec: baseCodec,
-        samplesMs: baseTtff.map((x) => round(x)),
-        method: "Chromium→Chromium fake camera 720p30, createOffer → first presented frame " +
-          "(requestVideoFrameCallback), non-trickle, SDP via page.evaluate",
-      },
-      ratioMedian: round(median(vigilTtff) / median(baseTtff), 2),
-      ratioP95: round(quantile(vigilTtff, 0.95) / quantile(baseTtff, 0.95), 2),
-    };
-    results.ttff = ttff;
-    log(`  vigil median ${ttff.vigil.medianMs} / p95 ${ttff.vigil.p95Ms} ms; baseline median ${ttff.baseline.medianMs} / p95 ${ttff.baseline.p95Ms} ms`);
-
-    // ---- 2. publisher cost ----
-    const cost: Record<string, unknown>[] = [];
-    const pid = publisher.pid;
-    log(`publisher cost: idle (0 viewers), ${WINDOW_S} s window…`);
-    await sleep(1000);
-    const idle = await sampleWindow(pid, WINDOW_S);
-    cost.push({ viewers: 0, client: "none", ...idle });
-    log(`  idle: ${round(idle.cpuPerS, 3)} CPU-s/s, RSS ${round(idle.rssMiB)} MiB`);
-
-    for (const n of CHROMIUM_LEVELS) {
-      log(`publisher cost: ${n} Chromium viewer(s)…`);
-      const pages = [];
-      for (let i = 0; i < n; i++) pages.push(await viewerPage(browser, s.base));
-      await Promise.all(pages.map(({ page }) => openCamera(page)));
-      await sleep(2000); // past the GOP replay burst
-      const before = await Promise.all(pages.map(({ page }) => inboundStats(page)));
-      const w = await sampleWindow(pid, WINDOW_S);
-      const after = await Promise.all(pages.map(({ page }) => inboundStats(page)));
-      const perViewer = after.map((a, i) => ({
-        framesDecodedPerS: round((a.framesDecoded - before[i].framesDecoded) / w.wallS),
-        framesDropped: a.framesDropped - before[i].framesDropped,
-        packetsLost: a.packetsLost - before[i].packetsLost,
-      }));
-      const row = {
-        viewers: n,
-        client: "chromium",
-        ...w,
-        cpuPerViewer: (w.cpuPerS - idle.cpuPerS) / n,
-        perViewer,
-      };
-      cost.push(row);
-      log(`  ${n}: ${round(w.cpuPerS, 3)} CPU-s/s (${round(row.cpuPerViewer, 4)}/viewer over idle), RSS ${round(w.rssMiB)} MiB, fps ${perViewer.map((p) => p.framesDecodedPerS).join(",")}`);
-      for (const { page, ctx } of pages) {
-        await leaveCamera(page).catch(() => {});
-        await ctx.close();
-      }
-      await sleep(1000);
-    }
-
+    running.add(p);
+    return p;
+  };
+  const stop = async (p: BenchPublisher) => {
+    running.delete(p);
+    await p.stop();
+  };
+  try {
+    await userAdd(s.dataDir, { name: USER, password: PASSWORD, cameras: Object.values(CAMERAS) });
+    const login = (camera: string) => ({ base: s.base, user: USER, password: PASSWORD, camera });
     const caFile = join(work, "ca.pem");
     await Deno.writeTextFile(caFile, s.ctx.pki.caPem);
-    for (const n of WERIFT_LEVELS) {
-      log(`publisher cost: ${n} werift viewer(s) in one probe process…`);
-      const probeSecs = WINDOW_S + 5;
-      const probe = new Deno.Command(denoBin, {
-        args: ["run", "-A", "bench/probe_many.ts", s.base, CAMERA, USER, String(n), String(probeSecs)],
-        env: { ...childEnv, VIGIL_PASSWORD: PASSWORD, VIGIL_CA_FILE: caFile },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      await sleep(3500); // start-up, login, ICE/DTLS, GOP replay
-      const w = await sampleWindow(pid, WINDOW_S);
-      const probeCpu = procCpuSeconds(probe.pid);
-      const out = await probe.output();
-      const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
-      let perViewer: { status: number; framesPerS: number; firstFrameMs: number | null }[] = [];
-      try {
-        const parsed = JSON.parse(text) as {
-          results: { status: number; frames: number; firstFrameMs: number | null; answerMs: number }[];
-        };
-        perViewer = parsed.results.map((r) => ({
-          status: r.status,
-          framesPerS: r.firstFrameMs === null ? 0 : round(r.frames / (probeSecs - r.firstFrameMs / 1000 + r.answerMs / 1000)),
-          firstFrameMs: r.firstFrameMs === null ? null : round(r.firstFrameMs),
-        }));
-      } catch {
-        log(`  probe output unreadable: ${text.slice(0, 200)} ${new TextDecoder().decode(out.stderr).slice(-300)}`);
+
+    // ---- signaling first, on a quiet machine ----
+    if (!SKIP.has("signaling")) {
+      log("signaling: token verifications (2 s each)…");
+      const tokens = await benchTokens(s, CAMERAS.cost);
+      log(
+        `  verifyAccessToken ${round(tokens.vigilEdDSAPerS)}/s, jose ES256 ${
+          round(tokens.joseES256PerS)
+        }/s`,
+      );
+      log("signaling: WHEP session setups against a scripted publisher…");
+      const whepSetups = await benchWhepSetups(s);
+      for (const r of whepSetups) {
+        log(`  c=${r.concurrency}: ${r.setupsPerS} setups/s (POST p50 ${r.postMedianMs} ms)`);
       }
-      const row = {
-        viewers: n,
-        client: "werift",
-        ...w,
-        cpuPerViewer: (w.cpuPerS - idle.cpuPerS) / n,
-        probeProcessCpuS: round(probeCpu, 2),
-        perViewer,
-      };
-      cost.push(row);
-      log(`  ${n}: ${round(w.cpuPerS, 3)} CPU-s/s (${round(row.cpuPerViewer, 4)}/viewer over idle), RSS ${round(w.rssMiB)} MiB, frames/s ${perViewer.map((p) => p.framesPerS).join(",")}`);
-      await sleep(1500);
+      results.signaling = { tokens, whepSetups };
     }
-    results.publisherCost = cost;
+    if (!SKIP.has("devices")) {
+      log(`signaling: ${DEVICES} idle devices connected to a server process…`);
+      results.idleDevices = await benchIdleDevices({ devices: DEVICES, log: (m) => log(`  ${m}`) });
+      const d = results.idleDevices;
+      log(
+        `  ${round(d.perDeviceKiB.rssSettled)} KiB RSS per device (${
+          round(d.perDeviceKiB.heapUsedAfterGc ?? NaN)
+        } KiB heap)`,
+      );
+    }
+
+    browser = await launchChromium([
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+    ]);
+
+    // ---- the cost stream: a 2 Mbit/s clip through the file source ----
+    const clipPath = join(work, "bench-720p30-2mbps.h264");
+    const needCost = !SKIP.has("ttff") || !SKIP.has("cost");
+    if (needCost || !SKIP.has("v8")) {
+      log(
+        `encoding the bench clip (${CLIP.width}x${CLIP.height}, ${CLIP.fps} fps, ${CLIP.kbps} kbit/s)…`,
+      );
+      await makeClip(clipPath, CLIP);
+    }
+    const clipSource = { kind: "file", path: clipPath };
+    if (needCost) {
+      const pub = await publisher(CAMERAS.cost, clipSource);
+      log(`publisher ${CAMERAS.cost} online (pid ${pub.pid})`);
+      if (!SKIP.has("ttff")) {
+        log(`TTFF: built viewer, ${TTFF_RUNS} fresh WHEP sessions (+1 warm-up)…`);
+        const vigil = await vigilTtff(browser, login(CAMERAS.cost), TTFF_RUNS, log);
+        log(`TTFF: Chromium→Chromium baseline, ${TTFF_RUNS} calls (+1 warm-up)…`);
+        const baseline = await baselineTtff(browser, TTFF_RUNS, log);
+        results.ttff = { runs: TTFF_RUNS, vigil, baseline };
+        log(
+          `  vigil median ${vigil.medianMs} / p95 ${vigil.p95Ms} ms; baseline ${baseline.medianMs} / ${baseline.p95Ms} ms`,
+        );
+      }
+      if (!SKIP.has("cost")) {
+        const rows: CostRow[] = [];
+        log(`publisher cost: idle, ${WINDOW_S} s window…`);
+        await sleep(1000);
+        const idle = await idleCost(pub.pid, WINDOW_S);
+        rows.push(idle);
+        const show = (r: CostRow) =>
+          log(
+            `  ${r.viewers} ${r.client}: ${round(r.cpuPerS, 3)} CPU-s/s (${
+              round(r.cpuPerViewer, 4)
+            }/viewer), ` +
+              `RSS ${round(r.rssMiB)} MiB, frames/s ${
+                r.perViewer.map((p) => p.framesPerS).join(",")
+              }, ` +
+              `lost ${r.perViewer.map((p) => p.packetsLost).join(",")}`,
+          );
+        show(idle);
+        for (const n of CHROMIUM_LEVELS) {
+          log(`publisher cost: ${n} Chromium viewer(s)…`);
+          const row = await chromiumCost(browser, login(CAMERAS.cost), pub.pid, n, WINDOW_S, idle);
+          await rssAfter(pub.pid, row);
+          rows.push(row);
+          show(row);
+        }
+        for (const n of WERIFT_LEVELS) {
+          log(`publisher cost: ${n} werift viewer(s) in one probe process…`);
+          const row = await weriftCost(
+            { ...login(CAMERAS.cost), caFile },
+            pub.pid,
+            n,
+            WINDOW_S,
+            idle,
+            log,
+          );
+          await rssAfter(pub.pid, row);
+          rows.push(row);
+          show(row);
+        }
+        results.publisherCost = rows;
+      }
+      await stop(pub);
+    }
+
+    // ---- glass to glass: low-latency picture flush off (before) and on (after) ----
+    if (!SKIP.has("g2g")) {
+      const variants = [
+        { name: "before", camera: CAMERAS.g2gBefore, flushMs: 0 },
+        { name: "after", camera: CAMERAS.g2gAfter, flushMs: DEFAULT_LOW_LATENCY_FLUSH_MS },
+      ];
+      results.glassToGlass = [];
+      for (const v of variants) {
+        log(
+          `glass-to-glass (${v.name}): synthetic 720p30 2 Mbit/s, lowLatencyFlushMs ${v.flushMs}…`,
+        );
+        const pub = await publisher(v.camera, { ...G2G_SOURCE, lowLatencyFlushMs: v.flushMs });
+        try {
+          const r = await benchGlassToGlass({
+            ...login(v.camera),
+            browser,
+            log: (m) => log(`  ${m}`),
+          });
+          results.glassToGlass.push({ variant: v.name, lowLatencyFlushMs: v.flushMs, ...r });
+          log(
+            `  median ${r.glassToGlassMs.medianMs} / p95 ${r.glassToGlassMs.p95Ms} ms over ${r.frames} frames`,
+          );
+        } finally {
+          await stop(pub);
+        }
+      }
+      log("x264 encode time per frame (not in the stamp), separate ffmpeg run…");
+      results.encode = (await measureSourceDelays(G2G_SOURCE)).encodeMs;
+    }
+
+    // ---- V8 young generation: V8's default (before) vs the publisher's cap (after) ----
+    if (!SKIP.has("v8")) {
+      results.v8 = [];
+      const variants = [
+        { name: "before", camera: CAMERAS.v8Before, v8Flags: "", label: "V8 defaults" },
+        {
+          name: "after",
+          camera: CAMERAS.v8After,
+          v8Flags: PUBLISHER_V8_FLAGS,
+          label: PUBLISHER_V8_FLAGS,
+        },
+      ];
+      for (const v of variants) {
+        log(`V8 young generation (${v.name}: ${v.label}), ${V8_AB_VIEWERS} werift viewers…`);
+        const pub = await publisher(v.camera, clipSource, v.v8Flags);
+        try {
+          await sleep(1000);
+          const idle = await idleCost(pub.pid, Math.min(WINDOW_S, 5));
+          const row = await weriftCost(
+            { ...login(v.camera), caFile },
+            pub.pid,
+            V8_AB_VIEWERS,
+            WINDOW_S,
+            idle,
+            log,
+          );
+          await rssAfter(pub.pid, row);
+          results.v8.push({ variant: v.name, v8Flags: v.label, idle, loaded: row });
+          log(
+            `  ${round(row.cpuPerS, 3)} CPU-s/s, RSS idle ${round(idle.rssMiB)} / max ${
+              round(row.rssMaxMiB)
+            } / after ${row.rssAfterMiB} MiB`,
+          );
+        } finally {
+          await stop(pub);
+        }
+      }
+    }
   } finally {
     await browser?.close().catch(() => {});
-    if (publisher) await stopChild(publisher.child);
+    for (const p of running) await p.stop().catch(() => {});
     await s.stop().catch(() => {});
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
-  await Deno.writeTextFile("bench/results.json", JSON.stringify(results, null, 2) + "\n");
-  await Deno.writeTextFile("bench/RESULTS.md", markdown(results));
-  log("wrote bench/results.json and bench/RESULTS.md");
+  return results;
 }
 
-/** The results document is plain JSON assembled above; the table reads it loosely. */
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-function markdown(r: Json): string {
-  const t = r.ttff;
-  const tok = r.signaling.tokens;
-  const cost = r.publisherCost as Json[];
-  const idle = cost[0];
-  const lines = [
-    `# vigil bench — ${r.date}`,
-    "",
-    `Host: ${r.host.cpus} CPUs (${r.host.cpuModel}), Deno ${r.host.deno}. Loopback, headless Chromium.`,
-    "",
-    "| Metric | vigil | Baseline (same run) | Ratio | Target | Met |",
-    "|---|---|---|---|---|---|",
-    `| TTFF median (ms), ${t.runs} runs | ${t.vigil.medianMs} | ${t.baseline.medianMs} (Chromium→Chromium, ${t.baseline.codec}) | ${t.ratioMedian} | ≤ 200 ms and < baseline | ${t.vigil.medianMs <= 200 && t.vigil.medianMs < t.baseline.medianMs ? "yes" : "no"} |`,
-    `| TTFF p95 (ms) | ${t.vigil.p95Ms} | ${t.baseline.p95Ms} | ${t.ratioP95} | — | — |`,
-  ];
-  for (const c of cost.slice(1)) {
-    lines.push(
-      `| Publisher CPU-s/s per viewer, ${c.viewers} ${c.client} viewer(s) | ${round(c.cpuPerViewer, 4)} (total ${round(c.cpuPerS, 3)}) | idle ${round(idle.cpuPerS, 3)} | ${round(c.cpuPerS / idle.cpuPerS, 2)}× idle | ≤ 0.02 | ${c.cpuPerViewer <= 0.02 ? "yes" : "no"} |`,
-    );
+if (import.meta.main) {
+  try {
+    const results = await main();
+    await Deno.writeTextFile("bench/results.json", JSON.stringify(results, null, 2) + "\n");
+    await Deno.writeTextFile("bench/RESULTS.md", markdown(results));
+    log("wrote bench/results.json and bench/RESULTS.md");
+    Deno.exit(0); // playwright keeps handles open
+  } catch (error) {
+    console.error(`bench: ${(error as Error).stack ?? error}`);
+    Deno.exit(1);
   }
-  for (const c of cost.slice(1)) {
-    lines.push(
-      `| Publisher RSS (MiB), ${c.viewers} ${c.client} | ${round(c.rssMiB)} (max ${round(c.rssMaxMiB)}) | idle ${round(idle.rssMiB)} | ${round(c.rssMiB / idle.rssMiB, 2)} | ≤ 150 MB | ${c.rssMaxMiB * 1.048576 <= 150 ? "yes" : "no"} |`,
-    );
-  }
-  for (const c of cost.slice(1)) {
-    const fps = c.perViewer.map((p: Json) => p.framesDecodedPerS ?? p.framesPerS);
-    const extra = c.client === "chromium"
-      ? `, dropped ${c.perViewer.map((p: Json) => p.framesDropped).join("/")}, lost pkts ${c.perViewer.map((p: Json) => p.packetsLost).join("/")}`
-      : "";
-    lines.push(
-      `| Frames/s per viewer (${c.client === "chromium" ? "decoded" : "received"}), ${c.viewers} ${c.client} | min ${Math.min(...fps)} / median ${median(fps)}${extra} | source 30 | — | — | — |`,
-    );
-  }
-  lines.push(
-    `| Access-token verifications/s (EdDSA, verifyAccessToken) | ${round(tok.vigilEdDSAPerS)} | ${round(tok.joseES256PerS)} (jose ES256) | ${round(tok.vigilEdDSAPerS / tok.joseES256PerS, 2)} | — | — |`,
-  );
-  for (const w of r.signaling.whepSetups) {
-    lines.push(
-      `| WHEP setups/s (POST+DELETE, scripted publisher, concurrency ${w.concurrency}) | ${w.setupsPerS} (POST p50 ${w.postMedianMs} ms, p95 ${w.postP95Ms} ms) | — | — | — | — |`,
-    );
-  }
-  lines.push(
-    "",
-    "Notes:",
-    `- vigil TTFF: ${t.vigil.method}. Baseline: ${t.baseline.method}; its ICE gathering median was ${t.baseline.gatherMedianMs} ms of each run.`,
-    "- CPU per viewer = (publisher CPU-s/s with N viewers − idle CPU-s/s) / N, publisher/main.ts process only (utime+stime from /proc), " +
-      `${WINDOW_S} s windows. Chromium and the werift probe process run on the same 2 cores and compete with the publisher.`,
-    "- werift viewers (publisher/peer/whep_probe.ts) count received frames (RTP marker bits); they do not decode.",
-    "",
-  );
-  return lines.join("\n");
 }
-
-await main();
-Deno.exit(0);

@@ -43,10 +43,13 @@ const IDLE = new Set(["(idle)", "(program)", "(root)"]);
 /** Groups a script URL: an npm package name, "vigil:<top folder>", "node:…", or "(native)". */
 export function packageOf(url: string): string {
   if (!url) return "(native)";
-  const npm = /\/node_modules\/(?:\.deno\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url) ??
-    /\/npm\/registry\.npmjs\.org\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  const npm =
+    /\/node_modules\/(?:\.deno\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url) ??
+      /\/npm\/registry\.npmjs\.org\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (npm) return npm[1];
-  if (url.startsWith("node:") || url.includes("ext:deno_node") || url.includes("ext:node")) return "node";
+  if (url.startsWith("node:") || url.includes("ext:deno_node") || url.includes("ext:node")) {
+    return "node";
+  }
   if (url.startsWith("ext:")) return "deno runtime";
   const vigil = /\/(signaling|publisher|pki|scripts|subscriber-web|bench|tests)\//.exec(url);
   if (vigil) return `vigil:${vigil[1]}`;
@@ -68,13 +71,17 @@ export function summarizeProfile(p: CpuProfile, top = 20): ProfileSummary {
     const cf = byId.get(id)?.callFrame;
     if (!cf || IDLE.has(cf.functionName)) continue;
     total += us;
-    const location = cf.url ? `${cf.url.replace(/^.*\/(node_modules|registry\.npmjs\.org)\//, "")}:${cf.lineNumber + 1}` : "";
+    const location = cf.url
+      ? `${cf.url.replace(/^.*\/(node_modules|registry\.npmjs\.org)\//, "")}:${cf.lineNumber + 1}`
+      : "";
     const name = cf.functionName || "(anonymous)";
     const key = `${name}@${location}`;
     const f = fn.get(key) ?? { name, location, selfMs: 0, percent: 0 };
     f.selfMs += us / 1000;
     fn.set(key, f);
-    const pn = cf.functionName === "(garbage collector)" ? "(garbage collector)" : packageOf(cf.url);
+    const pn = cf.functionName === "(garbage collector)"
+      ? "(garbage collector)"
+      : packageOf(cf.url);
     const g = pkg.get(pn) ?? { name: pn, location: "", selfMs: 0, percent: 0 };
     g.selfMs += us / 1000;
     pkg.set(pn, g);
@@ -83,5 +90,9 @@ export function summarizeProfile(p: CpuProfile, top = 20): ProfileSummary {
   const finish = (rows: ProfileRow[]) =>
     rows.map((r) => ({ ...r, percent: totalMs > 0 ? (100 * r.selfMs) / totalMs : 0 }))
       .sort((a, b) => b.selfMs - a.selfMs);
-  return { totalMs, byFunction: finish([...fn.values()]).slice(0, top), byPackage: finish([...pkg.values()]) };
+  return {
+    totalMs,
+    byFunction: finish([...fn.values()]).slice(0, top),
+    byPackage: finish([...pkg.values()]),
+  };
 }

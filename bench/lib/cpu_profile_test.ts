@@ -2,8 +2,14 @@ import assert from "node:assert/strict";
 import { type CpuProfile, packageOf, summarizeProfile } from "./cpu_profile.ts";
 
 Deno.test("packageOf groups npm packages, runtime and vigil folders", () => {
-  assert.equal(packageOf("file:///x/node_modules/.deno/werift@0.25.2/node_modules/werift/lib/a.js"), "werift");
-  assert.equal(packageOf("file:///c/npm/registry.npmjs.org/@peculiar/x509/2.2.0/build/x.js"), "@peculiar/x509");
+  assert.equal(
+    packageOf("file:///x/node_modules/.deno/werift@0.25.2/node_modules/werift/lib/a.js"),
+    "werift",
+  );
+  assert.equal(
+    packageOf("file:///c/npm/registry.npmjs.org/@peculiar/x509/2.2.0/build/x.js"),
+    "@peculiar/x509",
+  );
   assert.equal(packageOf("file:///w/main/publisher/media/fanout.ts"), "vigil:publisher");
   assert.equal(packageOf("node:crypto"), "node");
   assert.equal(packageOf(""), "(native)");

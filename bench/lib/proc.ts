@@ -27,7 +27,9 @@ export function procCpuSeconds(pid: number): number {
 
 /** A `kB` line of /proc/PID/status (e.g. "VmRSS"), in MiB; NaN if absent. */
 export function procStatusMiB(pid: number, key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(
+    Deno.readTextFileSync(`/proc/${pid}/status`),
+  );
   return m ? Number(m[1]) / 1024 : NaN;
 }
 

@@ -36,5 +36,6 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** A progress logger that prefixes the seconds since it was made. */
 export function progressLog(): (msg: string) => void {
   const t0 = performance.now();
-  return (msg) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
+  return (msg) =>
+    console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
 }
