@@ -9,9 +9,8 @@
  * @module
  */
 import { join } from "node:path";
-import { addDevice, userAdd } from "../signaling/admin/commands.ts";
-import { enroll } from "../publisher/device/enroll_client.ts";
-import { localPublishArgs } from "../scripts/publish_command.ts";
+import { userAdd } from "../signaling/admin/commands.ts";
+import { type BenchPublisher, childEnv, startBenchPublisher } from "./lib/publisher.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
 import { type CpuProfile, summarizeProfile } from "./lib/cpu_profile.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";
@@ -19,7 +18,7 @@ import { procCpuSeconds, procStatusMiB } from "./lib/proc.ts";
 
 const viewers = Number(Deno.args[0] ?? 8);
 const seconds = Number(Deno.args[1] ?? 15);
-/** Extra V8 flags for the publisher, to compare settings (e.g. `--max-semi-space-size=1`). */
+/** V8 flags replacing the publisher's own, to compare settings ("" = V8's defaults). */
 const v8Flags = Deno.env.get("PUBLISHER_V8_FLAGS");
 /** NO_PROFILE=1: measure CPU and memory only, without the profiler's own cost. */
 const profiling = !Deno.env.get("NO_PROFILE");
@@ -29,60 +28,21 @@ const PASSWORD = "profile-password-1";
 const log = progressLog();
 const deno = Deno.execPath();
 
-async function output(args: string[]): Promise<string> {
-  const out = await new Deno.Command(deno, { args, stderr: "inherit" }).output();
-  if (!out.success) throw new Error(`deno ${args.slice(0, 4).join(" ")} … failed`);
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
 const work = await Deno.makeTempDir({ prefix: "vigil-profile-" });
 const s = await startTestServer({ maxSessionsPerViewer: 40, maxSessionsPerCamera: 40 });
-let publisher: Deno.ChildProcess | null = null;
+let publisher: BenchPublisher | null = null;
 try {
-  const added = await addDevice(s.dataDir, {
-    id: CAMERA,
-    label: "Profile",
-    ttlMs: 60_000,
-    serverUrl: s.base,
-  });
-  const stateDir = join(work, "device");
-  await Deno.mkdir(stateDir);
-  await enroll({
-    serverUrl: s.base,
-    token: added.token,
-    caFingerprint: added.caFingerprint,
-    stateDir,
-    force: false,
-  });
   await userAdd(s.dataDir, { name: USER, password: PASSWORD, cameras: [CAMERA] });
-
-  // The launcher's own flags for this configuration, then the same run with --cpu-prof.
-  const launcherArgs = localPublishArgs(stateDir, ["--max-viewers", String(viewers + 2)]);
-  const flags = (await output([...launcherArgs, "--print-flags"])).split(" ");
-  const publisherArgs = launcherArgs.slice(launcherArgs.indexOf("scripts/publish.ts") + 1);
   const profDir = join(work, "prof");
-  publisher = new Deno.Command(deno, {
-    args: [
-      "run",
-      ...flags,
-      ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
-      "--cpu-prof",
-      `--cpu-prof-dir=${profDir}`,
-      "publisher/main.ts",
-      ...publisherArgs,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = publisher.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("online as")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`publisher exited: ${seen.slice(-300)}`);
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  publisher.stdout.pipeTo(new WritableStream()).catch(() => {});
+  publisher = await startBenchPublisher({
+    workDir: work,
+    dataDir: s.dataDir,
+    base: s.base,
+    camera: CAMERA,
+    extra: ["--max-viewers", String(viewers + 2)],
+    v8Flags,
+    cpuProfDir: profiling ? profDir : undefined,
+  });
   log(`publisher online (pid ${publisher.pid}); ${viewers} werift viewers for ${seconds} s…`);
 
   const caFile = join(work, "ca.pem");
@@ -105,7 +65,7 @@ try {
       String(viewers),
       String(seconds),
     ],
-    env: { VIGIL_PASSWORD: PASSWORD, VIGIL_CA_FILE: caFile },
+    env: { ...childEnv, VIGIL_PASSWORD: PASSWORD, VIGIL_CA_FILE: caFile },
   }).output();
   const cpuPerS = (procCpuSeconds(publisher.pid) - cpu0) / ((performance.now() - t0) / 1000);
   const results = JSON.parse(
@@ -122,8 +82,7 @@ try {
     } MiB, 5 s after the viewers left ${round(rssAfter)} MiB`,
   );
 
-  publisher.kill("SIGTERM");
-  await publisher.status;
+  await publisher.stop();
   publisher = null;
   await sleep(100);
   if (!profiling) Deno.exit(0);
@@ -144,10 +103,7 @@ try {
     log(`profile kept at ${Deno.env.get("KEEP_PROFILE")}`);
   }
 } finally {
-  if (publisher) {
-    publisher.kill("SIGKILL");
-    await publisher.status;
-  }
+  await publisher?.stop();
   await s.stop().catch(() => {});
   await Deno.remove(work, { recursive: true }).catch(() => {});
 }
