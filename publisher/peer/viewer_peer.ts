@@ -157,6 +157,10 @@ export class ViewerPeer {
       peer.#disposers.push(() => pli.unSubscribe());
       peer.#watchState();
       await pc.setRemoteDescription({ type: "offer", sdp: stripUnusableCandidates(offerSdp) });
+      // Answer a=setup:passive: the viewer starts DTLS the moment its own ICE check
+      // succeeds. As the client (werift's default, a=setup:active) werift's ClientHello
+      // raced Chromium's ICE and the handshake finished ~100 ms later on loopback.
+      for (const t of pc.getTransceivers()) if (t.dtlsTransport) t.dtlsTransport.role = "server";
       peer.#watchDtls();
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);

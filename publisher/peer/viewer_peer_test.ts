@@ -75,6 +75,8 @@ Deno.test({
     assert.match(peer.answerSdp, /H264\/90000/);
     assert.match(peer.answerSdp, /a=candidate:/);
     assert.doesNotMatch(peer.answerSdp, /stun\.l\.google/);
+    // The viewer (offerer) is the DTLS client: it starts the handshake once its ICE check succeeds.
+    assert.match(peer.answerSdp, /a=setup:passive/);
     await client.setRemoteDescription({ type: "answer", sdp: peer.answerSdp });
     const timeout = setTimeout(() => resolveFrames(), 3_000);
     await enough;
