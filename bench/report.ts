@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { RoleSeries } from "./dtls_role.ts";
 import type { GlassToGlassResult } from "./glass_to_glass.ts";
 import type { IdleDevicesResult } from "./idle_devices.ts";
 import type { Summary } from "./lib/glass_to_glass_samples.ts";
@@ -19,6 +20,7 @@ export interface BenchResults {
   host: { cpus: number; cpuModel: string; deno: string };
   config: Record<string, unknown>;
   ttff?: { runs: number; vigil: TtffSeries; baseline: TtffSeries & { codec: string } };
+  dtlsRole?: RoleSeries[];
   glassToGlass?: ({ variant: string; lowLatencyFlushMs: number } & GlassToGlassResult)[];
   encode?: Summary;
   publisherCost?: CostRow[];
@@ -190,6 +192,24 @@ export function markdown(r: BenchResults): string {
     row(["Change", "Before", "After", "After / before"]),
     row(["---", "---", "---", "---"]),
   );
+  const dtlsClient = r.dtlsRole?.find((x) => x.role === "client");
+  const dtlsServer = r.dtlsRole?.find((x) => x.role === "server");
+  if (dtlsClient && dtlsServer) {
+    out.push(
+      row([
+        "Publisher answers a=setup:passive (DTLS server) instead of active: answer → first frame, median",
+        `${dtlsClient.firstFrameMs.median} ms`,
+        `${dtlsServer.firstFrameMs.median} ms`,
+        ratio(dtlsServer.firstFrameMs.median, dtlsClient.firstFrameMs.median),
+      ]),
+      row([
+        "… answer → DTLS connected, median",
+        `${dtlsClient.connectedMs.median} ms`,
+        `${dtlsServer.connectedMs.median} ms`,
+        ratio(dtlsServer.connectedMs.median, dtlsClient.connectedMs.median),
+      ]),
+    );
+  }
   if (g2gBefore && g2gAfter) {
     out.push(
       row([

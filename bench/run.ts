@@ -3,7 +3,8 @@
  * baseline measured in the same run (this machine is shared and noisy: compare
  * ratios, not absolute numbers across runs):
  *
- * 1. time to first frame: the built viewer vs Chromium→Chromium (bench/ttff.ts);
+ * 1. time to first frame: the built viewer vs Chromium→Chromium (bench/ttff.ts), and the
+ *    publisher as DTLS client (before) vs server (after) (bench/dtls_role.ts);
  * 2. glass-to-glass latency at 720p30, 2 Mbit/s: capture-time SEI → displayed frame,
  *    with the low-latency picture flush off (before) and on (after) (bench/glass_to_glass.ts);
  * 3. publisher cost for 1–4 Chromium and 1–16 werift viewers: CPU per viewer, RSS,
@@ -14,7 +15,7 @@
  *
  * Writes bench/results.json and bench/RESULTS.md. Environment: BENCH_TTFF_RUNS (20),
  * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SKIP (comma list of sections:
- * ttff, g2g, cost, v8, signaling, devices).
+ * ttff, dtls, g2g, cost, v8, signaling, devices).
  *
  * Needs `-A`: it starts a real server in-process, spawns publishers (with their
  * launcher's exact flags), werift probes, server processes and headless Chromium,
@@ -29,6 +30,7 @@ import { PUBLISHER_V8_FLAGS } from "../publisher/runtime_flags.ts";
 import { DEFAULT_LOW_LATENCY_FLUSH_MS } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
+import { benchDtlsRole } from "./dtls_role.ts";
 import { benchGlassToGlass, G2G_SOURCE } from "./glass_to_glass.ts";
 import { benchIdleDevices } from "./idle_devices.ts";
 import { type BenchPublisher, makeClip, startBenchPublisher } from "./lib/publisher.ts";
@@ -128,6 +130,16 @@ async function main(): Promise<BenchResults> {
       "--use-fake-device-for-media-stream",
       "--use-fake-ui-for-media-stream",
     ]);
+
+    if (!SKIP.has("dtls")) {
+      log(`DTLS role: publisher as client (before) vs server (after), ${TTFF_RUNS} calls each…`);
+      results.dtlsRole = await benchDtlsRole(TTFF_RUNS, browser);
+      for (const r of results.dtlsRole) {
+        log(
+          `  ${r.role}: connected ${r.connectedMs.median} ms, first frame ${r.firstFrameMs.median} ms after the answer`,
+        );
+      }
+    }
 
     // ---- the cost stream: a 2 Mbit/s clip through the file source ----
     const clipPath = join(work, "bench-720p30-2mbps.h264");

@@ -68,6 +68,12 @@ export interface ViewerPeerOptions {
   gatherTimeoutMs?: number;
   /** Where RTP payloads come from (default: one cache shared by every peer of the process). */
   payloads?: RtpPayloadCache;
+  /**
+   * DTLS role (default "server", answering a=setup:passive: the viewer starts the
+   * handshake once its ICE check succeeds; "client" is werift's own default, kept
+   * for the benchmark's before/after).
+   */
+  dtlsRole?: "server" | "client";
   /** Replay pacing rate (default that of {@linkcode paceReplay}). */
   replayBitsPerSecond?: number;
   /** Called once when the peer closed, with the reason. */
@@ -160,7 +166,8 @@ export class ViewerPeer {
       // Answer a=setup:passive: the viewer starts DTLS the moment its own ICE check
       // succeeds. As the client (werift's default, a=setup:active) werift's ClientHello
       // raced Chromium's ICE and the handshake finished ~100 ms later on loopback.
-      for (const t of pc.getTransceivers()) if (t.dtlsTransport) t.dtlsTransport.role = "server";
+      const role = opts.dtlsRole ?? "server";
+      for (const t of pc.getTransceivers()) if (t.dtlsTransport) t.dtlsTransport.role = role;
       peer.#watchDtls();
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
