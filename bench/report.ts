@@ -57,6 +57,8 @@ export function markdown(r: BenchResults): string {
     `Host: ${r.host.cpus} CPUs (${r.host.cpuModel}), Deno ${r.host.deno}. Loopback, headless Chromium. ` +
     "Every figure has a baseline measured in the same run; compare ratios across runs, not absolute numbers.",
     "",
+    "![latency and CPU per viewer](results.svg)",
+    "",
     "## Targets",
     "",
     row(["Metric", "vigil", "Baseline (same run)", "Ratio", "Target", "Met"]),

@@ -13,7 +13,8 @@
  * 4. signaling: token verifications/s vs jose ES256, WHEP setups/s (bench/signaling.ts),
  *    and memory per idle connected device with 1,000 devices (bench/idle_devices.ts).
  *
- * Writes bench/results.json and bench/RESULTS.md. Environment: BENCH_TTFF_RUNS (20),
+ * Writes bench/results.json, bench/RESULTS.md and a chart, bench/results.svg
+ * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),
  * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SKIP (comma list of sections:
  * ttff, dtls, g2g, cost, v8, signaling, devices).
  *
@@ -30,6 +31,7 @@ import { PUBLISHER_V8_FLAGS } from "../publisher/runtime_flags.ts";
 import { DEFAULT_LOW_LATENCY_FLUSH_MS } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
+import { chartSvg } from "./chart.ts";
 import { benchDtlsRole } from "./dtls_role.ts";
 import { benchGlassToGlass, G2G_SOURCE } from "./glass_to_glass.ts";
 import { benchIdleDevices } from "./idle_devices.ts";
@@ -286,10 +288,15 @@ async function main(): Promise<BenchResults> {
 
 if (import.meta.main) {
   try {
-    const results = await main();
+    // --render: only redraw RESULTS.md and the chart from the last results.json.
+    const results: BenchResults = Deno.args.includes("--render")
+      ? JSON.parse(await Deno.readTextFile("bench/results.json"))
+      : await main();
     await Deno.writeTextFile("bench/results.json", JSON.stringify(results, null, 2) + "\n");
     await Deno.writeTextFile("bench/RESULTS.md", markdown(results));
-    log("wrote bench/results.json and bench/RESULTS.md");
+    const svg = chartSvg(results);
+    if (svg) await Deno.writeTextFile("bench/results.svg", svg);
+    log(`wrote bench/results.json, bench/RESULTS.md${svg ? " and bench/results.svg" : ""}`);
     Deno.exit(0); // playwright keeps handles open
   } catch (error) {
     console.error(`bench: ${(error as Error).stack ?? error}`);

@@ -77,6 +77,7 @@ const ENV: Record<string, string> = {
   // compose.pi.yml: set here so that the caller's environment cannot change the test
   VIGIL_SOURCE: "file",
   VIGIL_PUBLISH_ARGS: "",
+  VIGIL_VIDEO_DEVICE: "/dev/null", // no camera here: the mapping is checked, the file source streams
 };
 
 async function run(
@@ -421,11 +422,14 @@ Deno.test({
         PUBLISHER_CONTAINER,
         "--format",
         "{{.HostConfig.NetworkMode}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} " +
-        "{{.HostConfig.SecurityOpt}} {{.Config.User}}",
+        "{{.HostConfig.SecurityOpt}} {{.Config.User}} {{range .HostConfig.Devices}}{{.PathInContainer}}{{end}} " +
+        "{{.HostConfig.GroupAdd}}",
       ]);
       assert.match(inspect.stdout, /^host true /, "host network, read-only root fs");
+      assert.match(inspect.stdout, /\/dev\/video0/, "camera device mapped");
+      assert.match(inspect.stdout, /video/, "video group added");
       assert.match(inspect.stdout, /no-new-privileges/);
-      assert.match(inspect.stdout.trim(), /deno$/, "runs as the deno user");
+      assert.match(inspect.stdout, / deno /, "runs as the deno user");
     });
 
     await t.step("Chromium on the host logs in and decodes frames", async () => {
