@@ -29,7 +29,7 @@ function barChart(
 ): { svg: string; height: number } {
   const width = 420, labelW = 190, rowH = 22;
   const max = Math.max(...bars.map((b) => b.value), target?.value ?? 0) * 1.15 || 1;
-  const scale = (v: number) => ((width - labelW - 50) * v) / max;
+  const scale = (v: number) => ((width - labelW - 100) * v) / max;
   const parts = [`<text x="${x}" y="${y + 14}" font-weight="bold">${esc(title)}</text>`];
   bars.forEach((b, i) => {
     const top = y + 24 + i * rowH;
@@ -99,7 +99,7 @@ export function chartSvg(r: BenchResults): string | null {
   }
   if (charts.length === 0) return null;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="440" height="${y}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="460" height="${y}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     ...charts.map((c) => c.svg),
     "</svg>",
