@@ -2,7 +2,8 @@
  * `deno task bench:profile [VIEWERS] [SECONDS]` — where the publisher spends its
  * CPU while serving werift viewers: runs a real server in-process and the real
  * publisher (file source, 720p30) under its launcher's exact permissions plus
- * V8's `--cpu-prof`, attaches VIEWERS werift viewers (bench/probe_many.ts) for
+ * V8's `--cpu-prof`, attaches VIEWERS werift viewers (bench/probe_many.ts; with
+ * CHROMIUM=1, pages of the built viewer in headless Chromium) for
  * SECONDS, then prints the hottest functions and packages by self time.
  *
  * Needs `-A` (it spawns the publisher, the probe and reads the profile).
@@ -12,6 +13,9 @@ import { join } from "node:path";
 import { userAdd } from "../signaling/admin/commands.ts";
 import { type BenchPublisher, childEnv, startBenchPublisher } from "./lib/publisher.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
+import { launchChromium } from "../tests/helpers/browser.ts";
+import { buildWeb } from "../scripts/build_web.ts";
+import { openCamera, viewerPage } from "./ttff.ts";
 import { type CpuProfile, summarizeProfile } from "./lib/cpu_profile.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";
 import { procCpuSeconds, procStatusMiB } from "./lib/proc.ts";
@@ -28,8 +32,56 @@ const PASSWORD = "profile-password-1";
 const log = progressLog();
 const deno = Deno.execPath();
 
+async function weriftViewers(): Promise<number[]> {
+  const probe = await new Deno.Command(deno, {
+    args: [
+      "run",
+      "-A",
+      "bench/probe_many.ts",
+      s.base,
+      CAMERA,
+      USER,
+      String(viewers),
+      String(seconds),
+    ],
+    env: { ...childEnv, VIGIL_PASSWORD: PASSWORD, VIGIL_CA_FILE: join(work, "ca.pem") },
+  }).output();
+  const results = JSON.parse(
+    new TextDecoder().decode(probe.stdout).trim().split("\n").pop() ?? "{}",
+  );
+  return (results.results ?? []).map((r: { frames: number }) => r.frames);
+}
+
+async function chromiumViewers(): Promise<number[]> {
+  const browser = await launchChromium();
+  try {
+    const login = { base: s.base, user: USER, password: PASSWORD, camera: CAMERA };
+    const pages = [];
+    for (let i = 0; i < viewers; i++) pages.push(await viewerPage(browser, login));
+    await Promise.all(pages.map(({ page }) => openCamera(page, CAMERA)));
+    await sleep(seconds * 1000);
+    return await Promise.all(
+      pages.map(({ page }) =>
+        page.evaluate(() =>
+          (globalThis as unknown as { __vigil: { framesDecoded: number } }).__vigil.framesDecoded
+        )
+      ),
+    );
+  } finally {
+    await browser.close();
+  }
+}
+
 const work = await Deno.makeTempDir({ prefix: "vigil-profile-" });
-const s = await startTestServer({ maxSessionsPerViewer: 40, maxSessionsPerCamera: 40 });
+/** CHROMIUM=1: the viewers are pages of the built viewer in headless Chromium instead. */
+const chromium = Deno.env.get("CHROMIUM") === "1";
+const webDir = join(work, "web");
+if (chromium) await buildWeb({ outDir: webDir, minify: true });
+const s = await startTestServer({
+  maxSessionsPerViewer: 40,
+  maxSessionsPerCamera: 40,
+  ...(chromium ? { webDir } : {}),
+});
 let publisher: BenchPublisher | null = null;
 try {
   await userAdd(s.dataDir, { name: USER, password: PASSWORD, cameras: [CAMERA] });
@@ -43,7 +95,10 @@ try {
     v8Flags,
     cpuProfDir: profiling ? profDir : undefined,
   });
-  log(`publisher online (pid ${publisher.pid}); ${viewers} werift viewers for ${seconds} s…`);
+  log(
+    `publisher online (pid ${publisher.pid}); ${viewers} ${chromium ? "Chromium" : "werift"} ` +
+      `viewers for ${seconds} s…`,
+  );
 
   const caFile = join(work, "ca.pem");
   await Deno.writeTextFile(caFile, s.ctx.pki.caPem);
@@ -54,24 +109,8 @@ try {
   const rssTimer = setInterval(() => rssMax = Math.max(rssMax, procStatusMiB(pid, "VmRSS")), 250);
   const cpu0 = procCpuSeconds(publisher.pid);
   const t0 = performance.now();
-  const probe = await new Deno.Command(deno, {
-    args: [
-      "run",
-      "-A",
-      "bench/probe_many.ts",
-      s.base,
-      CAMERA,
-      USER,
-      String(viewers),
-      String(seconds),
-    ],
-    env: { ...childEnv, VIGIL_PASSWORD: PASSWORD, VIGIL_CA_FILE: caFile },
-  }).output();
+  const frames = chromium ? await chromiumViewers() : await weriftViewers();
   const cpuPerS = (procCpuSeconds(publisher.pid) - cpu0) / ((performance.now() - t0) / 1000);
-  const results = JSON.parse(
-    new TextDecoder().decode(probe.stdout).trim().split("\n").pop() ?? "{}",
-  );
-  const frames = (results.results ?? []).map((r: { frames: number }) => r.frames);
   clearInterval(rssTimer);
   log(`publisher ${round(cpuPerS, 3)} CPU-s/s; frames per viewer: ${frames.join(", ")}`);
   await sleep(5000);
@@ -89,7 +128,7 @@ try {
   const file = [...Deno.readDirSync(profDir)].find((e) => e.name.endsWith(".cpuprofile"));
   if (!file) throw new Error("no .cpuprofile written");
   const profile = JSON.parse(await Deno.readTextFile(join(profDir, file.name))) as CpuProfile;
-  const summary = summarizeProfile(profile, 25);
+  const summary = summarizeProfile(profile, Number(Deno.env.get("PROFILE_TOP") ?? 25));
   console.log(`\nSelf time by package (${round(summary.totalMs / 1000, 2)} s sampled):`);
   for (const p of summary.byPackage) {
     console.log(`  ${p.percent.toFixed(1).padStart(5)} %  ${p.name}`);
