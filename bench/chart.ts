@@ -39,7 +39,7 @@ function barChart(
         rowH - 6
       }" ` +
         `fill="${b.kind === "vigil" ? "#2f6fb3" : "#b8b8b8"}"/>`,
-      `<text x="${x + labelW + scale(b.value) + 4}" y="${top + 14}">${
+      `<text x="${round(x + labelW + scale(b.value) + 4)}" y="${top + 14}">${
         round(b.value, unit === "ms" ? 0 : 4)
       } ${unit}</text>`,
     );
