@@ -112,7 +112,14 @@ export async function probeWhep(
   }
   await pc.close();
   const expected = firstSeq === null ? 0 : highestSeq - firstSeq + 1;
-  return { status: res.status, frames, packets, lost: Math.max(0, expected - packets), firstFrameMs, answerMs };
+  return {
+    status: res.status,
+    frames,
+    packets,
+    lost: Math.max(0, expected - packets),
+    firstFrameMs,
+    answerMs,
+  };
 }
 
 if (import.meta.main) {
