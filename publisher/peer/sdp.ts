@@ -96,3 +96,24 @@ export function parseSdpFrag(frag: string): ParsedSdpFrag {
   }
   return out;
 }
+
+/**
+ * The DTLS role the answerer takes for `offerSdp` (RFC 8842): the preferred one
+ * when the offer leaves the choice (`actpass`, or no attribute), otherwise the
+ * opposite of the offer's (`active` → server, `passive` → client).
+ *
+ * @example
+ * ```ts
+ * answerDtlsRole("…a=setup:actpass…", "server"); // "server"
+ * answerDtlsRole("…a=setup:passive…", "server"); // "client"
+ * ```
+ */
+export function answerDtlsRole(
+  offerSdp: string,
+  preferred: "server" | "client",
+): "server" | "client" {
+  const setup = /^a=setup:(\w+)/m.exec(offerSdp)?.[1];
+  if (setup === "active") return "server";
+  if (setup === "passive") return "client";
+  return preferred;
+}

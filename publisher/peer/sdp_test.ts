@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isIpLiteral, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
+import { answerDtlsRole, isIpLiteral, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 
 const OFFER = [
   "v=0",
@@ -55,4 +55,14 @@ Deno.test("parseSdpFrag keeps mid/ufrag, skips .local, sees end-of-candidates", 
     sdpMid: "0",
     usernameFragment: "EsAw",
   }]);
+});
+
+Deno.test("answerDtlsRole: the preferred role unless the offer has chosen", () => {
+  const offer = (setup: string) =>
+    `v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n${setup}a=recvonly\r\n`;
+  assert.equal(answerDtlsRole(offer("a=setup:actpass\r\n"), "server"), "server");
+  assert.equal(answerDtlsRole(offer("a=setup:actpass\r\n"), "client"), "client");
+  assert.equal(answerDtlsRole(offer(""), "server"), "server");
+  assert.equal(answerDtlsRole(offer("a=setup:active\r\n"), "client"), "server");
+  assert.equal(answerDtlsRole(offer("a=setup:passive\r\n"), "server"), "client");
 });

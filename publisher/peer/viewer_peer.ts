@@ -22,7 +22,7 @@ import {
 import type { FanoutHub, Subscription } from "../media/fanout.ts";
 import { paceReplay } from "../media/replay_pacer.ts";
 import { RtpPayloadCache } from "./rtp_payload_cache.ts";
-import { parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
+import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
 const sharedPayloads = new RtpPayloadCache();
@@ -69,9 +69,10 @@ export interface ViewerPeerOptions {
   /** Where RTP payloads come from (default: one cache shared by every peer of the process). */
   payloads?: RtpPayloadCache;
   /**
-   * DTLS role (default "server", answering a=setup:passive: the viewer starts the
-   * handshake once its ICE check succeeds; "client" is werift's own default, kept
-   * for the benchmark's before/after).
+   * Preferred DTLS role when the offer says actpass (default "server", answering
+   * a=setup:passive: the viewer starts the handshake once its ICE check succeeds;
+   * "client" is werift's own default, kept for the benchmark's before/after). An
+   * offer that chose a role gets the other one.
    */
   dtlsRole?: "server" | "client";
   /** Replay pacing rate (default that of {@linkcode paceReplay}). */
@@ -166,7 +167,7 @@ export class ViewerPeer {
       // Answer a=setup:passive: the viewer starts DTLS the moment its own ICE check
       // succeeds. As the client (werift's default, a=setup:active) werift's ClientHello
       // raced Chromium's ICE and the handshake finished ~100 ms later on loopback.
-      const role = opts.dtlsRole ?? "server";
+      const role = answerDtlsRole(offerSdp, opts.dtlsRole ?? "server");
       for (const t of pc.getTransceivers()) if (t.dtlsTransport) t.dtlsTransport.role = role;
       peer.#watchDtls();
       const answer = await pc.createAnswer();
