@@ -28,14 +28,12 @@
  * synthetic publisher and Chromium, prints progress and then one JSON document.
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { buildWeb } from "../scripts/build_web.ts";
-import { addDevice, userAdd } from "../signaling/admin/commands.ts";
-import { enroll } from "../publisher/device/enroll_client.ts";
+import { userAdd } from "../signaling/admin/commands.ts";
 import { findBinary } from "../publisher/sources/find_binary.ts";
 import { CHROMIUM, launchChromium } from "../tests/helpers/browser.ts";
-import { startLocalPublisher, stopProcess } from "../tests/helpers/publisher_process.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
 import {
   type DisplayedFrameRecord,
@@ -44,6 +42,7 @@ import {
   summarize,
   type Summary,
 } from "./lib/glass_to_glass_samples.ts";
+import { type BenchPublisher, startBenchPublisher } from "./lib/publisher.ts";
 import { measureSourceDelays, type SourceDelays } from "./lib/source_delay.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";
 
@@ -344,40 +343,6 @@ export async function benchGlassToGlass(o: GlassToGlassOptions): Promise<GlassTo
   }
 }
 
-/**
- * Registers and enrolls `camera` on a local server and starts a publisher of
- * {@linkcode G2G_SOURCE} through the `publish` launcher, allowed to send to
- * this host's networks. Stop it with `stopProcess` (tests/helpers/publisher_process.ts).
- */
-export async function startSyntheticPublisher(o: {
-  dataDir: string;
-  base: string;
-  camera: string;
-  workDir: string;
-}): Promise<Deno.ChildProcess> {
-  const added = await addDevice(o.dataDir, { id: o.camera, ttlMs: 60_000, serverUrl: o.base });
-  const stateDir = join(o.workDir, `device-${o.camera}`);
-  await Deno.mkdir(stateDir, { recursive: true });
-  await enroll({
-    serverUrl: o.base,
-    token: added.token,
-    caFingerprint: added.caFingerprint,
-    stateDir,
-    force: false,
-  });
-  const config = join(o.workDir, `publish-${o.camera}.json`);
-  await Deno.writeTextFile(config, JSON.stringify({ source: G2G_SOURCE }));
-  const deno = Deno.execPath();
-  return await startLocalPublisher(stateDir, {
-    logFile: join(o.workDir, `publisher-${o.camera}.log`),
-    // The launcher's own "--source file" comes first; the later flag wins.
-    extra: ["--config", config, "--source", G2G_SOURCE.kind],
-    command: deno,
-    env: { PATH: `${dirname(deno)}:${Deno.env.get("PATH") ?? ""}` }, // the launcher runs `deno`
-    timeoutMs: 60_000,
-  });
-}
-
 /** Standalone run: own server, publisher, Chromium; prints one JSON document. */
 async function main(): Promise<void> {
   const log = progressLog();
@@ -395,16 +360,17 @@ async function main(): Promise<void> {
   log("building the viewer…");
   await buildWeb({ outDir: webDir, minify: true });
   const s = await startTestServer({ webDir });
-  let publisher: Deno.ChildProcess | null = null;
+  let publisher: BenchPublisher | null = null;
   let browser: Browser | null = null;
   try {
     await userAdd(s.dataDir, { name: user, password, cameras: [camera] });
     log("starting the publisher (synthetic 1280x720, 30 fps, 2000 kbit/s, timestamp SEI)…");
-    publisher = await startSyntheticPublisher({
+    publisher = await startBenchPublisher({
+      workDir: work,
       dataDir: s.dataDir,
       base: s.base,
       camera,
-      workDir: work,
+      source: G2G_SOURCE,
     });
     browser = await launchChromium();
     const g2g = await benchGlassToGlass({ base: s.base, camera, user, password, browser, log });
@@ -414,7 +380,7 @@ async function main(): Promise<void> {
     );
     await browser.close();
     browser = null;
-    await stopProcess(publisher);
+    await publisher.stop();
     publisher = null;
     log("source delays outside the stamp: x264 encode and Annex-B hold (separate ffmpeg run)…");
     const source: SourceDelays = await measureSourceDelays(G2G_SOURCE);
@@ -435,7 +401,7 @@ async function main(): Promise<void> {
     ));
   } finally {
     await browser?.close().catch(() => {});
-    if (publisher) await stopProcess(publisher);
+    await publisher?.stop();
     await s.stop().catch(() => {});
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }

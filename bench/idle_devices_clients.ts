@@ -14,6 +14,7 @@
 import { fileURLToPath } from "node:url";
 import type { ChildCommand, ChildReply } from "./idle_devices_child.ts";
 import { type FdLimit, LineBuffer, parseFdLimit } from "./idle_devices_util.ts";
+import { waitOrKill } from "../tests/helpers/publisher_process.ts";
 
 /** The one request awaiting its reply (commands are sent one at a time). */
 interface Waiter {
@@ -109,15 +110,7 @@ export async function spawnClient(
   const stop = async () => {
     // Closing stdin tells the child to close its channels and exit.
     await writer.close().catch(() => {});
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 15_000);
-    await child.status;
-    clearTimeout(timer);
+    await waitOrKill(child, 15_000);
     await pumped;
   };
 

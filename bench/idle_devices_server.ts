@@ -18,6 +18,7 @@ import { parseServeArgs, serverFlags } from "../signaling/cli_options.ts";
 import { procStatusMiB } from "./lib/proc.ts";
 import { Inspector, type MemoryUsage } from "./idle_devices_inspector.ts";
 import { type FdLimit, LineBuffer, parseFdLimit, parseStartupLine } from "./idle_devices_util.ts";
+import { stopProcess } from "../tests/helpers/publisher_process.ts";
 
 /** Memory and descriptors of the server at one moment. */
 export interface ServerSample {
@@ -120,20 +121,7 @@ export async function spawnServer(o: SpawnServerOptions): Promise<ServerProcess>
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]).catch(() => {});
   const stopChild = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 10_000);
-    await child.status;
-    clearTimeout(timer);
+    await stopProcess(child);
     await pumps;
   };
 

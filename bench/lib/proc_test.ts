@@ -12,7 +12,13 @@ Deno.test({
     assert.ok(w.wallS >= 0.45 && w.rssMaxMiB > 10);
     const child = new Deno.Command("sleep", { args: ["5"] }).spawn();
     try {
-      assert.equal(findChildPid(Deno.pid, "sleep"), child.pid);
+      // The child's command line is "sleep" only once it has exec'd: poll briefly.
+      let found: number | null = null;
+      for (let i = 0; i < 100 && found === null; i++) {
+        found = findChildPid(Deno.pid, "sleep");
+        if (found === null) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(found, child.pid);
     } finally {
       child.kill();
       await child.status;

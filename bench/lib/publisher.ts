@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { addDevice } from "../../signaling/admin/commands.ts";
 import { enroll } from "../../publisher/device/enroll_client.ts";
 import { localPublishArgs } from "../../scripts/publish_command.ts";
+import { stopProcess } from "../../tests/helpers/publisher_process.ts";
 
 /** Options of {@linkcode startBenchPublisher}. */
 export interface BenchPublisherOptions {
@@ -116,20 +117,7 @@ export async function startBenchPublisher(o: BenchPublisherOptions): Promise<Ben
   return {
     child,
     pid: child.pid,
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 5000);
-      await child.status;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child, 5000),
   };
 }
 

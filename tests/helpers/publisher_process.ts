@@ -41,12 +41,31 @@ export async function startLocalPublisher(
   return child;
 }
 
-/** Stops a child process with SIGTERM and waits for it. */
-export async function stopProcess(child: Deno.ChildProcess): Promise<void> {
+/** Waits for `child` to exit, sending SIGKILL if it has not within `ms`. */
+export async function waitOrKill(
+  child: Deno.ChildProcess,
+  ms: number,
+): Promise<Deno.CommandStatus> {
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, ms);
+  try {
+    return await child.status;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Stops a child process with SIGTERM (SIGKILL after `graceMs`) and waits for it. */
+export async function stopProcess(child: Deno.ChildProcess, graceMs = 10_000): Promise<void> {
   try {
     child.kill("SIGTERM");
   } catch {
     return; // already gone
   }
-  await child.status;
+  await waitOrKill(child, graceMs);
 }

@@ -14,6 +14,7 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 export const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
 import { localViewerNetArgs as localViewerNets } from "../../publisher/local_networks.ts";
+import { stopProcess } from "../helpers/publisher_process.ts";
 export { localViewerNets };
 
 /** A running publisher with its server. */
@@ -165,20 +166,7 @@ export async function startPublisherRig(o: RigOptions): Promise<PublisherRig> {
       waitForLog,
       publisherPid,
       async stop() {
-        try {
-          proc.kill("SIGTERM");
-        } catch {
-          // already exited
-        }
-        const timer = setTimeout(() => {
-          try {
-            proc.kill("SIGKILL");
-          } catch {
-            // gone
-          }
-        }, 10_000);
-        await proc.status;
-        clearTimeout(timer);
+        await stopProcess(proc);
         await Promise.all(pumps);
         await server.stop();
         await Deno.remove(stateDir, { recursive: true });
