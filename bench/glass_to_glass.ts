@@ -14,10 +14,11 @@
  * the wall clock with `performance.timeOrigin`; publisher and browser read the
  * same machine clock, and the result reports how far the two views differ.
  *
- * "Capture" is when the publisher stamps the access unit: after ffmpeg encoded
- * it and after the publisher's Annex-B assembler saw it complete. Neither the
- * encode nor that hold is in the figure; {@linkcode measureSourceDelays}
- * measures both separately and the standalone run reports them.
+ * "Capture" is when the picture's first bytes came out of ffmpeg's pipe
+ * (publisher/sources/process_source.ts), i.e. after x264 encoded it: however
+ * long the publisher then holds the picture (the low-latency flush, or one
+ * frame interval without it) is in the figure; the encode is not, and
+ * {@linkcode measureSourceDelays} measures it separately.
  *
  * Library use (a running server, a publisher of {@linkcode G2G_SOURCE}, a viewer account):
  * ```ts
@@ -382,10 +383,15 @@ async function main(): Promise<void> {
     browser = null;
     await publisher.stop();
     publisher = null;
-    log("source delays outside the stamp: x264 encode and Annex-B hold (separate ffmpeg run)…");
+    log(
+      "x264 encode time (before the stamp), and the hold the low-latency flush avoids (separate ffmpeg run)…",
+    );
     const source: SourceDelays = await measureSourceDelays(G2G_SOURCE);
-    log(`  encode median ${source.encodeMs.medianMs} ms, hold median ${source.holdMs.medianMs} ms`);
-    const approx = g2g.glassToGlassMs.medianMs + source.encodeMs.medianMs + source.holdMs.medianMs;
+    log(
+      `  encode median ${source.encodeMs.medianMs} ms; without the flush a picture would wait ` +
+        `${source.holdMs.medianMs} ms for the next one`,
+    );
+    const approx = g2g.glassToGlassMs.medianMs + source.encodeMs.medianMs;
     console.log(JSON.stringify(
       {
         date: new Date().toISOString(),

@@ -1,11 +1,11 @@
 /**
- * What the publisher's capture-time stamp leaves out, for the synthetic source:
+ * Source-side delays of the synthetic source, measured apart from the publisher:
  *
- * - **encode**: x264's wall time per frame, from ffmpeg `-benchmark_all`;
- * - **hold**: ffmpeg has written a picture to its stdout, but the publisher
- *   stamps it (`captureTimeMs = Date.now()` in ProcessSource) only when its
- *   Annex-B parser and access-unit assembler know the picture is complete,
- *   i.e. when a later picture starts arriving.
+ * - **encode**: x264's wall time per frame, from ffmpeg `-benchmark_all` (before
+ *   the publisher's capture stamp, so not in the glass-to-glass figure);
+ * - **hold**: how long after ffmpeg wrote a picture the Annex-B parser and
+ *   access-unit assembler alone know it is complete, i.e. when a later picture
+ *   starts arriving: what the publisher's low-latency flush avoids.
  *
  * Both are measured on a separate ffmpeg run of the publisher's own synthetic
  * command, fed through the publisher's own parser and assembler (the same
