@@ -24,7 +24,7 @@ export interface BenchResults {
   glassToGlass?: ({ variant: string; lowLatencyFlushMs: number } & GlassToGlassResult)[];
   encode?: Summary;
   publisherCost?: CostRow[];
-  v8?: { variant: string; v8Flags: string; idle: CostRow; loaded: CostRow }[];
+  memory?: { variant: string; settings: string; idle: CostRow; loaded: CostRow }[];
   signaling?: {
     tokens: Awaited<ReturnType<typeof benchTokens>>;
     whepSetups: Awaited<ReturnType<typeof benchWhepSetups>>;
@@ -228,27 +228,28 @@ export function markdown(r: BenchResults): string {
       ]),
     );
   }
-  const v8b = r.v8?.find((v) => v.variant === "before");
-  const v8a = r.v8?.find((v) => v.variant === "after");
-  if (v8b && v8a) {
+  const memBefore = r.memory?.find((v) => v.variant === "before");
+  for (const m of (r.memory ?? []).filter((v) => v !== memBefore)) {
+    if (!memBefore) break;
+    const b = memBefore.loaded, a = m.loaded;
     out.push(
       row([
-        `V8 young generation (${v8a.v8Flags}): RSS max, ${v8a.loaded.viewers} werift viewers`,
-        `${round(v8b.loaded.rssMaxMiB)} MiB`,
-        `${round(v8a.loaded.rssMaxMiB)} MiB`,
-        ratio(v8a.loaded.rssMaxMiB, v8b.loaded.rssMaxMiB),
+        `Memory settings, ${m.variant} (${m.settings}): RSS max, ${a.viewers} werift viewers`,
+        `${round(b.rssMaxMiB)} MiB`,
+        `${round(a.rssMaxMiB)} MiB`,
+        ratio(a.rssMaxMiB, b.rssMaxMiB),
       ]),
       row([
         "… RSS after the viewers left",
-        `${v8b.loaded.rssAfterMiB} MiB`,
-        `${v8a.loaded.rssAfterMiB} MiB`,
-        ratio(v8a.loaded.rssAfterMiB ?? NaN, v8b.loaded.rssAfterMiB ?? NaN),
+        `${b.rssAfterMiB} MiB`,
+        `${a.rssAfterMiB} MiB`,
+        ratio(a.rssAfterMiB ?? NaN, b.rssAfterMiB ?? NaN),
       ]),
       row([
         "… publisher CPU-s/s",
-        round(v8b.loaded.cpuPerS, 3),
-        round(v8a.loaded.cpuPerS, 3),
-        ratio(v8a.loaded.cpuPerS, v8b.loaded.cpuPerS),
+        round(b.cpuPerS, 3),
+        round(a.cpuPerS, 3),
+        ratio(a.cpuPerS, b.cpuPerS),
       ]),
     );
   }

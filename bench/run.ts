@@ -8,15 +8,15 @@
  * 2. glass-to-glass latency at 720p30, 2 Mbit/s: capture-time SEI → displayed frame,
  *    with the low-latency picture flush off (before) and on (after) (bench/glass_to_glass.ts);
  * 3. publisher cost for 1–4 Chromium and 1–16 werift viewers: CPU per viewer, RSS,
- *    frames and losses (bench/publisher_cost.ts), and the V8 young-generation cap
- *    off (before) and on (after);
+ *    frames and losses (bench/publisher_cost.ts), and the publisher's memory settings
+ *    (V8 young-generation cap, glibc mmap threshold) off (before) and on (after);
  * 4. signaling: token verifications/s vs jose ES256, WHEP setups/s (bench/signaling.ts),
  *    and memory per idle connected device with 1,000 devices (bench/idle_devices.ts).
  *
  * Writes bench/results.json, bench/RESULTS.md and a chart, bench/results.svg
  * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),
  * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SKIP (comma list of sections:
- * ttff, dtls, g2g, cost, v8, signaling, devices).
+ * ttff, dtls, g2g, cost, memory, signaling, devices).
  *
  * Needs `-A`: it starts a real server in-process, spawns publishers (with their
  * launcher's exact flags), werift probes, server processes and headless Chromium,
@@ -27,7 +27,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { buildWeb } from "../scripts/build_web.ts";
 import { userAdd } from "../signaling/admin/commands.ts";
-import { PUBLISHER_V8_FLAGS } from "../publisher/runtime_flags.ts";
+import { PUBLISHER_MALLOC_TUNABLES, PUBLISHER_V8_FLAGS } from "../publisher/runtime_flags.ts";
 import { DEFAULT_LOW_LATENCY_FLUSH_MS } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
@@ -49,15 +49,16 @@ const DEVICES = Number(Deno.env.get("BENCH_DEVICES") ?? 1000);
 const SKIP = new Set((Deno.env.get("BENCH_SKIP") ?? "").split(",").filter(Boolean));
 const CHROMIUM_LEVELS = [1, 2, 4];
 const WERIFT_LEVELS = [1, 2, 4, 8, 16];
-const V8_AB_VIEWERS = 16;
+const MEMORY_AB_VIEWERS = 16;
 /** The publisher-cost stream: 720p30 at 2 Mbit/s (the shipped sample is 1.5 Mbit/s). */
 const CLIP = { width: 1280, height: 720, fps: 30, kbps: 2000, seconds: 10, gop: 30 };
 const CAMERAS = {
   cost: "bench-cam",
   g2gBefore: "g2g-before",
   g2gAfter: "g2g-after",
-  v8Before: "v8-before",
-  v8After: "v8-after",
+  memBefore: "mem-before",
+  memV8: "mem-v8",
+  memAfter: "mem-after",
 };
 const USER = "bench";
 const PASSWORD = `bench-${crypto.randomUUID()}`;
@@ -78,7 +79,12 @@ async function main(): Promise<BenchResults> {
   const s = await startTestServer({ webDir, maxSessionsPerViewer: 40, maxSessionsPerCamera: 40 });
   let browser: Browser | null = null;
   const running = new Set<BenchPublisher>();
-  const publisher = async (camera: string, source: Record<string, unknown>, v8Flags?: string) => {
+  const publisher = async (
+    camera: string,
+    source: Record<string, unknown>,
+    v8Flags?: string,
+    mallocTunables?: string,
+  ) => {
     const p = await startBenchPublisher({
       workDir: work,
       dataDir: s.dataDir,
@@ -87,6 +93,7 @@ async function main(): Promise<BenchResults> {
       source,
       extra: ["--max-viewers", "20"],
       v8Flags,
+      mallocTunables,
     });
     running.add(p);
     return p;
@@ -146,7 +153,7 @@ async function main(): Promise<BenchResults> {
     // ---- the cost stream: a 2 Mbit/s clip through the file source ----
     const clipPath = join(work, "bench-720p30-2mbps.h264");
     const needCost = !SKIP.has("ttff") || !SKIP.has("cost");
-    if (needCost || !SKIP.has("v8")) {
+    if (needCost || !SKIP.has("memory")) {
       log(
         `encoding the bench clip (${CLIP.width}x${CLIP.height}, ${CLIP.fps} fps, ${CLIP.kbps} kbit/s)…`,
       );
@@ -239,34 +246,48 @@ async function main(): Promise<BenchResults> {
       results.encode = (await measureSourceDelays(G2G_SOURCE)).encodeMs;
     }
 
-    // ---- V8 young generation: V8's default (before) vs the publisher's cap (after) ----
-    if (!SKIP.has("v8")) {
-      results.v8 = [];
+    // ---- memory settings: V8's and glibc's defaults (before) vs the publisher's (after) ----
+    if (!SKIP.has("memory")) {
+      results.memory = [];
       const variants = [
-        { name: "before", camera: CAMERAS.v8Before, v8Flags: "", label: "V8 defaults" },
+        {
+          name: "before",
+          camera: CAMERAS.memBefore,
+          v8Flags: "",
+          malloc: "",
+          label: "V8 and glibc defaults",
+        },
+        {
+          name: "v8 only",
+          camera: CAMERAS.memV8,
+          v8Flags: PUBLISHER_V8_FLAGS,
+          malloc: "",
+          label: PUBLISHER_V8_FLAGS,
+        },
         {
           name: "after",
-          camera: CAMERAS.v8After,
+          camera: CAMERAS.memAfter,
           v8Flags: PUBLISHER_V8_FLAGS,
-          label: PUBLISHER_V8_FLAGS,
+          malloc: PUBLISHER_MALLOC_TUNABLES,
+          label: `${PUBLISHER_V8_FLAGS} + GLIBC_TUNABLES=${PUBLISHER_MALLOC_TUNABLES}`,
         },
       ];
       for (const v of variants) {
-        log(`V8 young generation (${v.name}: ${v.label}), ${V8_AB_VIEWERS} werift viewers…`);
-        const pub = await publisher(v.camera, clipSource, v.v8Flags);
+        log(`memory settings (${v.name}: ${v.label}), ${MEMORY_AB_VIEWERS} werift viewers…`);
+        const pub = await publisher(v.camera, clipSource, v.v8Flags, v.malloc);
         try {
           await sleep(1000);
           const idle = await idleCost(pub.pid, Math.min(WINDOW_S, 5));
           const row = await weriftCost(
             { ...login(v.camera), caFile },
             pub.pid,
-            V8_AB_VIEWERS,
+            MEMORY_AB_VIEWERS,
             WINDOW_S,
             idle,
             log,
           );
           await rssAfter(pub.pid, row);
-          results.v8.push({ variant: v.name, v8Flags: v.label, idle, loaded: row });
+          results.memory.push({ variant: v.name, settings: v.label, idle, loaded: row });
           log(
             `  ${round(row.cpuPerS, 3)} CPU-s/s, RSS idle ${round(idle.rssMiB)} / max ${
               round(row.rssMaxMiB)

@@ -5,10 +5,16 @@
  * @module
  */
 
-/** Spawns `deno run <flags> <script> <args>` and mirrors its exit. */
-export async function launch(flags: string[], script: string, args: string[]): Promise<never> {
+/** Spawns `deno run <flags> <script> <args>` (with `env` added) and mirrors its exit. */
+export async function launch(
+  flags: string[],
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<never> {
   const child = new Deno.Command("deno", {
     args: ["run", ...flags, new URL(script, import.meta.url).pathname, ...args],
+    env,
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",

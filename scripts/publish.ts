@@ -1,10 +1,11 @@
 /**
  * `deno task publish [--config FILE] [--state-dir DIR] [--source KIND] [--max-viewers N] [--record DIR] …`
  *
- * Launcher (runs with `--allow-read --allow-run=deno`): reads the config and
- * the device state, computes the publisher's exact permissions
- * ({@linkcode publisherFlags}) and runs `publisher/main.ts` with them,
- * forwarding signals and the exit code.
+ * Launcher (runs with `--allow-read --allow-run=deno --allow-env=GLIBC_TUNABLES`):
+ * reads the config and the device state, computes the publisher's exact
+ * permissions ({@linkcode publisherFlags}) and runs `publisher/main.ts` with them
+ * and its runtime settings (publisher/runtime_flags.ts), forwarding signals and
+ * the exit code.
  * @module
  */
 import { resolve } from "node:path";
@@ -13,7 +14,7 @@ import { launch } from "./launch.ts";
 import { configPathOf, mergeOptions } from "../publisher/device/options.ts";
 import { loadState, serverHost } from "../publisher/device/state.ts";
 import { publisherFlags } from "../publisher/permissions.ts";
-import { publisherRuntimeFlags } from "../publisher/runtime_flags.ts";
+import { publisherRuntimeEnv, publisherRuntimeFlags } from "../publisher/runtime_flags.ts";
 import { SAMPLE_CLIP_PATH, sourceBinary } from "../publisher/sources/mod.ts";
 
 await runMain("publish", async () => {
@@ -40,5 +41,14 @@ await runMain("publish", async () => {
     console.log(flags.join(" "));
     return;
   }
-  await launch(flags, "../publisher/main.ts", Deno.args);
+  await launch(flags, "../publisher/main.ts", Deno.args, publisherRuntimeEnv(operatorTunables()));
 });
+
+/** The operator's GLIBC_TUNABLES, when the launcher may read it (`--allow-env=GLIBC_TUNABLES`). */
+function operatorTunables(): string | undefined {
+  try {
+    return Deno.env.get("GLIBC_TUNABLES");
+  } catch {
+    return undefined; // not granted: ours only
+  }
+}

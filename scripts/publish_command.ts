@@ -13,6 +13,7 @@ export function localPublishArgs(stateDir: string, extra: string[] = []): string
     "run",
     "--allow-read",
     "--allow-run=deno",
+    "--allow-env=GLIBC_TUNABLES",
     "scripts/publish.ts",
     "--state-dir",
     stateDir,

@@ -11,6 +11,7 @@ import { addDevice } from "../../signaling/admin/commands.ts";
 import { enroll } from "../../publisher/device/enroll_client.ts";
 import { localPublishArgs } from "../../scripts/publish_command.ts";
 import { stopProcess } from "../../tests/helpers/publisher_process.ts";
+import { publisherRuntimeEnv } from "../../publisher/runtime_flags.ts";
 
 /** Options of {@linkcode startBenchPublisher}. */
 export interface BenchPublisherOptions {
@@ -29,6 +30,11 @@ export interface BenchPublisherOptions {
    * publisher/runtime_flags.ts); "" runs V8 with its defaults.
    */
   v8Flags?: string;
+  /**
+   * GLIBC_TUNABLES of the publisher process replacing the launcher's own (see
+   * publisher/runtime_flags.ts); "" runs malloc with its defaults.
+   */
+  mallocTunables?: string;
   /** Write a V8 CPU profile into this directory on exit. */
   cpuProfDir?: string;
   /** Most time to wait for "online as" (default 60 s). */
@@ -87,7 +93,13 @@ export async function startBenchPublisher(o: BenchPublisherOptions): Promise<Ben
       "publisher/main.ts",
       ...args,
     ],
-    env: childEnv,
+    // What the launcher adds to the publisher's environment, unless replaced.
+    env: {
+      ...childEnv,
+      ...(o.mallocTunables === undefined
+        ? publisherRuntimeEnv(undefined)
+        : { GLIBC_TUNABLES: o.mallocTunables }),
+    },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

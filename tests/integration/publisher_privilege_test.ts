@@ -5,6 +5,7 @@
  * running publisher owns no listening TCP socket (it connects out).
  */
 import assert from "node:assert/strict";
+import { PUBLISHER_MALLOC_TUNABLES } from "../../publisher/runtime_flags.ts";
 import {
   printFlags,
   procInfo,
@@ -99,6 +100,12 @@ Deno.test({
       assert.ok(i >= 0 && j > i, `unexpected cmdline ${info.cmdline.join(" ")}`);
       assert.deepEqual(info.cmdline.slice(i + 1, j), flags);
       console.log(`publisher flags: ${flags.join(" ")}`);
+    });
+
+    await t.step("the launcher gave the publisher its malloc tunable", async () => {
+      const environ = (await Deno.readTextFile(`/proc/${pid}/environ`)).split("\0");
+      const tunables = environ.find((e) => e.startsWith("GLIBC_TUNABLES="));
+      assert.ok(tunables?.includes(PUBLISHER_MALLOC_TUNABLES), `environment: ${tunables}`);
     });
 
     await t.step("no blanket permission in the flags", () => {
