@@ -16,6 +16,7 @@ import { ViewerPeer } from "../publisher/peer/viewer_peer.ts";
 import { SAMPLE_CLIP_PATH } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { median, quantile, round } from "./lib/stats.ts";
+import { countSetting } from "./lib/args.ts";
 
 /** One role's samples (ms from the answer being applied). */
 export interface RoleSeries {
@@ -126,7 +127,16 @@ export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleS
 }
 
 if (import.meta.main) {
-  const result = await benchDtlsRole(Number(Deno.args[0] ?? 20));
+  let runs: number;
+  try {
+    runs = countSetting("RUNS", Deno.args[0], 20, 1, 1000);
+  } catch (error) {
+    console.error(
+      `dtls_role: ${(error as Error).message}\nusage: deno run -A bench/dtls_role.ts [RUNS]`,
+    );
+    Deno.exit(2);
+  }
+  const result = await benchDtlsRole(runs);
   for (const r of result) {
     console.log(
       `${r.role.padEnd(6)}: connected ${r.connectedMs.median} / p95 ${r.connectedMs.p95} ms, ` +

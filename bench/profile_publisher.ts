@@ -18,10 +18,22 @@ import { buildWeb } from "../scripts/build_web.ts";
 import { openCamera, viewerPage } from "./ttff.ts";
 import { type CpuProfile, summarizeProfile } from "./lib/cpu_profile.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";
+import { countSetting } from "./lib/args.ts";
 import { procCpuSeconds, procStatusMiB } from "./lib/proc.ts";
 
-const viewers = Number(Deno.args[0] ?? 8);
-const seconds = Number(Deno.args[1] ?? 15);
+let viewers: number, seconds: number, top: number;
+try {
+  viewers = countSetting("VIEWERS", Deno.args[0], 8, 1, 64);
+  seconds = countSetting("SECONDS", Deno.args[1], 15, 1, 600);
+  top = countSetting("PROFILE_TOP", Deno.env.get("PROFILE_TOP"), 25, 1, 500);
+} catch (error) {
+  console.error(
+    `bench:profile: ${
+      (error as Error).message
+    }\nusage: deno task bench:profile [VIEWERS] [SECONDS]`,
+  );
+  Deno.exit(2);
+}
 /** V8 flags replacing the publisher's own, to compare settings ("" = V8's defaults). */
 const v8Flags = Deno.env.get("PUBLISHER_V8_FLAGS");
 /** NO_PROFILE=1: measure CPU and memory only, without the profiler's own cost. */
@@ -128,7 +140,7 @@ try {
   const file = [...Deno.readDirSync(profDir)].find((e) => e.name.endsWith(".cpuprofile"));
   if (!file) throw new Error("no .cpuprofile written");
   const profile = JSON.parse(await Deno.readTextFile(join(profDir, file.name))) as CpuProfile;
-  const summary = summarizeProfile(profile, Number(Deno.env.get("PROFILE_TOP") ?? 25));
+  const summary = summarizeProfile(profile, top);
   console.log(`\nSelf time by package (${round(summary.totalMs / 1000, 2)} s sampled):`);
   for (const p of summary.byPackage) {
     console.log(`  ${p.percent.toFixed(1).padStart(5)} %  ${p.name}`);

@@ -38,15 +38,29 @@ import { benchIdleDevices } from "./idle_devices.ts";
 import { type BenchPublisher, makeClip, startBenchPublisher } from "./lib/publisher.ts";
 import { measureSourceDelays } from "./lib/source_delay.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";
+import { countSetting, SettingError } from "./lib/args.ts";
 import { chromiumCost, type CostRow, idleCost, rssAfter, weriftCost } from "./publisher_cost.ts";
 import { type BenchResults, markdown } from "./report.ts";
 import { benchTokens, benchWhepSetups } from "./signaling.ts";
 import { baselineTtff, vigilTtff } from "./ttff.ts";
 
-const TTFF_RUNS = Number(Deno.env.get("BENCH_TTFF_RUNS") ?? 20);
-const WINDOW_S = Number(Deno.env.get("BENCH_WINDOW_S") ?? 10);
-const DEVICES = Number(Deno.env.get("BENCH_DEVICES") ?? 1000);
-const SKIP = new Set((Deno.env.get("BENCH_SKIP") ?? "").split(",").filter(Boolean));
+const SECTIONS = ["ttff", "dtls", "g2g", "cost", "memory", "signaling", "devices"];
+let TTFF_RUNS: number, WINDOW_S: number, DEVICES: number, SKIP: Set<string>;
+try {
+  TTFF_RUNS = countSetting("BENCH_TTFF_RUNS", Deno.env.get("BENCH_TTFF_RUNS"), 20, 1, 1000);
+  WINDOW_S = countSetting("BENCH_WINDOW_S", Deno.env.get("BENCH_WINDOW_S"), 10, 1, 600);
+  DEVICES = countSetting("BENCH_DEVICES", Deno.env.get("BENCH_DEVICES"), 1000, 1, 5000);
+  SKIP = new Set((Deno.env.get("BENCH_SKIP") ?? "").split(",").filter(Boolean));
+  const unknown = [...SKIP].filter((s) => !SECTIONS.includes(s));
+  if (unknown.length) {
+    throw new SettingError(
+      `BENCH_SKIP: unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`,
+    );
+  }
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  Deno.exit(2);
+}
 const CHROMIUM_LEVELS = [1, 2, 4];
 const WERIFT_LEVELS = [1, 2, 4, 8, 16];
 const MEMORY_AB_VIEWERS = 16;

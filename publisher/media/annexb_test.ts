@@ -7,20 +7,9 @@ import {
   toAnnexB,
 } from "./annexb.ts";
 import { NalType, nalType } from "./nal.ts";
+import { mulberry32 } from "../../tests/helpers/prng.ts";
 
 const SAMPLE = new URL("../assets/sample-720p30.h264", import.meta.url);
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function parseInChunks(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   const parser = new AnnexBParser();
@@ -110,7 +99,7 @@ Deno.test("AnnexBParser", async (t) => {
   await t.step("random chunking of the sample clip equals one-shot parsing", async () => {
     const bytes = await Deno.readFile(SAMPLE);
     const expected = splitAnnexB(bytes);
-    const rand = rng(42);
+    const rand = mulberry32(42);
     for (let round = 0; round < 3; round++) {
       const cuts: number[] = [];
       for (let p = 0; p < bytes.length;) {

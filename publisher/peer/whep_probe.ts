@@ -10,6 +10,7 @@
  * @module
  */
 import { RTCPeerConnection, RTCRtpCodecParameters } from "werift";
+import { RtpLossCounter } from "./rtp_loss.ts";
 import { h264Codec } from "./viewer_peer.ts";
 
 const MDNS_CANDIDATE =
@@ -48,20 +49,13 @@ export async function probeWhep(
   pc.addTransceiver("video", { direction: "recvonly" });
   let frames = 0;
   let packets = 0;
-  let firstSeq: number | null = null;
-  let highestSeq = 0; // extended across 16-bit wrap-around
+  const loss = new RtpLossCounter();
   let firstFrameMs: number | null = null;
   const t0 = performance.now();
   pc.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((rtp) => {
       packets++;
-      const seq = rtp.header.sequenceNumber;
-      if (firstSeq === null) {
-        firstSeq = highestSeq = seq;
-      } else {
-        const delta = ((seq - (highestSeq & 0xffff) + 0x8000) & 0xffff) - 0x8000;
-        if (delta > 0) highestSeq += delta;
-      }
+      loss.add(rtp.header.sequenceNumber);
       if (rtp.header.marker) {
         frames++;
         firstFrameMs ??= performance.now() - t0;
@@ -111,12 +105,11 @@ export async function probeWhep(
     await d.body?.cancel();
   }
   await pc.close();
-  const expected = firstSeq === null ? 0 : highestSeq - firstSeq + 1;
   return {
     status: res.status,
     frames,
     packets,
-    lost: Math.max(0, expected - packets),
+    lost: loss.lost,
     firstFrameMs,
     answerMs,
   };

@@ -52,8 +52,7 @@ export function whepRoutes(ctx: ServerContext) {
     if (!DEVICE_ID.safeParse(camera).success || !deviceExists(ctx.db, camera)) {
       return problem(c, 404, "unknown_camera", `no camera "${camera.slice(0, 64)}"`);
     }
-    const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
-    if (type !== "application/sdp") {
+    if (mediaType(c) !== "application/sdp") {
       return problem(
         c,
         415,
@@ -140,8 +139,7 @@ export function whepRoutes(ctx: ServerContext) {
   app.patch("/whep/:camera/sessions/:sid", async (c) => {
     const s = ownSession(c);
     if (!s) return problem(c, 404, "unknown_session", "no such session");
-    const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
-    if (type !== "application/trickle-ice-sdpfrag") {
+    if (mediaType(c) !== "application/trickle-ice-sdpfrag") {
       return problem(
         c,
         415,
@@ -185,4 +183,9 @@ export function whepRoutes(ctx: ServerContext) {
     return c.body(null, 200);
   });
   return app;
+}
+
+/** The request's media type, without parameters, lower-cased ("" when absent). */
+function mediaType(c: Context): string {
+  return (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
 }

@@ -24,7 +24,8 @@ import {
 import { issueCertificate } from "../../pki/issue.ts";
 import { x509 } from "../../pki/x509_lib.ts";
 import { enrollDevice, startTestServer } from "../helpers/server.ts";
-import { auditSince, underCi } from "./helpers.ts";
+import { auditSince } from "./helpers.ts";
+import { opensslTest } from "../../pki/testing.ts";
 
 type Outcome = { kind: "tls-refused"; error: string } | { kind: "http"; status: number };
 
@@ -184,28 +185,10 @@ Deno.test("mTLS: the device listener refuses every certificate but a current dev
 
 // An independent TLS client (openssl s_client) sees the same refusals: the
 // result does not depend on Deno's client. Under CI=true a missing openssl
-// fails; locally the test is skipped with a printed reason.
-const opensslProblem = await (async () => {
-  try {
-    const out = await new Deno.Command("openssl", {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success ? null : "`openssl version` failed";
-  } catch (err) {
-    return `cannot run openssl (${(err as Error).message})`;
-  }
-})();
-if (opensslProblem && !underCi()) console.warn(`skipping the openssl mTLS test: ${opensslProblem}`);
-
-Deno.test({
-  name:
-    "mTLS: openssl s_client gets a token with the device certificate and none with a foreign one",
-  ignore: opensslProblem !== null && !underCi(),
-  fn: async () => {
-    if (opensslProblem) throw new Error(`openssl is required when CI=true: ${opensslProblem}`);
+// fails; locally the test is skipped with a printed reason (pki/testing.ts).
+opensslTest(
+  "mTLS: openssl s_client gets a token with the device certificate and none with a foreign one",
+  async () => {
     const s = await startTestServer();
     const dir = await Deno.makeTempDir({ prefix: "vigil-mtls-" });
     try {
@@ -258,4 +241,4 @@ Deno.test({
       await s.stop();
     }
   },
-});
+);
