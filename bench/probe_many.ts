@@ -6,7 +6,7 @@
  * (password from $VIGIL_PASSWORD, CA PEM from $VIGIL_CA_FILE)
  * @module
  */
-import { probeWhep } from "../publisher/peer/whep_probe.ts";
+import { probeWhep } from "../tests/helpers/whep_probe.ts";
 
 const [base, camera, user, n, secs] = Deno.args;
 const password = Deno.env.get("VIGIL_PASSWORD") ?? "";

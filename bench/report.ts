@@ -7,7 +7,7 @@
  */
 import type { RoleSeries } from "./dtls_role.ts";
 import type { GlassToGlassResult } from "./glass_to_glass.ts";
-import type { IdleDevicesResult } from "./idle_devices.ts";
+import type { IdleDevicesResult } from "./idle_devices/mod.ts";
 import type { Summary } from "./lib/glass_to_glass_samples.ts";
 import { median, round } from "./lib/stats.ts";
 import type { CostRow } from "./publisher_cost.ts";

@@ -25,16 +25,19 @@
  */
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { buildWeb } from "../scripts/build_web.ts";
+import { buildWeb } from "../subscriber-web/build.ts";
 import { userAdd } from "../signaling/admin/commands.ts";
-import { PUBLISHER_MALLOC_TUNABLES, PUBLISHER_V8_FLAGS } from "../publisher/runtime_flags.ts";
+import {
+  PUBLISHER_MALLOC_TUNABLES,
+  PUBLISHER_V8_FLAGS,
+} from "../publisher/config/runtime_flags.ts";
 import { DEFAULT_LOW_LATENCY_FLUSH_MS } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
 import { chartSvg } from "./chart.ts";
 import { benchDtlsRole } from "./dtls_role.ts";
 import { benchGlassToGlass, G2G_SOURCE } from "./glass_to_glass.ts";
-import { benchIdleDevices } from "./idle_devices.ts";
+import { benchIdleDevices } from "./idle_devices/mod.ts";
 import { type BenchPublisher, makeClip, startBenchPublisher } from "./lib/publisher.ts";
 import { measureSourceDelays } from "./lib/source_delay.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";

@@ -7,14 +7,14 @@
  * @module
  */
 
-import { runMain } from "../scripts/cli.ts";
+import { runMain } from "../lib/cli.ts";
 import { FanoutHub } from "./media/fanout.ts";
 import { SegmentRecorder } from "./recorder/mod.ts";
 import { consoleLogger, createSource } from "./sources/mod.ts";
 import { ViewerPeer } from "./peer/viewer_peer.ts";
 import { SessionManager } from "./peer/session_manager.ts";
 import { DeviceChannel } from "./device/channel.ts";
-import { configPathOf, mergeOptions } from "./device/options.ts";
+import { configPathOf, mergeOptions } from "./config/options.ts";
 import { renew, renewDueAt } from "./device/renew_client.ts";
 import { loadState } from "./device/state.ts";
 import { certInfo } from "../pki/mod.ts";

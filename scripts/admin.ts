@@ -4,8 +4,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { runMain } from "./cli.ts";
-import { launch } from "./launch.ts";
+import { runMain } from "../lib/cli.ts";
+import { launch } from "../lib/launch.ts";
 
 await runMain("vigil", async () => {
   const i = Deno.args.indexOf("--data-dir");

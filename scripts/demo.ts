@@ -7,10 +7,10 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseCli, parsePort, runMain } from "./cli.ts";
-import { serverFlags } from "../signaling/cli_options.ts";
-import { makeConfig } from "../signaling/config.ts";
-import { localPublishArgs } from "./publish_command.ts";
+import { parseCli, parsePort, runMain } from "../lib/cli.ts";
+import { serverFlags } from "../signaling/config/options.ts";
+import { makeConfig } from "../signaling/config/settings.ts";
+import { localPublishArgs } from "../tests/helpers/publish_command.ts";
 
 const USAGE = `
 deno task demo [--dir DIR] [--port N] [--device-port N]
@@ -138,7 +138,7 @@ await runMain("demo", async () => {
     "--allow-write=subscriber-web/dist",
     "--allow-env",
     "--allow-run",
-    "scripts/build_web.ts",
+    "subscriber-web/build.ts",
   ]);
 
   step("2/5 starting the signaling server…");
@@ -193,7 +193,7 @@ await runMain("demo", async () => {
       `--allow-net=localhost:${port}`,
       `--allow-read=${stateDir}`,
       `--allow-write=${stateDir}`,
-      "scripts/enroll.ts",
+      "publisher/device/enroll_main.ts",
       "--server",
       serverUrl,
       "--ca-fingerprint",

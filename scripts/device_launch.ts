@@ -5,8 +5,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { runMain, UsageError } from "./cli.ts";
-import { launch } from "./launch.ts";
+import { runMain, UsageError } from "../lib/cli.ts";
+import { launch } from "../lib/launch.ts";
 import { DEFAULT_STATE_DIR, loadState } from "../publisher/device/state.ts";
 
 function flagValue(args: string[], name: string): string | undefined {
@@ -20,7 +20,7 @@ await runMain("vigil", async () => {
   const stateDir = resolve(flagValue(args, "--state-dir") ?? DEFAULT_STATE_DIR);
   const files = [`--allow-read=${stateDir}`, `--allow-write=${stateDir}`];
   if (args.includes("--help") || args.includes("-h")) {
-    return await launch([], `./${command}.ts`, args);
+    return await launch([], `../publisher/device/${command}_main.ts`, args);
   }
   if (command === "enroll") {
     const server = flagValue(args, "--server");
@@ -34,11 +34,15 @@ await runMain("vigil", async () => {
       }
       net = `--allow-net=${url.hostname}:${url.port || 443}`;
     }
-    await launch([net, ...files], "./enroll.ts", args);
+    await launch([net, ...files], "../publisher/device/enroll_main.ts", args);
   } else if (command === "renew") {
     const state = await loadState(stateDir);
     const host = new URL(state.config.serverUrl).hostname;
-    await launch([`--allow-net=${host}:${state.config.devicePort}`, ...files], "./renew.ts", args);
+    await launch(
+      [`--allow-net=${host}:${state.config.devicePort}`, ...files],
+      "../publisher/device/renew_main.ts",
+      args,
+    );
   } else {
     throw new UsageError(`unknown device command "${command}"`);
   }

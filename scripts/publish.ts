@@ -9,12 +9,12 @@
  * @module
  */
 import { resolve } from "node:path";
-import { runMain } from "./cli.ts";
-import { launch } from "./launch.ts";
-import { configPathOf, mergeOptions } from "../publisher/device/options.ts";
+import { runMain } from "../lib/cli.ts";
+import { launch } from "../lib/launch.ts";
+import { configPathOf, mergeOptions } from "../publisher/config/options.ts";
 import { loadState, serverHost } from "../publisher/device/state.ts";
-import { publisherFlags } from "../publisher/permissions.ts";
-import { publisherRuntimeEnv, publisherRuntimeFlags } from "../publisher/runtime_flags.ts";
+import { publisherFlags } from "../publisher/config/flags.ts";
+import { publisherRuntimeEnv, publisherRuntimeFlags } from "../publisher/config/runtime_flags.ts";
 import { SAMPLE_CLIP_PATH, sourceBinary } from "../publisher/sources/mod.ts";
 
 await runMain("publish", async () => {

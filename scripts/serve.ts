@@ -1,7 +1,7 @@
 /** `deno task serve`: start the server with least-privilege flags. @module */
-import { runMain } from "./cli.ts";
-import { launch } from "./launch.ts";
-import { parseServeArgs, serverFlags } from "../signaling/cli_options.ts";
+import { runMain } from "../lib/cli.ts";
+import { launch } from "../lib/launch.ts";
+import { parseServeArgs, serverFlags } from "../signaling/config/options.ts";
 
 await runMain("serve", async () => {
   const config = parseServeArgs(Deno.args);

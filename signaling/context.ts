@@ -4,16 +4,16 @@
  * process.
  * @module
  */
-import type { AuditLog } from "./audit.ts";
-import type { EventBus } from "./bus.ts";
-import type { ServerConfig } from "./config.ts";
+import type { AuditLog } from "./audit/audit_log.ts";
+import type { EventBus } from "./bus/bus.ts";
+import type { ServerConfig } from "./config/settings.ts";
 import type { KeyRing } from "./auth/jwt_keys.ts";
 import type { Database } from "./store/db.ts";
-import type { PkiState } from "./pki_state.ts";
-import type { Presence } from "./presence.ts";
-import type { RevocationList } from "./revocation.ts";
-import type { Throttle } from "./rate_limit.ts";
-import type { WhepSessions } from "./whep_sessions.ts";
+import type { PkiState } from "./certs/pki_state.ts";
+import type { Presence } from "./devices/presence.ts";
+import type { RevocationList } from "./devices/revocation.ts";
+import type { Throttle } from "./auth/rate_limit.ts";
+import type { WhepSessions } from "./sessions/table.ts";
 
 /** Shared server state. */
 export interface ServerContext {

@@ -3,8 +3,8 @@
  * flags). Prints where it listens and the CA fingerprint devices pin.
  * @module
  */
-import { runMain } from "../scripts/cli.ts";
-import { parseServeArgs } from "./cli_options.ts";
+import { runMain } from "../lib/cli.ts";
+import { parseServeArgs } from "./config/options.ts";
 import { startServer } from "./server.ts";
 
 await runMain("serve", async () => {

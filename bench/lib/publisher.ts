@@ -9,9 +9,9 @@
 import { dirname, join } from "node:path";
 import { addDevice } from "../../signaling/admin/commands.ts";
 import { enroll } from "../../publisher/device/enroll_client.ts";
-import { localPublishArgs } from "../../scripts/publish_command.ts";
+import { localPublishArgs } from "../../tests/helpers/publish_command.ts";
 import { stopProcess } from "../../tests/helpers/publisher_process.ts";
-import { publisherRuntimeEnv } from "../../publisher/runtime_flags.ts";
+import { publisherRuntimeEnv } from "../../publisher/config/runtime_flags.ts";
 
 /** Options of {@linkcode startBenchPublisher}. */
 export interface BenchPublisherOptions {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DeviceMessage } from "../../signaling/device_messages.ts";
+import { DeviceMessage } from "../../signaling/devices/messages.ts";
 import { backoffDelay, deviceFrames, parseServerFrame } from "./channel_messages.ts";
 
 Deno.test("parseServerFrame validates and defaults", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { AccessUnit } from "../media/access_unit.ts";
 import { assembleAccessUnits, splitAnnexB } from "../media/annexb.ts";
 import { SAMPLE_CLIP_PATH } from "../sources/config.ts";
-import { assertBinaries, ignoreWithout } from "../sources/needs_binary.ts";
+import { assertBinaries, ignoreWithout } from "../sources/_needs_binary.ts";
 import { silentLogger } from "../sources/source.ts";
 import { SegmentRecorder } from "./segment_recorder.ts";
 import { listSegments } from "./sweeper.ts";

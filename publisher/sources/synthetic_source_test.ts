@@ -3,7 +3,7 @@ import type { AccessUnit } from "../media/access_unit.ts";
 import { NalType, nalType } from "../media/nal.ts";
 import { findCaptureTime } from "../media/timestamp_sei.ts";
 import { createSource } from "./create_source.ts";
-import { assertBinaries, ignoreWithout } from "./needs_binary.ts";
+import { assertBinaries, ignoreWithout } from "./_needs_binary.ts";
 import type { ProcessSource } from "./process_source.ts";
 import { silentLogger } from "./source.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseCli, parseDuration, runMain, UsageError } from "../../scripts/cli.ts";
+import { parseCli, parseDuration, runMain, UsageError } from "../../lib/cli.ts";
 import {
   addDevice,
   deviceList,
@@ -17,10 +17,10 @@ import {
   userPasswd,
   userRemove,
 } from "./commands.ts";
-import { ensurePki } from "../pki_state.ts";
+import { ensurePki } from "../certs/pki_state.ts";
 import { rotateJwtKey } from "../auth/jwt_keys.ts";
-import { makeConfig } from "../config.ts";
-import { serverNames } from "../server_names.ts";
+import { makeConfig } from "../config/settings.ts";
+import { serverNames } from "../certs/server_names.ts";
 
 const USAGE = `
 vigil operator commands (all accept --data-dir DIR, default ./data, and --json):

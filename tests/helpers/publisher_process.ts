@@ -4,7 +4,7 @@
  * log file (it holds no secrets).
  * @module
  */
-import { localPublishArgs } from "../../scripts/publish_command.ts";
+import { localPublishArgs } from "./publish_command.ts";
 
 /** Starts the publisher and waits until it is online. */
 export async function startLocalPublisher(

@@ -3,7 +3,7 @@
  * data dir, and device-side helpers that enroll over real TLS.
  * @module
  */
-import { makeConfig, type ServerConfig } from "../../signaling/config.ts";
+import { makeConfig, type ServerConfig } from "../../signaling/config/settings.ts";
 import { type RunningServer, startServer } from "../../signaling/server.ts";
 import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
 import { createCsr, exportPrivateKeyPem, generateDeviceKey } from "../../pki/mod.ts";

@@ -13,7 +13,7 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 /** Repo root (the publisher runs from here, as `deno task publish` does). */
 export const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
-import { localViewerNetArgs as localViewerNets } from "../../publisher/local_networks.ts";
+import { localViewerNetArgs as localViewerNets } from "../../publisher/config/local_networks.ts";
 import { stopProcess } from "../helpers/publisher_process.ts";
 export { localViewerNets };
 

@@ -25,7 +25,7 @@ import { issueCertificate } from "../../pki/issue.ts";
 import { x509 } from "../../pki/x509_lib.ts";
 import { enrollDevice, startTestServer } from "../helpers/server.ts";
 import { auditSince } from "./helpers.ts";
-import { opensslTest } from "../../pki/testing.ts";
+import { opensslTest } from "../../pki/_testing.ts";
 
 type Outcome = { kind: "tls-refused"; error: string } | { kind: "http"; status: number };
 
