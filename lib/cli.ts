@@ -1,10 +1,18 @@
 /**
- * Shared command-line conventions for every vigil task: `--help`, one-line
- * errors with a non-zero exit, and `--json` for machine-readable output.
+ * Command-line conventions shared by every vigil program: `--help`, strict
+ * parsing (both `--opt=value` and `--opt value`), one-line errors with a
+ * non-zero exit (2 for bad usage, 1 otherwise), never a stack trace.
  *
  * @example
  * ```ts
- * const args = parseCli(Deno.args, { name: "device:list", usage: "…", options: { json: { type: "boolean" } } });
+ * await runMain("device:list", async () => {
+ *   const { values } = parseCli(Deno.args, {
+ *     name: "device:list",
+ *     usage: "deno task device:list [--json]",
+ *     options: { json: { type: "boolean" } },
+ *   });
+ *   console.log(values.json ? "[]" : "no devices");
+ * });
  * ```
  * @module
  */
@@ -13,8 +21,11 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 /** Raised for bad usage; printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
+/** The option table of {@linkcode parseCli} (node:util `parseArgs` options). */
+export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
+
 /** Options accepted by {@linkcode parseCli}. */
-export interface CliSpec<O extends NonNullable<ParseArgsConfig["options"]>> {
+export interface CliSpec<O extends CliOptions> {
   /** The task name shown in messages, e.g. `device:add`. */
   name: string;
   /** Full help text printed by `--help`. */
@@ -25,10 +36,7 @@ export interface CliSpec<O extends NonNullable<ParseArgsConfig["options"]>> {
 }
 
 /** Parses `argv` strictly; prints help and exits on `--help`. */
-export function parseCli<O extends NonNullable<ParseArgsConfig["options"]>>(
-  argv: string[],
-  spec: CliSpec<O>,
-) {
+export function parseCli<O extends CliOptions>(argv: string[], spec: CliSpec<O>) {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(spec.usage.trim());
     Deno.exit(0);
@@ -66,23 +74,4 @@ function debugEnabled(): boolean {
   } catch {
     return false; // no env permission: least privilege wins over debugging
   }
-}
-
-/** Parses a duration such as `15m`, `90s`, `24h`, `7d` or plain milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`invalid duration "${text}" (use e.g. 90s, 15m, 24h, 7d)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? "ms";
-  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
-  return n * factor;
-}
-
-/** Parses a TCP port number, 0 meaning "any free port". */
-export function parsePort(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new UsageError(`${flag} must be a port number 0–65535, got "${text}"`);
-  }
-  return n;
 }

@@ -6,7 +6,7 @@
  */
 import type { AuditLog } from "./audit/audit_log.ts";
 import type { EventBus } from "./bus/bus.ts";
-import type { ServerConfig } from "./config/settings.ts";
+import type { ServerSettings } from "./config/settings.ts";
 import type { KeyRing } from "./auth/jwt_keys.ts";
 import type { Database } from "./store/db.ts";
 import type { PkiState } from "./certs/pki_state.ts";
@@ -17,7 +17,7 @@ import type { WhepSessions } from "./sessions/table.ts";
 
 /** Shared server state. */
 export interface ServerContext {
-  config: ServerConfig;
+  config: ServerSettings;
   db: Database;
   ring: KeyRing;
   pki: PkiState;

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const server = await startServer(makeConfig({ dataDir: "./data", port: 0, devicePort: 0 }));
+ * const server = await startServer(serverSettings({ dataDir: "./data", port: 0, devicePort: 0 }));
  * console.log(server.publicUrl, server.devicePort);
  * await server.close();
  * ```
@@ -20,7 +20,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { AuditLog } from "./audit/audit_log.ts";
 import { InProcessBus } from "./bus/bus.ts";
-import type { ServerConfig } from "./config/settings.ts";
+import type { ServerSettings } from "./config/settings.ts";
 import type { ServerContext } from "./context.ts";
 import { DeviceHub } from "./devices/hub.ts";
 import { identify } from "./devices/identity.ts";
@@ -50,13 +50,13 @@ export interface RunningServer {
 }
 
 /** Prepares state (data dir, PKI, keys, store) and starts both listeners. */
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export async function startServer(config: ServerSettings): Promise<RunningServer> {
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(join(config.dataDir, "vigil.db"));
   const pki = await ensurePki(config.dataDir, serverNames(config));
   const ring = await loadKeyRing(db, config.dataDir);
   const bus = new InProcessBus();
-  const audit = new AuditLog(config.auditFile ? join(config.dataDir, "audit.log") : null);
+  const audit = new AuditLog(join(config.dataDir, "audit.log"));
   const ctx: ServerContext = {
     config,
     db,

@@ -14,7 +14,8 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { parseServeArgs, serverFlags } from "../../signaling/config/options.ts";
+import { serverFlags } from "../../signaling/config/flags.ts";
+import { parseServeArgs } from "../../signaling/config/options.ts";
 import { procStatusMiB } from "../lib/proc.ts";
 import { Inspector, type MemoryUsage } from "./inspector.ts";
 import { type FdLimit, LineBuffer, parseFdLimit, parseStartupLine } from "./util.ts";
@@ -90,7 +91,7 @@ export async function spawnServer(o: SpawnServerOptions): Promise<ServerProcess>
     "--web-dir",
     `${o.dataDir}/web`,
   ];
-  const flags = serverFlags(parseServeArgs(args));
+  const flags = serverFlags(parseServeArgs(args, null));
   if (o.inspect) flags.push(`--inspect=127.0.0.1:${freeLoopbackPort()}`);
   const script = fileURLToPath(new URL("../../signaling/main.ts", import.meta.url));
   const child = new Deno.Command(Deno.execPath(), {

@@ -1,40 +1,41 @@
 /**
- * The exact `deno run` permissions of the publisher (see DESIGN.md, verified
- * with werift 0.25.2 on Deno 2.9.6). Pure.
+ * The exact `deno run` flags of the publisher process for its options and
+ * its enrollment. Pure. What werift 0.25.2 on Deno 2.9.6 needs, as checked on
+ * this project's machines (tests/integration/publisher_privilege_test.ts runs
+ * the real publisher under these flags):
  *
  * - net: the device listener `host:port`; the local address werift binds its
  *   UDP sockets to (any port: ICE picks one); the viewers' ranges (CIDR is
  *   accepted by `--allow-net`), because UDP `send` to a viewer is checked
  *   against the destination address.
- * - read: the state dir (+ config file, file source, record dir).
+ * - read: the state dir, the config file, the file source's clip, the record dir.
  * - write: the state dir (renewal replaces key and certificate) and the record dir.
  * - run: the camera binary, and ffmpeg when recording.
  * - sys: networkInterfaces (without it werift gathers no candidates, silently).
  * - env: none; `--ignore-env` answers werift's dependencies' env reads with undefined.
+ * - no prompt: a missing permission fails instead of asking.
+ *
+ * After the permissions come the runtime flags (runtime_flags.ts).
  *
  * @module
  */
+import { resolve } from "node:path";
+import type { DeviceConfig } from "../device/state.ts";
+import { serverHost } from "../device/state.ts";
+import { SAMPLE_CLIP_PATH } from "../sources/config.ts";
+import type { PublishOptions } from "./options.ts";
+import { publisherRuntimeFlags } from "./runtime_flags.ts";
 
 /** Inputs of {@linkcode publisherFlags}. */
 export interface PublisherFlagsInput {
-  /** Host of the signaling server (name or IP). */
-  serverHost: string;
-  /** Its device (mTLS) port. */
-  devicePort: number;
-  /** Device state dir. */
-  stateDir: string;
-  /** Recording dir, or null. */
-  recordDir: string | null;
-  /** Binary the camera source spawns, or null (file source). */
+  /** The parsed `publish` options. */
+  options: PublishOptions;
+  /** The enrollment (`device.json`): where the device listener is. */
+  device: DeviceConfig;
+  /** Binary the camera source spawns, or null (file source): `sourceBinary(options.source)`. */
   sourceBinary: string | null;
   /** Binary the recorder spawns (default "ffmpeg"). */
   recordBinary?: string;
-  /** Viewer addresses: IPs or CIDRs (and TURN servers, if any). */
-  viewerCidrs: string[];
-  /** Local address ICE binds to (default 0.0.0.0: all interfaces). */
-  bindAddress?: string;
-  /** Other files to read (config file, file source clip). */
-  readPaths?: string[];
 }
 
 function hostPort(host: string, port: number): string {
@@ -42,22 +43,34 @@ function hostPort(host: string, port: number): string {
 }
 
 /**
- * The `deno run` flags for `publisher/main.ts`.
+ * The `deno run` flags for `publisher/main.ts`: permissions, then runtime flags.
  *
  * @example
  * ```ts
- * publisherFlags({ serverHost: "cams.lan", devicePort: 8444, stateDir: "/var/lib/vigil",
- *   recordDir: null, sourceBinary: "rpicam-vid", viewerCidrs: ["192.168.1.0/24"] });
- * // ["--allow-net=cams.lan:8444,0.0.0.0,192.168.1.0/24", "--allow-read=/var/lib/vigil", …]
+ * publisherFlags({ options: parsePublishArgs(["--source", "rpicam"], null),
+ *   device: { serverUrl: "https://cams.lan:8443", devicePort: 8444, … }, sourceBinary: "rpicam-vid" });
+ * // ["--allow-net=cams.lan:8444,0.0.0.0,10.0.0.0/8,…", "--allow-read=/…/device-state", …]
  * ```
  */
 export function publisherFlags(i: PublisherFlagsInput): string[] {
-  const net = [hostPort(i.serverHost, i.devicePort), i.bindAddress ?? "0.0.0.0", ...i.viewerCidrs];
-  const read = [i.stateDir, ...(i.readPaths ?? []), ...(i.recordDir ? [i.recordDir] : [])];
-  const write = [i.stateDir, ...(i.recordDir ? [i.recordDir] : [])];
+  const o = i.options;
+  const recordDir = o.record?.dir ?? null;
+  const clip = o.source.kind === "file" ? [resolve(o.source.path ?? SAMPLE_CLIP_PATH)] : [];
+  const net = [
+    hostPort(serverHost(i.device), i.device.devicePort),
+    o.interfaceAddress ?? "0.0.0.0",
+    ...o.viewerNets,
+  ];
+  const read = [
+    o.stateDir,
+    ...(o.configFile ? [o.configFile] : []),
+    ...clip,
+    ...(recordDir ? [recordDir] : []),
+  ];
+  const write = [o.stateDir, ...(recordDir ? [recordDir] : [])];
   const run = [
     ...(i.sourceBinary ? [i.sourceBinary] : []),
-    ...(i.recordDir ? [i.recordBinary ?? "ffmpeg"] : []),
+    ...(recordDir ? [i.recordBinary ?? "ffmpeg"] : []),
   ];
   const uniq = (xs: string[]) => [...new Set(xs)].join(",");
   return [
@@ -68,5 +81,6 @@ export function publisherFlags(i: PublisherFlagsInput): string[] {
     "--allow-sys=networkInterfaces",
     "--ignore-env",
     "--no-prompt",
+    ...publisherRuntimeFlags(),
   ];
 }

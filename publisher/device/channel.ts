@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Logger } from "../sources/mod.ts";
+import type { Logger } from "../../lib/log.ts";
 import type { IceServer } from "../peer/viewer_peer.ts";
 import type { OfferResult } from "../peer/session_manager.ts";
 import {

@@ -1,64 +1,29 @@
 /**
- * `deno task enroll --server URL --token T --ca-fingerprint FP [--state-dir DIR] [--force] [--json]`
- *
- * Enrolls this device: key generated here, CA pinned by fingerprint, CSR sent
- * with the one-time token. The token is never printed.
+ * The `enroll` program (run by `scripts/device_launch.ts` with the flags of
+ * `enrollFlags`): key generated here, CA pinned by fingerprint, CSR sent with
+ * the one-time token. The token is never printed.
  * @module
  */
-import { parseCli, runMain, UsageError } from "../../lib/cli.ts";
+import { runMain, UsageError } from "../../lib/cli.ts";
 import { enroll } from "./enroll_client.ts";
-import { DEFAULT_STATE_DIR, isEnrolled } from "./state.ts";
-
-const USAGE = `
-deno task enroll --server URL --token TOKEN --ca-fingerprint FP [options]
-
-Enrolls this camera with a vigil server. The device key is generated here and
-never leaves this machine; the server is trusted only if it presents the CA
-with the given SHA-256 fingerprint.
-
-Options:
-  --server URL           the server's public URL, e.g. https://cams.example:8443
-  --token TOKEN          one-time enrollment token (from the operator; never printed)
-  --token-stdin          read the token from standard input instead (keeps it out of ps)
-  --ca-fingerprint FP    SHA-256 fingerprint of the server's CA (AB:CD:… or hex)
-  --state-dir DIR        where to store key and certificates (default ${DEFAULT_STATE_DIR})
-  --force                enroll again even if already enrolled
-  --json                 machine-readable output
-  --help                 this text
-`;
+import { parseEnrollArgs } from "./enroll_options.ts";
+import { isEnrolled } from "./state.ts";
 
 await runMain("enroll", async () => {
-  const { values: v } = parseCli(Deno.args, {
-    name: "enroll",
-    usage: USAGE,
-    options: {
-      server: { type: "string" },
-      token: { type: "string" },
-      "token-stdin": { type: "boolean" },
-      "ca-fingerprint": { type: "string" },
-      "state-dir": { type: "string" },
-      force: { type: "boolean" },
-      json: { type: "boolean" },
-    },
-  });
-  const stateDir = v["state-dir"] ?? DEFAULT_STATE_DIR;
-  if (v["token-stdin"]) {
-    v.token = (await new Response(Deno.stdin.readable).text()).trim();
-  }
-  const needed = v.force || !(await isEnrolled(stateDir));
-  for (const f of ["server", "token", "ca-fingerprint"] as const) {
-    if (needed && !v[f]) {
-      throw new UsageError(`--${f} is required (see --help)`);
-    }
-  }
+  const o = parseEnrollArgs(Deno.args);
+  let token = o.token;
+  if (o.tokenStdin) token = (await new Response(Deno.stdin.readable).text()).trim();
+  const needed = o.force || !(await isEnrolled(o.stateDir));
+  if (needed && !token) throw new UsageError("--token (or --token-stdin) is required (see --help)");
+  if (needed && !o.caFingerprint) throw new UsageError("--ca-fingerprint is required (see --help)");
   const r = await enroll({
-    serverUrl: v.server!,
-    token: v.token!,
-    caFingerprint: v["ca-fingerprint"]!,
-    stateDir,
-    force: v.force ?? false,
+    serverUrl: o.server.origin,
+    token: token ?? "",
+    caFingerprint: o.caFingerprint ?? "",
+    stateDir: o.stateDir,
+    force: o.force,
   });
-  if (v.json) {
+  if (o.json) {
     console.log(JSON.stringify(r));
   } else if (r.status === "already-enrolled") {
     console.log(

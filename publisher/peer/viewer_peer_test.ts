@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { RTCPeerConnection, RTCRtpCodecParameters } from "werift";
 import { FanoutHub } from "../media/fanout.ts";
-import { createSource, silentLogger } from "../sources/mod.ts";
+import { silentLogger } from "../../lib/log.ts";
+import { createSource } from "../sources/mod.ts";
 import { ViewerPeer } from "./viewer_peer.ts";
 
 const LOOPBACK = { udp4: "127.0.0.1" };

@@ -1,10 +1,10 @@
 /**
  * Operator commands (devices, users, PKI), as functions over the data dir so
- * that tests can call them in-process. The CLI wrapper is `admin_main.ts`.
+ * that tests can call them in-process. The CLI wrapper is `main.ts`.
  * @module
  */
 import { join } from "node:path";
-import { DEVICE_ID, USER_NAME } from "../config/settings.ts";
+import { DEVICE_ID, USER_NAME } from "../store/ids.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { type Database, openDatabase } from "../store/db.ts";
 import { addDeviceWithToken, listDevices, revokeDevice } from "../store/devices.ts";

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ServerContext } from "../../context.ts";
 import { BusError } from "../../bus/bus.ts";
-import { DEVICE_ID } from "../../config/settings.ts";
+import { DEVICE_ID } from "../../store/ids.ts";
 import type { ControlMessage, OfferReply, OfferRequest } from "../../devices/hub.ts";
 import { deviceExists, isDeviceActive } from "../../store/devices.ts";
 import type { AppEnv } from "./env.ts";
