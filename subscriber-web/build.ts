@@ -7,19 +7,21 @@
  *   dist/assets/main-<hash>.js      (+ .map)
  *   dist/assets/styles-<hash>.css   (+ .map)
  *
- * Hashed files of earlier builds are removed. Usable in-process:
+ * Hashed files of earlier builds are removed. The command is
+ * `deno task build:web` (scripts/build_web.ts); in-process:
  *
- *   import { buildWeb } from "./subscriber-web/build.ts";
- *   const { files } = await buildWeb({ outDir, minify: true });
- *
- * CLI: deno run --allow-read --allow-write --allow-env --allow-run subscriber-web/build.ts [--out-dir DIR]
+ * @example
+ * ```ts
+ * import { buildWeb } from "./subscriber-web/build.ts";
+ * const { files } = await buildWeb({ outDir, minify: true });
+ * ```
+ * @module
  */
 
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SRC_DIR = join(REPO_ROOT, "subscriber-web", "src");
@@ -217,55 +219,4 @@ async function build(options: BuildWebOptions): Promise<BuildWebResult> {
   }
 
   return { files: [...Object.keys(files), "manifest.json"].sort(), manifest };
-}
-
-const USAGE = `Build the vigil browser viewer.
-
-Usage: deno task build:web [options]
-
-Options:
-  --out-dir DIR   output directory (default: subscriber-web/dist)
-  --no-minify     keep the output readable
-  -h, --help      show this help
-`;
-
-if (import.meta.main) {
-  let args;
-  try {
-    args = parseArgs({
-      args: Deno.args,
-      options: {
-        help: { type: "boolean", short: "h" },
-        "out-dir": { type: "string" },
-        "no-minify": { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    console.error(`${e instanceof Error ? e.message : e}\n\n${USAGE}`);
-    Deno.exit(2);
-  }
-  if (args.values.help) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  const outDir = resolve(args.values["out-dir"] ?? DEFAULT_OUT_DIR);
-  try {
-    const started = performance.now();
-    const { manifest } = await buildWeb({ outDir, minify: !args.values["no-minify"] });
-    for (const [path, f] of Object.entries(manifest.files)) {
-      console.log(`  ${path.padEnd(36)} ${(f.bytes / 1024).toFixed(1).padStart(8)} KiB`);
-    }
-    console.log(`built ${outDir} in ${Math.round(performance.now() - started)} ms`);
-  } catch (e) {
-    console.error(`build failed: ${e instanceof Error ? e.message : e}`);
-    const errors = (e as { errors?: esbuild.Message[] }).errors;
-    if (errors) {
-      const text = await esbuild.formatMessages(errors, { kind: "error" });
-      console.error(text.join("\n"));
-      await esbuild.stop();
-    }
-    Deno.exit(1);
-  }
 }
