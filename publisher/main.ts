@@ -88,6 +88,7 @@ await runMain("publish", async () => {
       height: source.info.height,
       fps: source.info.fps,
     },
+    maxViewers: o.maxViewers,
     version: PUBLISHER_VERSION,
     logger: log,
   });

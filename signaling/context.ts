@@ -13,7 +13,7 @@ import type { PkiState } from "./certs/pki_state.ts";
 import type { Presence } from "./devices/presence.ts";
 import type { RevocationList } from "./devices/revocation.ts";
 import type { Throttle } from "./auth/rate_limit.ts";
-import type { WhepSessions } from "./sessions/table.ts";
+import type { ViewingSessions } from "./sessions/viewing.ts";
 
 /** Shared server state. */
 export interface ServerContext {
@@ -29,7 +29,8 @@ export interface ServerContext {
   bus: EventBus;
   presence: Presence;
   revocations: RevocationList;
-  sessions: WhepSessions;
+  /** Every viewing (WHEP) session: the one owner of their lives. */
+  viewing: ViewingSessions;
   throttles: {
     loginUser: Throttle;
     loginAddress: Throttle;

@@ -37,16 +37,14 @@ export interface DeviceChannelOptions {
   sessions: SessionHandler;
   /** Camera facts for `hello`. */
   camera: CameraInfo;
+  /** The viewer limit, told in `hello` (the server then admits no more). */
+  maxViewers: number;
   /** Publisher version for `hello`. */
   version: string;
   /** Logger. */
   logger: Logger;
   /** Backoff base (default 500 ms) and cap (default 30 s). */
   backoff?: { baseMs?: number; capMs?: number };
-  /** Called on each welcome. */
-  onWelcome?: (w: { deviceId: string; heartbeatMs: number; iceServers: IceServer[] }) => void;
-  /** Called when the server refuses the certificate (revoked, expired): a reconnect won't help soon. */
-  onAuthFailure?: (message: string) => void;
 }
 
 /** Connection state of the channel. */
@@ -177,9 +175,7 @@ export class DeviceChannel {
       token = (json as { token?: unknown }).token as string;
       if (typeof token !== "string" || token.length === 0) throw new Error("no token in reply");
     } catch (err) {
-      const msg = oneLine(err);
-      if (/401|certificate|revoked/i.test(msg)) this.#o.onAuthFailure?.(msg);
-      this.#scheduleReconnect(`token request failed: ${msg}`);
+      this.#scheduleReconnect(`token request failed: ${oneLine(err)}`);
       return;
     }
     if (this.#stopped) return this.#teardown(1000, "stopped");
@@ -219,12 +215,11 @@ export class DeviceChannel {
       case "welcome":
         this.#attempt = 0;
         this.#iceServers = f.iceServers;
-        this.#send(deviceFrames.hello(this.#o.camera, this.#o.version));
+        this.#send(deviceFrames.hello(this.#o.camera, this.#o.version, this.#o.maxViewers));
         this.#startHeartbeat(f.heartbeatMs);
         this.#o.logger.info(
           `channel: online as ${f.deviceId} (heartbeat ${f.heartbeatMs} ms, ${f.iceServers.length} ICE servers)`,
         );
-        this.#o.onWelcome?.(f);
         this.#connectedOnce.resolve();
         break;
       case "offer":

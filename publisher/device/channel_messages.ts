@@ -1,5 +1,5 @@
 /**
- * Schemas of the device channel as the publisher sees it (PROTOCOL.md):
+ * Schemas of the device channel as the publisher sees it (signaling/PROTOCOL.md):
  * frames from the server are validated before use; frames to the server are
  * built here so they always match the server's strict schemas.
  *
@@ -7,6 +7,7 @@
  */
 
 import { z } from "zod";
+import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
 
 const sessionId = z.string().min(1).max(100);
 
@@ -21,7 +22,7 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("welcome"),
     deviceId: z.string(),
-    heartbeatMs: z.number().int().min(500).max(60_000).default(3_000),
+    heartbeatMs: z.number().int().min(HEARTBEAT_MS.min).max(HEARTBEAT_MS.max).default(3_000),
     iceServers: z.array(IceServerSchema).default([]),
   }),
   z.object({
@@ -63,8 +64,8 @@ const clip = (s: string) => s.slice(0, 200);
 
 /** Builders of the frames the device sends. */
 export const deviceFrames = {
-  hello: (camera: CameraInfo, version: string) =>
-    JSON.stringify({ type: "hello", camera, version: version.slice(0, 64) }),
+  hello: (camera: CameraInfo, version: string, maxViewers: number) =>
+    JSON.stringify({ type: "hello", camera, version: version.slice(0, 64), maxViewers }),
   heartbeat: (t: number) => JSON.stringify({ type: "heartbeat", t }),
   answer: (sessionId: string, sdp: string) => JSON.stringify({ type: "answer", sessionId, sdp }),
   reject: (sessionId: string, status: 400 | 429 | 503, message: string) =>

@@ -18,7 +18,11 @@ Deno.test("device frames match the server's strict schemas", () => {
   const sid = crypto.randomUUID();
   for (
     const f of [
-      deviceFrames.hello({ label: "x", width: 1280, height: 720, fps: 30 }, "vigil-publisher/0.1"),
+      deviceFrames.hello(
+        { label: "x", width: 1280, height: 720, fps: 30 },
+        "vigil-publisher/0.1",
+        4,
+      ),
       deviceFrames.heartbeat(Date.now()),
       deviceFrames.answer(sid, "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"),
       deviceFrames.reject(sid, 503, "busy ".repeat(100)),

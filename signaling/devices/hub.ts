@@ -1,37 +1,25 @@
 /**
  * The server side of device channels. One live connection per device (a newer
  * one replaces the older); while connected, the device answers the bus topic
- * `camera.<id>.offer` and receives `camera.<id>.control` messages. Silence
- * longer than the timeout, revocation or close marks the camera offline.
+ * `camera.<id>.offer` and receives `camera.<id>.control` messages; the
+ * sessions it ended, or that end with its channel, are announced on
+ * `session.<sid>.closed` (bus/topics.ts). Silence longer than the timeout,
+ * revocation, certificate expiry or close marks the camera offline.
  * Independent of the WebSocket library: it talks to a {@linkcode DeviceSocket}.
  * @module
  */
 import type { AuditLog } from "../audit/audit_log.ts";
 import type { EventBus } from "../bus/bus.ts";
+import { type OfferReply, topics } from "../bus/topics.ts";
+import type { IceServer } from "../config/settings.ts";
 import { parseDeviceMessage, type ServerMessage } from "./messages.ts";
 import type { Presence } from "./presence.ts";
-import type { WhepSessions } from "../sessions/table.ts";
 
 /** The minimal socket the hub needs. */
 export interface DeviceSocket {
   send(text: string): void;
   close(code: number, reason: string): void;
 }
-
-/** Offer request on `camera.<id>.offer`. */
-export interface OfferRequest {
-  sessionId: string;
-  sdp: string;
-  viewer: string;
-}
-
-/** Reply to an offer request. */
-export type OfferReply = { sdp: string } | { status: 400 | 429 | 503; message: string };
-
-/** Control messages on `camera.<id>.control`. */
-export type ControlMessage =
-  | { type: "candidate"; sessionId: string; candidate: string }
-  | { type: "close"; sessionId: string; reason: string };
 
 interface Connection {
   id: number;
@@ -45,20 +33,21 @@ interface Connection {
    * would cut every viewer every five minutes.
    */
   expiresAt: number;
+  /** Offers relayed and not answered yet. */
   pending: Map<string, (reply: OfferReply) => void>;
+  /** Sessions answered and not closed yet: they end with this channel. */
+  sessions: Set<string>;
   cleanup: (() => void)[];
-  helloed: boolean;
 }
 
 /** Options of the hub. */
 export interface DeviceHubOptions {
   bus: EventBus;
   presence: Presence;
-  sessions: WhepSessions;
   audit: AuditLog;
   heartbeatMs: number;
   timeoutMs: number;
-  iceServers: { urls: string[]; username?: string; credential?: string }[];
+  iceServers: IceServer[];
 }
 
 /** Tracks live device connections. */
@@ -93,20 +82,23 @@ export class DeviceHub {
       lastSeen: Date.now(),
       expiresAt,
       pending: new Map(),
+      sessions: new Set(),
       cleanup: [],
-      helloed: false,
     };
     this.#conns.set(deviceId, conn);
     const { bus } = this.o;
     conn.cleanup.push(
-      bus.respond<OfferRequest, OfferReply>(`camera.${deviceId}.offer`, (req) => {
+      bus.respond(topics.offer(deviceId), (req) => {
         return new Promise<OfferReply>((resolve) => {
           conn.pending.set(req.sessionId, resolve);
           this.#send(conn, { type: "offer", ...req });
         });
       }),
-      bus.subscribe<ControlMessage>(`camera.${deviceId}.control`, (m) => {
-        conn.pending.delete(m.sessionId);
+      bus.subscribe(topics.control(deviceId), (m) => {
+        if (m.type === "close") {
+          conn.pending.delete(m.sessionId);
+          conn.sessions.delete(m.sessionId);
+        }
         this.#send(conn, m);
       }),
     );
@@ -153,8 +145,7 @@ export class DeviceHub {
     const m = parsed.message;
     switch (m.type) {
       case "hello":
-        conn.helloed = true;
-        this.o.presence.online(conn.deviceId, m.camera.label ?? "");
+        this.o.presence.online(conn.deviceId, m.camera.label ?? "", m.maxViewers ?? null);
         break;
       case "heartbeat":
         this.#send(conn, { type: "heartbeat", t: m.t });
@@ -167,22 +158,18 @@ export class DeviceHub {
           return;
         }
         conn.pending.delete(m.sessionId);
+        if (m.type === "answer") conn.sessions.add(m.sessionId);
         resolve(m.type === "answer" ? { sdp: m.sdp } : { status: m.status, message: m.message });
         break;
       }
       case "close": {
-        const s = this.o.sessions.get(m.sessionId);
-        if (s && s.camera === conn.deviceId) {
-          this.o.sessions.remove(m.sessionId);
-          this.o.bus.publish(`session.${m.sessionId}.closed`, { reason: m.reason });
-          this.o.audit.log("session.end", {
-            session: m.sessionId,
-            camera: s.camera,
-            viewer: s.viewer,
-            by: "publisher",
-            reason: m.reason,
-          });
-        }
+        // Only a session this channel answered: a device cannot end another camera's.
+        if (!conn.sessions.delete(m.sessionId)) break;
+        this.o.bus.publish(topics.sessionClosed(m.sessionId), {
+          camera: conn.deviceId,
+          cause: "publisher",
+          reason: m.reason,
+        });
         break;
       }
     }
@@ -200,11 +187,17 @@ export class DeviceHub {
     if (this.#conns.get(conn.deviceId) === conn) {
       this.#conns.delete(conn.deviceId);
       this.o.presence.offline(conn.deviceId);
-      for (const s of this.o.sessions.removeCamera(conn.deviceId)) {
-        this.o.bus.publish(`session.${s.id}.closed`, { reason: "publisher offline" });
-      }
     }
     for (const fn of conn.cleanup.splice(0)) fn();
+    // Its sessions, answered or still negotiating, end with the channel.
+    for (const sessionId of [...conn.sessions, ...conn.pending.keys()]) {
+      this.o.bus.publish(topics.sessionClosed(sessionId), {
+        camera: conn.deviceId,
+        cause: "offline",
+        reason: "publisher offline",
+      });
+    }
+    conn.sessions.clear();
     for (const resolve of conn.pending.values()) {
       resolve({ status: 503, message: "the camera went offline" });
     }

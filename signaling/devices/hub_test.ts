@@ -1,24 +1,22 @@
 import assert from "node:assert/strict";
 import { AuditLog } from "../audit/audit_log.ts";
-import { InProcessBus } from "../bus/bus.ts";
-import { DeviceHub, type OfferReply } from "./hub.ts";
+import { BusError, InProcessBus } from "../bus/bus.ts";
+import { type SessionClosed, topics } from "../bus/topics.ts";
+import { DeviceHub } from "./hub.ts";
 import { Presence } from "./presence.ts";
-import { WhepSessions } from "../sessions/table.ts";
 
 function setup(timeoutMs = 10_000) {
   const bus = new InProcessBus();
   const presence = new Presence(bus);
-  const sessions = new WhepSessions({ perCamera: 4, perViewer: 4 });
   const hub = new DeviceHub({
     bus,
     presence,
-    sessions,
     audit: new AuditLog(null),
     heartbeatMs: 50,
     timeoutMs,
     iceServers: [],
   });
-  return { bus, presence, sessions, hub };
+  return { bus, presence, hub };
 }
 
 function fakeSocket() {
@@ -34,22 +32,24 @@ function fakeSocket() {
   };
 }
 
-Deno.test("device hub: hello marks online; offers round-trip; a newer connection replaces the older", async () => {
+const offer = (sessionId = crypto.randomUUID()) => ({ sessionId, sdp: "v=0", viewer: "v" });
+const tick = () => new Promise((r) => setTimeout(r, 0)); // the responder runs asynchronously
+
+Deno.test("device hub: hello marks online with its limit; offers round-trip; a newer connection replaces the older", async () => {
   const { bus, presence, hub } = setup();
   try {
     const a = fakeSocket();
     const ha = hub.attach("cam", "01", a.socket);
     assert.equal(a.sent[0].type, "welcome");
-    ha.onMessage(JSON.stringify({ type: "hello", version: "1", camera: { label: "Door" } }));
+    ha.onMessage(
+      JSON.stringify({ type: "hello", version: "1", camera: { label: "Door" }, maxViewers: 3 }),
+    );
     assert.equal(presence.get("cam")?.online, true);
-    const reply = bus.request<unknown, OfferReply>("camera.cam.offer", {
-      sessionId: crypto.randomUUID(),
-      sdp: "v=0",
-      viewer: "v",
-    }, 1000);
-    await new Promise((r) => setTimeout(r, 0)); // the responder runs asynchronously
-    const offer = a.sent.find((m) => m.type === "offer")!;
-    ha.onMessage(JSON.stringify({ type: "answer", sessionId: offer.sessionId, sdp: "v=0 answer" }));
+    assert.equal(presence.get("cam")?.maxViewers, 3);
+    const reply = bus.request(topics.offer("cam"), offer(), 1000);
+    await tick();
+    const sent = a.sent.find((m) => m.type === "offer")!;
+    ha.onMessage(JSON.stringify({ type: "answer", sessionId: sent.sessionId, sdp: "v=0 answer" }));
     assert.deepEqual(await reply, { sdp: "v=0 answer" });
 
     const b = fakeSocket();
@@ -67,21 +67,69 @@ Deno.test("device hub: hello marks online; offers round-trip; a newer connection
   }
 });
 
+Deno.test("device hub: session ends on the device side are announced once, on the session's topic", async () => {
+  const { bus, hub } = setup();
+  try {
+    const a = fakeSocket();
+    const h = hub.attach("cam", "01", a.socket);
+    h.onMessage(JSON.stringify({ type: "hello", version: "1", camera: {} }));
+    const heard: (SessionClosed & { session: string })[] = [];
+    const answered = async () => {
+      const o = offer();
+      bus.subscribe(
+        topics.sessionClosed(o.sessionId),
+        (m) => heard.push({ ...m, session: o.sessionId }),
+      );
+      const r = bus.request(topics.offer("cam"), o, 1000);
+      await tick();
+      h.onMessage(JSON.stringify({ type: "answer", sessionId: o.sessionId, sdp: "v=0 answer" }));
+      await r;
+      return o.sessionId;
+    };
+    const closedByPublisher = await answered();
+    const closedByServer = await answered();
+    const endsWithChannel = await answered();
+
+    h.onMessage(JSON.stringify({ type: "close", sessionId: closedByPublisher, reason: "bye" }));
+    h.onMessage(JSON.stringify({ type: "close", sessionId: closedByPublisher, reason: "again" }));
+    h.onMessage(
+      JSON.stringify({ type: "close", sessionId: crypto.randomUUID(), reason: "not mine" }),
+    );
+    bus.publish(topics.control("cam"), {
+      type: "close",
+      sessionId: closedByServer,
+      reason: "viewer left",
+    });
+    assert.ok(a.sent.some((m) => m.type === "close" && m.sessionId === closedByServer));
+    h.onClose();
+
+    assert.deepEqual(heard, [
+      { camera: "cam", cause: "publisher", reason: "bye", session: closedByPublisher },
+      { camera: "cam", cause: "offline", reason: "publisher offline", session: endsWithChannel },
+    ]);
+  } finally {
+    hub.close();
+  }
+});
+
 Deno.test("device hub: silence beyond the timeout marks the camera offline and fails pending offers", async () => {
   const { bus, presence, hub } = setup(120);
   try {
     const a = fakeSocket();
     const h = hub.attach("cam", "01", a.socket);
     h.onMessage(JSON.stringify({ type: "hello", version: "1", camera: {} }));
-    const pending = bus.request<unknown, OfferReply>("camera.cam.offer", {
-      sessionId: crypto.randomUUID(),
-      sdp: "v=0",
-      viewer: "v",
-    }, 5000);
+    const o = offer();
+    const closed: SessionClosed[] = [];
+    bus.subscribe(topics.sessionClosed(o.sessionId), (m) => closed.push(m));
+    const pending = bus.request(topics.offer("cam"), o, 5000);
     assert.deepEqual(await pending, { status: 503, message: "the camera went offline" });
+    assert.deepEqual(closed, [{ camera: "cam", cause: "offline", reason: "publisher offline" }]);
     assert.equal(presence.get("cam")?.online, false);
     assert.equal(a.closed[0].code, 4008);
-    assert.ok(!bus.hasResponder("camera.cam.offer"));
+    await assert.rejects(
+      bus.request(topics.offer("cam"), offer(), 100),
+      (e) => e instanceof BusError && e.code === "no_responder",
+    );
   } finally {
     hub.close();
   }

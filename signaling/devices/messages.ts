@@ -1,9 +1,10 @@
 /**
- * Schemas of the device channel (see PROTOCOL.md). Every frame a device
+ * Schemas of the device channel (see ../PROTOCOL.md). Every frame a device
  * sends is parsed here; anything else is refused with an `error` reply.
  * @module
  */
 import { z } from "zod";
+import { MAX_VIEWERS } from "../../lib/channel_limits.ts";
 
 /** Longest accepted device frame (an answer SDP with candidates fits easily). */
 export const MAX_DEVICE_FRAME = 64 * 1024;
@@ -15,6 +16,8 @@ export const DeviceMessage = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("hello"),
     version: z.string().max(64),
+    /** The publisher's own limit: the server admits no more viewers than this. */
+    maxViewers: z.number().int().min(MAX_VIEWERS.min).max(MAX_VIEWERS.max).optional(),
     camera: z.object({
       label: z.string().max(100).optional(),
       width: z.number().int().positive().max(8192).optional(),

@@ -1,6 +1,7 @@
 /**
- * Live WHEP sessions: who watches which camera, with per-camera and
- * per-viewer limits. Pure bookkeeping; the routes and the device hub drive it.
+ * The table of live viewing sessions: who watches which camera, with
+ * per-camera and per-viewer limits. Pure bookkeeping, driven only by
+ * {@linkcode ViewingSessions} (viewing.ts).
  * @module
  */
 
@@ -17,23 +18,40 @@ export interface WhepSession {
 /** Why a new session cannot be admitted. */
 export type AdmitRefusal = "camera_full" | "viewer_full";
 
+/** What {@linkcode SessionTable.admit} needs. */
+export interface AdmitRequest {
+  camera: string;
+  viewer: string;
+  family?: string;
+  /** This camera's limit, when lower than the table's (the publisher's maxViewers). */
+  cameraLimit?: number;
+}
+
 /** The session table. */
-export class WhepSessions {
+export class SessionTable {
   #byId = new Map<string, WhepSession>();
 
   constructor(private readonly limits: { perCamera: number; perViewer: number }) {}
 
   /** Reserves a session slot, or says why not. */
-  admit(camera: string, viewer: string, family = "", now = Date.now()): WhepSession | AdmitRefusal {
+  admit(r: AdmitRequest, now = Date.now()): WhepSession | AdmitRefusal {
     let perCamera = 0;
     let perViewer = 0;
     for (const s of this.#byId.values()) {
-      if (s.camera === camera) perCamera++;
-      if (s.viewer === viewer) perViewer++;
+      if (s.camera === r.camera) perCamera++;
+      if (s.viewer === r.viewer) perViewer++;
     }
-    if (perCamera >= this.limits.perCamera) return "camera_full";
+    if (perCamera >= Math.min(this.limits.perCamera, r.cameraLimit ?? Infinity)) {
+      return "camera_full";
+    }
     if (perViewer >= this.limits.perViewer) return "viewer_full";
-    const s = { id: crypto.randomUUID(), camera, viewer, family, createdAt: now };
+    const s = {
+      id: crypto.randomUUID(),
+      camera: r.camera,
+      viewer: r.viewer,
+      family: r.family ?? "",
+      createdAt: now,
+    };
     this.#byId.set(s.id, s);
     return s;
   }
@@ -49,16 +67,14 @@ export class WhepSessions {
     return s;
   }
 
-  /** Removes and returns every session of a camera (publisher gone). */
-  removeCamera(camera: string): WhepSession[] {
-    const gone = [...this.#byId.values()].filter((s) => s.camera === camera);
-    for (const s of gone) this.#byId.delete(s.id);
-    return gone;
-  }
-
   /** Sessions opened by a login family (logout, reuse, user removal end them). */
   ofFamily(family: string): WhepSession[] {
     return [...this.#byId.values()].filter((s) => s.family === family);
+  }
+
+  /** Every session (server shutdown). */
+  all(): WhepSession[] {
+    return [...this.#byId.values()];
   }
 
   get size(): number {

@@ -470,7 +470,7 @@ Deno.test(`fuzz: device channel, JSON bodies and WHEP offers (seed ${SEED})`, as
         `whep: ${relayed} fuzzed offers passed the server's checks and were rejected by the publisher`,
       );
       assert.ok(relayed > 0, "no fuzzed offer reached the publisher: the fuzzing is too shallow");
-      assert.equal(s.ctx.sessions.get("nonexistent"), undefined);
+      assert.equal(s.ctx.viewing.get("nonexistent"), undefined);
     });
 
     await t.step("afterwards: both servers answer, a valid login and WHEP offer work", async () => {

@@ -20,7 +20,6 @@ import {
   storeRefreshToken,
 } from "../../store/refresh_tokens.ts";
 import type { AppEnv } from "./env.ts";
-import { endFamilySessions } from "../../sessions/end_sessions.ts";
 import { problem, readJson } from "./errors.ts";
 
 /** The refresh cookie: `__Host-` pins it to this origin, path `/`, Secure. */
@@ -66,11 +65,6 @@ export function requireViewer(ctx: ServerContext): MiddlewareHandler<AppEnv> {
     }
     await next();
   };
-}
-
-/** Whether a viewer may watch a camera. */
-export function mayWatch(cams: string[], camera: string): boolean {
-  return cams.includes("*") || cams.includes(camera);
 }
 
 /** `/auth/login`, `/auth/refresh`, `/auth/logout`. */
@@ -165,7 +159,7 @@ export function authRoutes(ctx: ServerContext) {
         ip: c.env.remoteAddr,
       });
       if (r.reason === "reused" && r.familyId) {
-        endFamilySessions(ctx, r.familyId, "session revoked");
+        ctx.viewing.endFamily(r.familyId, "session revoked");
       }
       deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
       const message = r.reason === "reused"
@@ -196,7 +190,7 @@ export function authRoutes(ctx: ServerContext) {
     deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
     if (family) {
       revokeFamily(ctx.db, family, Date.now(), "logout");
-      endFamilySessions(ctx, family, "logged out");
+      ctx.viewing.endFamily(family, "logged out");
       ctx.audit.log("logout", { family });
     }
     return c.body(null, 204);

@@ -9,7 +9,9 @@ import type { ServerContext } from "../../context.ts";
 import type { CameraPresence } from "../../devices/presence.ts";
 import { listDevices } from "../../store/devices.ts";
 import type { AppEnv } from "./env.ts";
-import { mayWatch, requireViewer } from "./auth.ts";
+import { mayWatch } from "../../auth/scope.ts";
+import { topics } from "../../bus/topics.ts";
+import { requireViewer } from "./auth.ts";
 
 function visibleCameras(ctx: ServerContext, cams: string[]) {
   return listDevices(ctx.db)
@@ -39,7 +41,7 @@ export function cameraRoutes(ctx: ServerContext) {
     return streamSSE(c, async (stream) => {
       const queue: CameraPresence[] = [];
       let wake: (() => void) | null = null;
-      const off = ctx.bus.subscribe<CameraPresence>("presence", (p) => {
+      const off = ctx.bus.subscribe(topics.presence, (p) => {
         if (!mayWatch(viewer.cams, p.id)) return;
         queue.push(p);
         wake?.();
