@@ -1,5 +1,5 @@
 /**
- * Bench helper: N concurrent werift WHEP viewers (publisher/peer/whep_probe.ts)
+ * Bench helper: N concurrent werift WHEP viewers (tests/helpers/whep_probe.ts)
  * in one process, for `seconds`. Prints one JSON line with per-viewer results.
  *
  * `deno run -A bench/probe_many.ts BASE CAMERA USER N SECONDS`

@@ -11,7 +11,7 @@
  *    frames and losses (bench/publisher_cost.ts), and the publisher's memory settings
  *    (V8 young-generation cap, glibc mmap threshold) off (before) and on (after);
  * 4. signaling: token verifications/s vs jose ES256, WHEP setups/s (bench/signaling.ts),
- *    and memory per idle connected device with 1,000 devices (bench/idle_devices.ts).
+ *    and memory per idle connected device with 1,000 devices (bench/idle_devices/mod.ts).
  *
  * Writes bench/results.json, bench/RESULTS.md and a chart, bench/results.svg
  * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),

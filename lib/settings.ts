@@ -327,6 +327,12 @@ export async function readSettings<S extends z.ZodObject>(
   return parseSettings(spec, argv, await readConfigText(argv));
 }
 
+/** Whether a default is prose (none, or a shown default) rather than a literal value. */
+function shownAsText(l: SettingLeaf): boolean {
+  const text = defaultText(l);
+  return l.meta.shownDefault !== undefined || text === "—" || text === "none";
+}
+
 /**
  * A markdown table of settings (`leaves` from {@linkcode settingLeaves}):
  * key, flag, default, meaning. The README's tables are this output.
@@ -335,7 +341,7 @@ export function settingsTable(leaves: SettingLeaf[], keyPrefix = ""): string {
   const rows = leaves.map((l) => [
     `\`${keyPrefix}${l.path.join(".")}\``,
     l.meta.flag ? `\`--${l.meta.flag}${l.meta.arg ? ` ${l.meta.arg}` : ""}\`` : "",
-    `\`${defaultText(l)}\``.replace("`—`", "—").replace("`none`", "none"),
+    shownAsText(l) ? defaultText(l) : `\`${defaultText(l)}\``,
     l.description.replaceAll("|", "\\|"),
   ]);
   const head = ["setting", "flag", "default", "meaning"];

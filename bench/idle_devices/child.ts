@@ -5,8 +5,8 @@
  * `hello` after `welcome`, then a heartbeat every `heartbeatMs`). It runs
  * apart from the server so that the server's memory can be read alone.
  *
- * `deno run --allow-net=127.0.0.1 --allow-read=CREDENTIALS.json bench/idle_devices_child.ts
- * CREDENTIALS.json` (started so by `idle_devices_clients.ts`).
+ * `deno run --allow-net=127.0.0.1 --allow-read=CREDENTIALS.json bench/idle_devices/child.ts
+ * CREDENTIALS.json` (started so by `clients.ts`).
  *
  * Commands arrive as JSON lines on stdin ({@linkcode ChildCommand}); replies
  * and progress leave as JSON lines on stdout ({@linkcode ChildReply}). The

@@ -1,5 +1,5 @@
 /**
- * The parent's handle on one client process (`idle_devices_child.ts`): sends
+ * The parent's handle on one client process (`child.ts`): sends
  * JSON-line commands on its stdin and awaits the matching reply on its
  * stdout, passing progress lines to the log.
  *

@@ -11,7 +11,7 @@
  * second connect/disconnect cycle (leak check). Presence must show N online;
  * viewer request latency is compared at 0 and N connected.
  *
- * `deno run -A bench/idle_devices.ts [N] [--no-inspect]` prints progress and a JSON result;
+ * `deno run -A bench/idle_devices/mod.ts [N] [--no-inspect]` prints progress and a JSON result;
  * {@linkcode benchIdleDevices} does the same for the orchestrator
  * (bench/run.ts). It starts and stops everything itself and removes its temp
  * dir, also on failure.
@@ -303,7 +303,7 @@ if (import.meta.main) {
   const args = Deno.args.filter((a) => a !== "--no-inspect");
   const devices = args[0] ? Number(args[0]) : 1000;
   if (!Number.isInteger(devices) || devices < 1 || args.length > 1) {
-    console.error("usage: deno run -A bench/idle_devices.ts [DEVICES] [--no-inspect]");
+    console.error("usage: deno run -A bench/idle_devices/mod.ts [DEVICES] [--no-inspect]");
     Deno.exit(2);
   }
   const ac = new AbortController();

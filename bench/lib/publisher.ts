@@ -27,12 +27,12 @@ export interface BenchPublisherOptions {
   extra?: string[];
   /**
    * Comma-separated V8 flags replacing the launcher's own `--v8-flags=` (see
-   * publisher/runtime_flags.ts); "" runs V8 with its defaults.
+   * publisher/config/runtime_flags.ts); "" runs V8 with its defaults.
    */
   v8Flags?: string;
   /**
    * GLIBC_TUNABLES of the publisher process replacing the launcher's own (see
-   * publisher/runtime_flags.ts); "" runs malloc with its defaults.
+   * publisher/config/runtime_flags.ts); "" runs malloc with its defaults.
    */
   mallocTunables?: string;
   /** Write a V8 CPU profile into this directory on exit. */

@@ -25,7 +25,13 @@ const udpPort = z.number().int().min(1).max(65535);
 
 /** The camera source (see sources/config.ts), `kind` settable with `--source`. */
 export const SourceSettingsSchema = SourceConfigSchema.extend({
-  kind: flag(SourceConfigSchema.shape.kind.default("rpicam"), "source", "KIND"),
+  kind: flag(
+    SourceConfigSchema.shape.kind.default("rpicam").describe(
+      SourceConfigSchema.shape.kind.description ?? "",
+    ),
+    "source",
+    "KIND",
+  ),
 });
 
 /** Every publisher setting. */

@@ -64,7 +64,7 @@ export class SessionManager {
     return this.#peers.has(sessionId);
   }
 
-  /** Answers an offer, or says why not (429 duplicate/limit semantics per PROTOCOL.md). */
+  /** Answers an offer, or says why not: 400 for a duplicate id or a bad offer, 503 when full or shutting down. */
   async offer(sessionId: string, sdp: string): Promise<OfferResult> {
     if (this.#shutdown) return { ok: false, status: 503, message: "publisher shutting down" };
     if (this.#peers.has(sessionId) || this.#pending.has(sessionId)) {

@@ -3,11 +3,14 @@
  * H.264 track fed from the {@linkcode FanoutHub}, non-trickle (the answer
  * carries every local candidate).
  *
- * Safety rules from DESIGN.md: `iceServers` is always explicit (never
- * werift's public STUN default); remote candidates that are not IP literals
- * (mDNS `.local`) are dropped before werift sees them; media starts only once
+ * Safety rules, from what werift 0.25.2 does (see also ARCHITECTURE.md):
+ * `iceServers` is always explicit (werift's default is a public STUN
+ * server); remote candidates that are not IP literals (mDNS `.local`) are
+ * dropped before werift sees them (one would make it bind 0.0.0.0:5353, which
+ * the publisher may not, and the process would die); media starts only once
  * connected (GOP replay, paced); the peer closes at once when ICE/DTLS closes
- * or fails, and when nothing was delivered within `noMediaTimeoutMs`.
+ * or fails (a closed viewer shows as DTLS "closed" at once but ICE "failed"
+ * only 30–50 s later), and when nothing was delivered within `noMediaTimeoutMs`.
  *
  * @module
  */

@@ -1,4 +1,4 @@
-/** Base64url without padding (RFC 4648 §5), via the platform's btoa. @module */
+/** Base64url without padding (RFC 4648 §5), via node:buffer. @module */
 import { Buffer } from "node:buffer";
 
 /** Encodes bytes as base64url without padding. */

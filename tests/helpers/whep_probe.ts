@@ -3,7 +3,7 @@
  * werift peer, counts received H.264 frames (RTP marker bits), then DELETEs
  * the session.
  *
- * `deno run -A publisher/peer/whep_probe.ts https://host:8443 camera user password [seconds]`
+ * `deno run -A tests/helpers/whep_probe.ts https://host:8443 camera user password [seconds]`
  * (reads the password from $VIGIL_PASSWORD if the argument is "-"; trusts the
  * CA at $VIGIL_CA_FILE)
  *
