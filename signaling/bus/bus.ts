@@ -71,7 +71,7 @@ export interface EventBus {
 
 /** A JSON copy: what a broker would deliver (and proof that it can). */
 function carried<T>(message: T): T {
-  return JSON.parse(JSON.stringify(message));
+  return message === undefined ? message : JSON.parse(JSON.stringify(message));
 }
 
 /** In-process implementation: synchronous fan-out, messages copied through JSON. */
