@@ -22,6 +22,7 @@ import {
 import type { FanoutHub, Subscription } from "../media/fanout.ts";
 import { paceReplay } from "../media/replay_pacer.ts";
 import { RtpPayloadCache } from "./rtp_payload_cache.ts";
+import { keepEarlyDtls } from "./early_dtls.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
@@ -170,6 +171,10 @@ export class ViewerPeer {
       const role = answerDtlsRole(offerSdp, opts.dtlsRole ?? "server");
       for (const t of pc.getTransceivers()) if (t.dtlsTransport) t.dtlsTransport.role = role;
       peer.#watchDtls();
+      // A viewer's ClientHello may arrive before werift's DTLS server exists (early_dtls.ts).
+      for (const dtls of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
+        if (dtls) peer.#disposers.push(keepEarlyDtls(dtls));
+      }
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       await waitForGathering(pc, opts.gatherTimeoutMs ?? 5_000);
