@@ -24,6 +24,7 @@ import { paceReplay } from "../media/replay_pacer.ts";
 import { RtpPayloadCache } from "./rtp_payload_cache.ts";
 import { keepEarlyDtls } from "./early_dtls.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
+import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
 const sharedPayloads = new RtpPayloadCache();
@@ -125,20 +126,29 @@ export class ViewerPeer {
   #lastRtcp = 0;
   #resolveClosed!: (reason: string) => void;
   #disposers: (() => void)[] = [];
+  readonly #plan: OfferPlan;
 
-  private constructor(pc: RTCPeerConnection, track: MediaStreamTrack, opts: ViewerPeerOptions) {
+  private constructor(
+    pc: RTCPeerConnection,
+    track: MediaStreamTrack,
+    plan: OfferPlan,
+    opts: ViewerPeerOptions,
+  ) {
     this.#pc = pc;
     this.#track = track;
+    this.#plan = plan;
     this.#opts = opts;
     this.answerSdp = "";
     this.closed = new Promise((r) => (this.#resolveClosed = r));
   }
 
   /**
-   * Answers `offerSdp` (a recvonly video offer). Rejects (and releases
-   * everything) when the offer cannot be answered.
+   * Answers `offerSdp` (recvonly or sendrecv video; other sections are answered
+   * inactive or rejected, see offer_plan.ts: werift only sees the video).
+   * Rejects (and releases everything) when the offer cannot be answered.
    */
   static async answer(offerSdp: string, opts: ViewerPeerOptions): Promise<ViewerPeer> {
+    const plan = planOffer(stripUnusableCandidates(offerSdp)); // throws before werift is involved
     const pc = new RTCPeerConnection({
       iceServers: opts.iceServers, // explicit: werift's default is a public STUN server
       iceInterfaceAddresses: opts.interfaceAddresses,
@@ -151,7 +161,7 @@ export class ViewerPeer {
       codecs: { video: [h264Codec()], audio: [] },
     });
     const track = new MediaStreamTrack({ kind: "video" });
-    const peer = new ViewerPeer(pc, track, opts);
+    const peer = new ViewerPeer(pc, track, plan, opts);
     try {
       const tx = pc.addTransceiver(track, { direction: "sendonly" });
       const rtcp = tx.sender.onRtcp.subscribe(() => {
@@ -164,7 +174,7 @@ export class ViewerPeer {
       });
       peer.#disposers.push(() => pli.unSubscribe());
       peer.#watchState();
-      await pc.setRemoteDescription({ type: "offer", sdp: stripUnusableCandidates(offerSdp) });
+      await pc.setRemoteDescription({ type: "offer", sdp: plan.weriftOffer });
       // Answer a=setup:passive: the viewer starts DTLS the moment its own ICE check
       // succeeds. As the client (werift's default, a=setup:active) werift's ClientHello
       // raced Chromium's ICE and the handshake finished ~100 ms later on loopback.
@@ -180,7 +190,7 @@ export class ViewerPeer {
       await waitForGathering(pc, opts.gatherTimeoutMs ?? 5_000);
       const sdp = pc.localDescription?.sdp;
       if (!sdp) throw new Error("no local description");
-      (peer as { answerSdp: string }).answerSdp = sdp;
+      (peer as { answerSdp: string }).answerSdp = composeAnswer(plan, sdp);
       peer.#timers.push(setTimeout(() => {
         if (pc.connectionState !== "connected") peer.close("ice connect timeout");
       }, opts.connectTimeoutMs ?? 20_000));
@@ -208,19 +218,29 @@ export class ViewerPeer {
 
   /**
    * Adds trickled remote candidates (an sdpfrag or bare candidate lines);
-   * mDNS and host-name candidates are skipped. Returns how many were added.
+   * mDNS and host-name candidates are skipped, and so are candidates of a
+   * section that does not share the video's transport (werift has only that
+   * one). Returns how many were added.
    */
   async addRemoteCandidates(frag: string): Promise<number> {
     if (this.isClosed) return 0;
     const parsed = parseSdpFrag(frag);
     this.#stats.skippedCandidates += parsed.skipped;
     let added = 0;
-    const mid = this.#pc.getTransceivers()[0]?.mid ?? "0";
+    const plan = this.#plan;
+    const offeredMid = plan.offer.media[plan.video].mid;
+    const mid = this.#pc.getTransceivers()[0]?.mid ?? offeredMid ?? "0";
     for (const c of parsed.candidates) {
+      const sameTransport = c.sdpMid === undefined || c.sdpMid === offeredMid ||
+        plan.bundle.includes(c.sdpMid);
+      if (!sameTransport) {
+        this.#stats.skippedCandidates++;
+        continue;
+      }
       try {
         await this.#pc.addIceCandidate({
           candidate: c.candidate,
-          sdpMid: c.sdpMid ?? mid,
+          sdpMid: mid,
           ...(c.usernameFragment ? { usernameFragment: c.usernameFragment } : {}),
         });
         added++;
