@@ -7,6 +7,10 @@
  * credentials, fingerprint, setup, candidates) and without the viewer's own
  * streams (ssrc, msid, rid, simulcast). So werift never creates an SCTP
  * association, an audio transceiver or a receiver, whatever the offer holds.
+ * Nor does it get `a=end-of-candidates`: werift 0.25.2 then gives up as soon
+ * as the candidates it knows are checked (`Connection.schedulingChecks`), at
+ * once when there are none, while a viewer whose host candidates were mDNS
+ * names (dropped, see sdp.ts) reaches the publisher as peer-reflexive only.
  * The answer to the whole offer is then composed around werift's video
  * answer, section by section, in the offer's order (RFC 3264 section 6):
  *
@@ -59,6 +63,12 @@ export interface OfferPlan {
   video: number;
   /** The bundle group of that section (its mids in the offer's order), or [] if unbundled. */
   bundle: string[];
+  /** Per offer section: answered (the video, or audio/video answered inactive). */
+  accepted: boolean[];
+  /** The answer's BUNDLE group (accepted mids of `bundle`). */
+  answerGroup: string[];
+  /** Index of the answerer-tagged section (RFC 8843 section 7.3.1): the first of `answerGroup`. */
+  answerTag: number;
   /** The only offer werift sees (one recvonly video section). */
   weriftOffer: string;
 }
@@ -74,6 +84,8 @@ const TRANSPORT = ["ice-ufrag", "ice-pwd", "ice-options", "fingerprint", "setup"
 const CANDIDATES = ["candidate", "end-of-candidates"];
 /** The viewer's own streams: the publisher receives nothing, so werift must not see them. */
 const VIEWER_STREAMS = ["ssrc", "ssrc-group", "msid", "rid", "simulcast"];
+/** Attributes werift never sees (see the module doc); directions are replaced by recvonly. */
+const HIDDEN_FROM_WERIFT = new Set([...VIEWER_STREAMS, "bundle-only", "end-of-candidates"]);
 
 /** The attribute name of an `a=` line (`a=ice-ufrag:x` → `ice-ufrag`), or null. */
 export function attributeName(line: string): string | null {
@@ -166,12 +178,12 @@ export function planOffer(sdp: string): OfferPlan {
       borrowed.push(...tag.lines.filter((l) => TRANSPORT.includes(attributeName(l) ?? "")));
     }
     if (!has(section.lines, ["candidate"])) {
-      borrowed.push(...tag.lines.filter((l) => CANDIDATES.includes(attributeName(l) ?? "")));
+      borrowed.push(...tag.lines.filter((l) => attributeName(l) === "candidate"));
     }
   }
   const kept = section.lines.filter((l) => {
     const name = attributeName(l) ?? "";
-    return !DIRECTIONS.has(name) && name !== "bundle-only" && !VIEWER_STREAMS.includes(name);
+    return !DIRECTIONS.has(name) && !HIDDEN_FROM_WERIFT.has(name);
   });
   const session = offer.session.filter((l) => !l.startsWith("a=group:"));
   if (section.mid !== undefined) session.push(`a=group:BUNDLE ${section.mid}`);
@@ -185,7 +197,16 @@ export function planOffer(sdp: string): OfferPlan {
     "a=recvonly",
     "",
   ].join("\r\n");
-  return { offer, video, bundle, weriftOffer };
+  const inBundle = (s: MediaSection) =>
+    s.mid !== undefined && bundle.includes(s.mid) && isActive(s);
+  const accepted = offer.media.map((s, i) =>
+    i === video || (inBundle(s) && (s.kind === "audio" || s.kind === "video"))
+  );
+  const answerGroup = offer.media.filter((s, i) => accepted[i] && inBundle(s)).map((s) => s.mid!);
+  const answerTag = answerGroup.length > 0
+    ? offer.media.findIndex((s) => s.mid === answerGroup[0])
+    : video;
+  return { offer, video, bundle, accepted, answerGroup, answerTag, weriftOffer };
 }
 
 /**
@@ -199,14 +220,7 @@ export function composeAnswer(plan: OfferPlan, weriftAnswer: string): string {
     throw new OfferError("werift did not answer with one video section");
   }
   const offered = plan.offer.media;
-  const inBundle = (s: MediaSection) =>
-    s.mid !== undefined && plan.bundle.includes(s.mid) && isActive(s);
-  const accepted = offered.map((s, i) =>
-    i === plan.video || (inBundle(s) && (s.kind === "audio" || s.kind === "video"))
-  );
-  const group = offered.filter((s, i) => accepted[i] && inBundle(s)).map((s) => s.mid!);
-  // RFC 8843 section 7.3.1: the answerer-tagged section is the first of the answer's group.
-  const tagIndex = group.length > 0 ? offered.findIndex((s) => s.mid === group[0]) : plan.video;
+  const { accepted, answerGroup: group, answerTag: tagIndex } = plan;
   const transport = ours.lines.filter((l) =>
     TRANSPORT.includes(attributeName(l) ?? "") || attributeName(l) === "rtcp-mux"
   );

@@ -25,6 +25,7 @@ const AUDIO_FIRST = join([
   "a=rtpmap:0 PCMU/8000",
   "a=ssrc:1111 cname:x",
   "a=candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host",
+  "a=end-of-candidates",
   "m=video 0 UDP/TLS/RTP/SAVPF 96",
   "c=IN IP4 0.0.0.0",
   "a=bundle-only",
@@ -77,8 +78,8 @@ Deno.test("planOffer / composeAnswer", async (t) => {
     for (const l of [...TRANSPORT, "a=candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host"]) {
       assert.ok(plan.weriftOffer.includes(l + "\r\n"), l);
     }
-    // The viewer's own streams never reach werift.
-    assert.doesNotMatch(plan.weriftOffer, /a=ssrc|a=msid:|a=sendrecv|opus/);
+    // The viewer's own streams never reach werift, nor does "no more candidates".
+    assert.doesNotMatch(plan.weriftOffer, /a=ssrc|a=msid:|a=sendrecv|opus|end-of-candidates/);
   });
 
   await t.step("audio-first: audio answered inactive, bundled, and carrying the transport", () => {

@@ -25,6 +25,7 @@ import { RtpPayloadCache } from "./rtp_payload_cache.ts";
 import { keepEarlyDtls } from "./early_dtls.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
+import { parseRestartFrag, restartAnswerFrag, restartOffer } from "./ice_restart.ts";
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
 const sharedPayloads = new RtpPayloadCache();
@@ -127,6 +128,9 @@ export class ViewerPeer {
   #resolveClosed!: (reason: string) => void;
   #disposers: (() => void)[] = [];
   readonly #plan: OfferPlan;
+  /** The remote description werift has now (updated by ICE restarts). */
+  #weriftOffer: string;
+  #restarting = false;
 
   private constructor(
     pc: RTCPeerConnection,
@@ -137,6 +141,7 @@ export class ViewerPeer {
     this.#pc = pc;
     this.#track = track;
     this.#plan = plan;
+    this.#weriftOffer = plan.weriftOffer;
     this.#opts = opts;
     this.answerSdp = "";
     this.closed = new Promise((r) => (this.#resolveClosed = r));
@@ -251,6 +256,45 @@ export class ViewerPeer {
     return added;
   }
 
+  /**
+   * ICE restart (WHEP, as WHIP RFC 9725 section 4.3.2): takes the viewer's
+   * sdpfrag with a new ufrag/pwd (and candidates), restarts werift's ICE
+   * agent on the same peer connection (the DTLS association and SRTP keys
+   * stay: the new pair carries the same session) and returns the answer
+   * sdpfrag with the publisher's new ufrag/pwd and all its candidates.
+   * Media resumes once the new pair is nominated; no new session.
+   * Throws {@linkcode RestartError} for an unusable fragment.
+   */
+  async restartIce(frag: string): Promise<string> {
+    if (this.isClosed) throw new Error("the session is closed");
+    if (this.#restarting) throw new Error("an ICE restart is already in progress");
+    const request = parseRestartFrag(frag);
+    this.#restarting = true;
+    try {
+      const pc = this.#pc;
+      const offer = restartOffer(this.#weriftOffer, request);
+      // A new remote ufrag/pwd makes werift restart its agent (new local ufrag/pwd).
+      await pc.setRemoteDescription({ type: "offer", sdp: offer });
+      await pc.setLocalDescription(await pc.createAnswer());
+      await waitForGathering(pc, this.#opts.gatherTimeoutMs ?? 5_000);
+      this.#weriftOffer = offer;
+      // werift's connect() skips a transport whose DTLS is connected, so the
+      // restarted agent would never run its checks: start it here.
+      for (const dtls of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
+        const ice = dtls?.iceTransport;
+        // After gathering werift's agent says "completed" (gathered), not "checking".
+        if (ice && (ice.state === "new" || ice.state === "completed")) {
+          ice.start().catch(() => this.close("ice restart failed"));
+        }
+      }
+      const answer = pc.localDescription?.sdp;
+      if (!answer) throw new Error("no local description after the restart");
+      return restartAnswerFrag(this.#plan, answer);
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
   /** Closes the peer and stops media. Idempotent. */
   async close(reason = "closed"): Promise<void> {
     if (this.#closeReason !== undefined) return;
@@ -283,7 +327,11 @@ export class ViewerPeer {
       }
     });
     const b = pc.iceConnectionStateChange.subscribe((state) => {
-      if (state === "failed" || state === "closed") this.close(`ice ${state}`);
+      if (state === "connected" || state === "completed") {
+        // e.g. after an ICE restart: the aggregate connection state may not change
+        if (disconnectTimer !== undefined) clearTimeout(disconnectTimer);
+        disconnectTimer = undefined;
+      } else if (state === "failed" || state === "closed") this.close(`ice ${state}`);
       else if (state === "disconnected" && disconnectTimer === undefined) {
         disconnectTimer = setTimeout(() => this.close("ice disconnected"), 5_000);
         this.#timers.push(disconnectTimer);

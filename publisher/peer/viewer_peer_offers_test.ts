@@ -6,90 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { RTCPeerConnection } from "werift";
-import type { Page } from "playwright-core";
-import { FanoutHub } from "../media/fanout.ts";
-import { createSource, silentLogger } from "../sources/mod.ts";
 import { h264Codec, ViewerPeer } from "./viewer_peer.ts";
+import { applyAnswer, camera, framesDecoded, makeOffer, waitFor } from "./_testing.ts";
 import { CHROMIUM, launchChromium } from "../../tests/helpers/browser.ts";
 import { ignoreWithout } from "../../tests/helpers/tools.ts";
-
-/** A camera: the sample file looping into a hub. */
-async function camera() {
-  const hub = new FanoutHub();
-  const source = createSource({ kind: "file" }, { logger: silentLogger });
-  await source.start();
-  const pump = (async () => {
-    for await (const au of source) hub.publish(au);
-  })();
-  return {
-    hub,
-    async stop() {
-      await source.stop();
-      await pump;
-    },
-  };
-}
-
-type Shape = "recvonly" | "sendrecv" | "audio-first" | "datachannel";
-
-/** In the page: build an offer of `shape`, wait for ICE gathering, return the SDP. */
-function makeOffer(page: Page, shape: Shape): Promise<string> {
-  return page.evaluate(async (shape) => {
-    const g = globalThis as unknown as Record<string, unknown>;
-    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: "max-bundle" });
-    g.pc = pc;
-    if (shape === "audio-first") {
-      pc.addTransceiver("audio"); // sendrecv, first: the bundle's offerer-tagged section
-      pc.addTransceiver("video");
-    } else if (shape === "sendrecv") {
-      pc.addTransceiver("video");
-    } else {
-      pc.addTransceiver("video", { direction: "recvonly" });
-    }
-    if (shape === "datachannel") {
-      const dc = pc.createDataChannel("probe");
-      g.dcOpened = false;
-      dc.onopen = () => (g.dcOpened = true);
-    }
-    await pc.setLocalDescription();
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === "complete") return resolve();
-      pc.addEventListener("icegatheringstatechange", () => {
-        if (pc.iceGatheringState === "complete") resolve();
-      });
-    });
-    return pc.localDescription!.sdp;
-  }, shape);
-}
-
-/** In the page: apply the answer (throws with Chromium's message if refused). */
-function applyAnswer(page: Page, sdp: string): Promise<void> {
-  return page.evaluate(async (sdp) => {
-    const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
-    await pc.setRemoteDescription({ type: "answer", sdp });
-  }, sdp);
-}
-
-/** In the page: video frames decoded so far. */
-function framesDecoded(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
-    let frames = 0;
-    (await pc.getStats()).forEach((s) => {
-      const r = s as unknown as Record<string, unknown>;
-      if (r.type === "inbound-rtp" && r.kind === "video") frames = Number(r.framesDecoded ?? 0);
-    });
-    return frames;
-  });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sections = (sdp: string) => sdp.split(/\r\n(?=m=)/).slice(1);
 
