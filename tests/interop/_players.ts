@@ -3,7 +3,7 @@
  * they can run here, and running one against a live camera.
  * @module
  */
-import type { LiveCamera } from "./_live_camera.ts";
+import type { LiveCamera } from "../helpers/live_camera.ts";
 
 /** Debian's interpreter: its dist-packages hold python3-aiortc and python3-gi. */
 export const PYTHON = (() => {

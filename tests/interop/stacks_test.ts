@@ -17,7 +17,7 @@ import type { Browser } from "playwright-core";
 import { buildWeb } from "../../scripts/build_web.ts";
 import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
-import { type LiveCamera, startLiveCamera } from "./_live_camera.ts";
+import { type LiveCamera, startLiveCamera } from "../helpers/live_camera.ts";
 import { AIORTC, type PlayerResult, runPlayer, unavailable, WEBRTCBIN } from "./_players.ts";
 import { buildWhipWhepPage } from "./whip_whep_page/build.ts";
 import type { PlayerState } from "./whip_whep_page/page.ts";

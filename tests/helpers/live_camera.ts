@@ -8,8 +8,8 @@
  */
 import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
 import { enroll } from "../../publisher/device/enroll_client.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
+import { startTestServer, type TestServer } from "./server.ts";
+import { startLocalPublisher, stopProcess } from "./publisher_process.ts";
 import type { ServerConfig } from "../../signaling/config.ts";
 
 /** What {@linkcode startLiveCamera} started. */
