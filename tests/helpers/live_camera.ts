@@ -20,6 +20,8 @@ export interface LiveCamera {
   whepUrl: string;
   /** PEM file of the server's CA (0600, in a temp dir). */
   caFile: string;
+  /** Stops only the publisher (the camera goes offline); `stop()` still cleans up. */
+  stopPublisher(): Promise<void>;
   /** Logs the viewer in again and returns a fresh access token (they live 5 min). */
   token(): Promise<string>;
   username: string;
@@ -69,6 +71,8 @@ export async function startLiveCamera(
       return (await res.json()).accessToken as string;
     };
     const child = publisher;
+    let stopped: Promise<void> | null = null;
+    const stopPublisher = () => (stopped ??= stopProcess(child));
     return {
       server,
       camera,
@@ -77,8 +81,9 @@ export async function startLiveCamera(
       token,
       username,
       password,
+      stopPublisher,
       async stop() {
-        await stopProcess(child);
+        await stopPublisher();
         await server.stop();
         await Deno.remove(stateDir, { recursive: true });
       },

@@ -72,8 +72,13 @@ async function poll(): Promise<PlayerState> {
   return { ...state };
 }
 
+/** The library's ICE restart (PATCH with If-Match "*", then the answer's new credentials). */
+async function restart(): Promise<void> {
+  await client?.restart();
+}
+
 async function stop(): Promise<void> {
   await client?.stop();
 }
 
-Object.assign(globalThis, { whepPage: { play, poll, stop } });
+Object.assign(globalThis, { whepPage: { play, poll, restart, stop } });
