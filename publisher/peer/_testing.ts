@@ -77,10 +77,39 @@ export function framesDecoded(page: Page): Promise<number> {
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000) {
+/** In the page: Chromium's view of the transport and the video stream (for failure messages). */
+export function transportState(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
+    const out: string[] = [];
+    (await pc.getStats()).forEach((s) => {
+      const r = s as unknown as Record<string, unknown>;
+      if (r.type === "transport") {
+        out.push(`dtls ${r.dtlsState}, ice ${r.iceState}, rx ${r.bytesReceived} B`);
+      } else if (r.type === "inbound-rtp" && r.kind === "video") {
+        out.push(`rtp ${r.packetsReceived} packets, ${r.framesDecoded} frames, pli ${r.pliCount}`);
+      }
+    });
+    return out.join("; ") || "no transport";
+  });
+}
+
+/**
+ * Polls `check` until it holds; on timeout the error says what was awaited
+ * and, with `page`, Chromium's transport state.
+ */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  ms = 10_000,
+  page?: Page,
+) {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const state = page ? ` (${await transportState(page).catch((e) => String(e))})` : "";
+      throw new Error(`timed out waiting for ${what}${state}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -49,7 +49,12 @@ Deno.test({
           assert.match(peer.answerSdp, /a=group:BUNDLE 0 1/);
         }
         await applyAnswer(page, peer.answerSdp);
-        await waitFor("30 decoded frames", async () => (await framesDecoded(page)) >= 30);
+        await waitFor(
+          "30 decoded frames",
+          async () => (await framesDecoded(page)) >= 30,
+          10_000,
+          page,
+        );
         if (shape === "audio-first") {
           const audioIn = await page.evaluate(async () => {
             const pc = (globalThis as unknown as { pc: RTCPeerConnection }).pc;
@@ -79,7 +84,12 @@ Deno.test({
       assert.match(peer.answerSdp, /m=application 0 /);
       assert.doesNotMatch(peer.answerSdp, /a=sctp-port/);
       await applyAnswer(page, peer.answerSdp);
-      await waitFor("30 decoded frames", async () => (await framesDecoded(page)) >= 30);
+      await waitFor(
+        "30 decoded frames",
+        async () => (await framesDecoded(page)) >= 30,
+        10_000,
+        page,
+      );
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(
         await page.evaluate(() => (globalThis as { dcOpened?: boolean }).dcOpened),

@@ -89,7 +89,12 @@ Deno.test({
       const offer = await makeOffer(page, "recvonly");
       peer = await ViewerPeer.answer(offer, { hub: cam.hub, iceServers: [] });
       await applyAnswer(page, peer.answerSdp);
-      await waitFor("30 decoded frames", async () => (await framesDecoded(page)) >= 30);
+      await waitFor(
+        "30 decoded frames",
+        async () => (await framesDecoded(page)) >= 30,
+        10_000,
+        page,
+      );
     });
 
     await t.step("restart: new credentials both ways, more frames, same peer", async () => {
