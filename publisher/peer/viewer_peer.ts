@@ -22,7 +22,7 @@ import {
 import type { FanoutHub, Subscription } from "../media/fanout.ts";
 import { paceReplay } from "../media/replay_pacer.ts";
 import { RtpPayloadCache } from "./rtp_payload_cache.ts";
-import { keepEarlyDtls } from "./early_dtls.ts";
+import { guardDtls } from "./dtls_guard.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
 import { parseRestartFrag, restartAnswerFrag, restartOffer } from "./ice_restart.ts";
@@ -186,9 +186,9 @@ export class ViewerPeer {
       const role = answerDtlsRole(offerSdp, opts.dtlsRole ?? "server");
       for (const t of pc.getTransceivers()) if (t.dtlsTransport) t.dtlsTransport.role = role;
       peer.#watchDtls();
-      // A viewer's ClientHello may arrive before werift's DTLS server exists (early_dtls.ts).
+      // Early ClientHellos and retransmitted flights (dtls_guard.ts).
       for (const dtls of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
-        if (dtls) peer.#disposers.push(keepEarlyDtls(dtls));
+        if (dtls) peer.#disposers.push(guardDtls(dtls));
       }
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
