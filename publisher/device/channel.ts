@@ -2,7 +2,7 @@
  * The device channel client: mTLS `POST /device/token`, then a WebSocket to
  * `/device/ws` with the token as Bearer and the device certificate; `hello`
  * after `welcome`, heartbeats, offers → answers/rejects, trickled candidates,
- * closes in both directions. Reconnects with exponential backoff and jitter
+ * ICE restarts → restarted/restart-failed, closes in both directions. Reconnects with exponential backoff and jitter
  * (a fresh token each time: tokens live ≤ 5 min, an open socket stays
  * authorized), and reloads the state each time so a renewed certificate is used.
  *
@@ -11,7 +11,7 @@
 
 import type { Logger } from "../../lib/log.ts";
 import type { IceServer } from "../peer/viewer_peer.ts";
-import type { OfferResult } from "../peer/session_manager.ts";
+import type { OfferResult, RestartResult } from "../peer/session_manager.ts";
 import {
   backoffDelay,
   type CameraInfo,
@@ -26,6 +26,7 @@ import { deviceBaseUrl, type DeviceState } from "./state.ts";
 export interface SessionHandler {
   offer(sessionId: string, sdp: string): Promise<OfferResult>;
   candidate(sessionId: string, frag: string): Promise<boolean>;
+  restart(sessionId: string, frag: string): Promise<RestartResult>;
   close(sessionId: string, reason?: string): Promise<void>;
 }
 
@@ -230,6 +231,9 @@ export class DeviceChannel {
           this.#o.logger.warn(`channel: candidate for ${f.sessionId}: ${oneLine(err)}`)
         );
         break;
+      case "restart":
+        this.#onRestart(f.sessionId, f.sdpfrag);
+        break;
       case "close":
         this.#o.logger.info(
           `session ${f.sessionId}: closed by server (${f.reason ?? "no reason"})`,
@@ -262,6 +266,22 @@ export class DeviceChannel {
     } else {
       this.#send(deviceFrames.reject(sessionId, r.status, r.message));
       this.#o.logger.warn(`session ${sessionId}: rejected ${r.status} ${r.message}`);
+    }
+  }
+
+  async #onRestart(sessionId: string, frag: string): Promise<void> {
+    let r: RestartResult;
+    try {
+      r = await this.#o.sessions.restart(sessionId, frag);
+    } catch (err) {
+      r = { ok: false, status: 409, message: oneLine(err) };
+    }
+    if (r.ok) {
+      this.#send(deviceFrames.restarted(sessionId, r.sdpfrag));
+      this.#o.logger.info(`session ${sessionId}: ICE restarted`);
+    } else {
+      this.#send(deviceFrames.restartFailed(sessionId, r.status, r.message));
+      this.#o.logger.warn(`session ${sessionId}: ICE restart refused ${r.status} ${r.message}`);
     }
   }
 

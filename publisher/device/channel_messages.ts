@@ -33,6 +33,8 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("candidate"), sessionId, candidate: z.string().max(16 * 1024) }),
   z.object({ type: z.literal("close"), sessionId, reason: z.string().optional() }),
+  // WHEP ICE restart (a PATCH with If-Match "*"): the viewer's sdpfrag.
+  z.object({ type: z.literal("restart"), sessionId, sdpfrag: z.string().min(1).max(16 * 1024) }),
   z.object({ type: z.literal("heartbeat"), t: z.number().optional() }),
   z.object({ type: z.literal("error"), message: z.string().optional() }),
 ]);
@@ -51,6 +53,26 @@ export function parseServerFrame(text: string): ServerFrame | null {
   const r = ServerFrameSchema.safeParse(json);
   return r.success ? r.data : null;
 }
+
+/**
+ * The device's replies to `restart`, as the server should parse them
+ * (`restarted` carries the publisher's sdpfrag for the PATCH 200 body;
+ * `restart-failed` the status the PATCH answers). Strict, like the server's
+ * schemas of the other device frames (signaling/device_messages.ts).
+ */
+export const RestartReplySchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("restarted"),
+    sessionId,
+    sdpfrag: z.string().min(10).max(16 * 1024),
+  }).strict(),
+  z.object({
+    type: z.literal("restart-failed"),
+    sessionId,
+    status: z.union([z.literal(400), z.literal(404), z.literal(409)]),
+    message: z.string().max(200),
+  }).strict(),
+]);
 
 /** Camera facts for `hello`. */
 export interface CameraInfo {
@@ -72,6 +94,10 @@ export const deviceFrames = {
     JSON.stringify({ type: "reject", sessionId, status, message: clip(message) }),
   close: (sessionId: string, reason: string) =>
     JSON.stringify({ type: "close", sessionId, reason: clip(reason) }),
+  restarted: (sessionId: string, sdpfrag: string) =>
+    JSON.stringify({ type: "restarted", sessionId, sdpfrag }),
+  restartFailed: (sessionId: string, status: 400 | 404 | 409, message: string) =>
+    JSON.stringify({ type: "restart-failed", sessionId, status, message: clip(message) }),
 };
 
 /**

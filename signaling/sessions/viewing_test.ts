@@ -242,7 +242,12 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
         refusedWith(404, "unknown_camera"),
       );
       await assert.rejects(
-        s.viewing.open(alice, "cam", OFFER.replace("recvonly", "sendrecv"), "ip"),
+        s.viewing.open(
+          alice,
+          "cam",
+          `${OFFER}m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n`,
+          "ip",
+        ),
         refusedWith(400, "bad_offer"),
       );
       assert.equal(s.offers.length, 0);

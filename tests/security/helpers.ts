@@ -44,8 +44,14 @@ export class ScriptedPublisher {
   open = true;
 
   private constructor(readonly ws: WebSocket, readonly deviceId: string) {
+    // Heartbeats as a real publisher sends them (every 3 s): without them a
+    // slow phase of a test (≥ 10 s under load) gets the channel dropped.
+    const heartbeat = setInterval(() => {
+      if (ws.readyState === WebSocket.OPEN) this.send({ type: "heartbeat", t: Date.now() });
+    }, 3_000);
     this.#closed = new Promise((resolve) => {
       ws.addEventListener("close", (e) => {
+        clearInterval(heartbeat);
         this.open = false;
         clearInterval(this.#heartbeat);
         resolve(e);
