@@ -40,6 +40,10 @@ export function loadCoturnTemplate(): Promise<string> {
 const ip = z.string().refine((s) => parseIpAddress(s) !== null, { message: "not an IP address" });
 const cidr = z.string().refine((s) => cidrRange(s) !== null, {
   message: "not an IP address or CIDR range (e.g. 192.168.1.0/24)",
+}).refine((s) => cidrRange(s)?.first !== 0n, {
+  // coturn 4.6 reads an all-zero bound as "unbounded": such a range matches
+  // addresses of both families (a deny would block every peer).
+  message: "a range may not start at 0.0.0.0 or :: (coturn would match every address)",
 });
 const port = z.number().int().min(1).max(65535);
 const path = z.string().min(1).max(4096).refine((s) => !/[\r\n]/.test(s), {

@@ -49,6 +49,10 @@ Deno.test("the shipped coturn template", async (t) => {
       !d.some((l) => /^(allow-loopback-peers|server-relay|lt-cred-mech|web-admin)/.test(l)),
     );
   });
+  await t.step("no range starts at :: (coturn 4.6 would match every IPv4 peer)", () => {
+    const ranges = d.filter((l) => /^(denied|allowed)-peer-ip=/.test(l)).map((l) => l.split("=")[1]);
+    for (const r of ranges) assert.ok(!/^::(-|$)/.test(r), r);
+  });
   await t.step("denies loopback, private, CGNAT, link-local/metadata and mapped IPv6", () => {
     const denied = d.filter((l) => l.startsWith("denied-peer-ip=")).map((l) => l.slice(15));
     for (
@@ -59,7 +63,7 @@ Deno.test("the shipped coturn template", async (t) => {
         "192.168.0.0-192.168.255.255",
         "100.64.0.0-100.127.255.255",
         "169.254.0.0-169.254.255.255",
-        "::-::1",
+        "::1",
         "::ffff:0.0.0.0-::ffff:255.255.255.255",
         "fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
         "fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
@@ -133,6 +137,8 @@ Deno.test("renderCoturnConfig", async (t) => {
     refuses(/listeningIps: name at least one/, { listeningIps: [] });
     refuses(/listeningIps\.0: not an IP address/, { listeningIps: ["0.0.0.0.0"] });
     refuses(/ownAddresses\.0: not an IP address or CIDR/, { ownAddresses: ["10.0.0.0/33"] });
+    refuses(/may not start at 0\.0\.0\.0 or ::/, { allowedPeers: ["0.0.0.0/0"] });
+    refuses(/may not start at 0\.0\.0\.0 or ::/, { ownAddresses: ["::/64"] });
     refuses(/realm: a realm is a DNS name/, { realm: "bad realm\nno-cli" });
     refuses(/secret: the TURN secret is/, { secret: "short" });
     refuses(/secret: the TURN secret is/, { secret: `${"a".repeat(40)}\nallow-loopback-peers` });
