@@ -51,9 +51,13 @@ export async function startEcho(
     setTimeout(() => reject(new Error(`echo in ${role} did not bind within 15 s`)), 15_000)
   );
   try {
-    await Promise.race([listening, timeout, child.status.then(() => {
-      throw new Error(`echo in ${role} exited`);
-    })]);
+    await Promise.race([
+      listening,
+      timeout,
+      child.status.then(() => {
+        throw new Error(`echo in ${role} exited`);
+      }),
+    ]);
   } catch (err) {
     try {
       child.kill("SIGKILL");
@@ -92,7 +96,9 @@ export async function turnProbe<T = unknown>(
   try {
     return JSON.parse(last) as T;
   } catch {
-    throw new Error(`turn probe failed (${r.code}): ${r.stderr.slice(-1500)} ${r.stdout.slice(-500)}`);
+    throw new Error(
+      `turn probe failed (${r.code}): ${r.stderr.slice(-1500)} ${r.stdout.slice(-500)}`,
+    );
   }
 }
 

@@ -25,7 +25,15 @@
  */
 import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
-import { classes, createTurnClient, makeIntegrityKey, Message, methods, parseMessage } from "werift";
+import { installTurnNonceFix } from "../../publisher/peer/turn_nonce_fix.ts";
+import {
+  classes,
+  createTurnClient,
+  makeIntegrityKey,
+  Message,
+  methods,
+  parseMessage,
+} from "werift";
 
 interface Common {
   server: string;
@@ -35,7 +43,7 @@ interface Common {
 type Plan =
   | (Common & { op: "allocate"; count?: number })
   | (Common & { op: "relay"; peers: string[] })
-  | (Common & { op: "hold"; peer: string; seconds: number });
+  | (Common & { op: "hold"; peer: string; seconds: number; nonceFix?: boolean });
 
 type Addr = [string, number];
 const hostPort = (s: string): Addr => {
@@ -88,7 +96,9 @@ class RawTurn {
         .addMessageIntegrity(this.#key);
     }
     m.addFingerprint();
-    const answer = new Promise<Message>((resolve) => this.#waiting.set(m.transactionIdHex, resolve));
+    const answer = new Promise<Message>((resolve) =>
+      this.#waiting.set(m.transactionIdHex, resolve)
+    );
     try {
       for (let attempt = 0; attempt < 6; attempt++) {
         this.#sock.send(m.bytes, this.#server[1], this.#server[0]);
@@ -118,7 +128,10 @@ class RawTurn {
   }
 
   async allocate(): Promise<{ ok: true; relayed: string } | Failure> {
-    const res = await this.#authed(methods.ALLOCATE, [["LIFETIME", 600], ["REQUESTED-TRANSPORT", UDP]]);
+    const res = await this.#authed(methods.ALLOCATE, [["LIFETIME", 600], [
+      "REQUESTED-TRANSPORT",
+      UDP,
+    ]]);
     if (errorCode(res) !== null) return failureOf(res);
     return { ok: true, relayed: (res.getAttributeValue("XOR-RELAYED-ADDRESS") as Addr).join(":") };
   }
@@ -154,7 +167,11 @@ function failureOf(m: Message): Failure {
 }
 
 function thrown(e: unknown): Failure {
-  return { ok: false, code: null, reason: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  return {
+    ok: false,
+    code: null,
+    reason: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+  };
 }
 
 const plan = JSON.parse(Deno.args[0]) as Plan;
@@ -203,6 +220,7 @@ const out: unknown = await (async () => {
   }
 
   // hold: werift's client, as the publisher's ICE agent uses it.
+  if (plan.nonceFix && !installTurnNonceFix()) throw new Error("werift changed: fix not installed");
   const turn = await createTurnClient(
     { address: server, username: plan.username, password: plan.password },
     { transport: "udp" },
