@@ -50,7 +50,9 @@ Deno.test("the shipped coturn template", async (t) => {
     );
   });
   await t.step("no range starts at :: (coturn 4.6 would match every IPv4 peer)", () => {
-    const ranges = d.filter((l) => /^(denied|allowed)-peer-ip=/.test(l)).map((l) => l.split("=")[1]);
+    const ranges = d.filter((l) => /^(denied|allowed)-peer-ip=/.test(l)).map((l) =>
+      l.split("=")[1]
+    );
     for (const r of ranges) assert.ok(!/^::(-|$)/.test(r), r);
   });
   await t.step("denies loopback, private, CGNAT, link-local/metadata and mapped IPv6", () => {

@@ -263,6 +263,8 @@ export async function buildTopology(
       "-A INPUT -i lo -j ACCEPT",
       "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
       `-A INPUT -i ${lan} -j ACCEPT`,
+      // Hosts on one LAN bridge talk directly (with br_netfilter loaded, bridged frames cross FORWARD).
+      `-A FORWARD -i ${lan} -o ${lan} -j ACCEPT`,
       `-A FORWARD -i ${lan} -o vn-wan -j ACCEPT`,
       `-A FORWARD -i vn-wan -o ${lan} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
       "COMMIT",
