@@ -12,7 +12,8 @@
  * ```
  *
  * Everything lives in namespaces this module creates (named
- * `vn-<id>-<role>`, id = this process's pid in base 36 + a counter), on
+ * `vn-<id>-<role>`, id = this process's pid in base 36, "x", 2 random
+ * characters), on
  * addresses it assigns: 203.0.113.0/24 (TEST-NET-3) for the "internet",
  * RFC 1918 behind the routers. The root namespace is not touched: even the
  * internet's bridge sits in a namespace of its own, so the host's routes,
@@ -177,7 +178,7 @@ function pidAlive(pid: number): boolean {
 export async function removeStaleNamespaces(): Promise<string[]> {
   const removed: string[] = [];
   for (const ns of await listNamespaces(NS_PREFIX)) {
-    const m = /^vn-([0-9a-z]+)[0-9a-z]-/.exec(ns);
+    const m = /^vn-([0-9a-z]+)x[0-9a-z]{2}-/.exec(ns);
     const pid = m ? parseInt(m[1], 36) : NaN;
     if (Number.isFinite(pid) && pid !== Deno.pid && pidAlive(pid)) continue;
     if (pid === Deno.pid) continue; // ours, still in use
@@ -187,7 +188,20 @@ export async function removeStaleNamespaces(): Promise<string[]> {
   return removed;
 }
 
-let counter = 0;
+/**
+ * `<pid base 36>x<2 random chars>`: the pid lets a later run find leftovers of
+ * a dead one; the random part keeps test files apart, which `deno test
+ * --parallel` runs in one process.
+ */
+async function newRunId(): Promise<string> {
+  const taken = await listNamespaces(NS_PREFIX);
+  for (let i = 0; i < 100; i++) {
+    const r = crypto.getRandomValues(new Uint16Array(1))[0] % 1296;
+    const id = `${Deno.pid.toString(36)}x${r.toString(36).padStart(2, "0")}`;
+    if (!taken.some((n) => n.startsWith(`${NS_PREFIX}${id}-`))) return id;
+  }
+  throw new Error("no free namespace prefix");
+}
 
 /**
  * Builds the topology; the mobile router is a symmetric NAT unless
@@ -200,7 +214,7 @@ export async function buildTopology(
 ): Promise<Topology> {
   const mobileNat = o.mobileNat ?? "symmetric";
   await removeStaleNamespaces();
-  const id = `${Deno.pid.toString(36)}${(counter++ % 36).toString(36)}`;
+  const id = await newRunId();
   const prefix = `${NS_PREFIX}${id}`;
   const ns = Object.fromEntries(
     (Object.keys(SHORT) as Role[]).map((r) => [r, `${prefix}-${SHORT[r]}`]),
@@ -384,7 +398,8 @@ function natProblem(): string | null {
       .outputSync();
     if (!r.success) return `${tool} is missing (apt-get install iproute2 iptables procps)`;
   }
-  const probe = `${NS_PREFIX}${Deno.pid.toString(36)}z-probe`.slice(0, 15);
+  const rand = crypto.getRandomValues(new Uint16Array(1))[0] % 1296;
+  const probe = `${NS_PREFIX}${Deno.pid.toString(36)}x${rand.toString(36).padStart(2, "0")}-t`;
   const add = new Deno.Command("ip", {
     args: ["netns", "add", probe],
     stdout: "null",
