@@ -72,7 +72,13 @@ export async function startEcho(
       } catch {
         return;
       }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 5_000);
       await child.status;
+      clearTimeout(timer);
     },
   };
 }
