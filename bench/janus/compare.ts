@@ -89,3 +89,97 @@ function targetText(r: Rule): string {
   if (r.kind === "limit") return r.label;
   return r.max === 1 ? "≤ Janus" : `≤ ${r.max}× Janus`;
 }
+
+/** Median of `xs`; NaN for none. */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** What {@linkcode abFigures} needs of one system's windows. */
+export interface SystemWindows {
+  /** Idle windows (source running, no viewer). */
+  idle: readonly { cpuPerS: number; rssMiB: number }[];
+  /** Loaded windows, every round and level. */
+  levels: readonly { viewers: number; cpuPerS: number; rssMaxMiB: number }[];
+  /** Answer → first frame, median ms. */
+  ttffMedianMs: number;
+}
+
+/** The issue's targets for vigil's publisher beside Janus (issue 16). */
+export const TARGETS = {
+  /** Per added viewer: at or below Janus. */
+  perViewerMaxRatio: 1,
+  /** First-viewer surcharge and idle CPU: at most 1.5× Janus. */
+  surchargeMaxRatio: 1.5,
+  idleMaxRatio: 1.5,
+  /** Resident memory, MiB. */
+  rssIdleMiB: 48,
+  rss4MiB: 64,
+  /** Answer → first frame: at or below Janus (keyframe buffer on). */
+  ttffMaxRatio: 1,
+} as const;
+
+/**
+ * Both systems' figures from their windows: slope and intercept of CPU-s/s
+ * over viewers (all rounds), idle and memory as medians over rounds, each
+ * judged against {@linkcode TARGETS}.
+ */
+export function abFigures(
+  vigil: SystemWindows,
+  janus: SystemWindows,
+): { fit: { vigil: LineFit; janus: LineFit }; figures: Judged[] } {
+  const fitOf = (s: SystemWindows) =>
+    leastSquares(s.levels.map((l) => [l.viewers, l.cpuPerS] as const));
+  const fit = { vigil: fitOf(vigil), janus: fitOf(janus) };
+  const idleCpu = (s: SystemWindows) => median(s.idle.map((w) => w.cpuPerS));
+  const rssAt = (s: SystemWindows, n: number) =>
+    median(s.levels.filter((l) => l.viewers === n).map((l) => l.rssMaxMiB));
+  const figures = [
+    judge({
+      metric: "CPU per added viewer (least-squares slope over the viewer levels)",
+      unit: "CPU-s/s",
+      vigil: fit.vigil.slope,
+      janus: fit.janus.slope,
+      rule: { kind: "ratio", max: TARGETS.perViewerMaxRatio },
+    }),
+    judge({
+      metric: "First-viewer surcharge (fit's intercept − idle)",
+      unit: "CPU-s/s",
+      vigil: fit.vigil.intercept - idleCpu(vigil),
+      janus: fit.janus.intercept - idleCpu(janus),
+      rule: { kind: "ratio", max: TARGETS.surchargeMaxRatio },
+    }),
+    judge({
+      metric: "Idle CPU (stream running, no viewer)",
+      unit: "CPU-s/s",
+      vigil: idleCpu(vigil),
+      janus: idleCpu(janus),
+      rule: { kind: "ratio", max: TARGETS.idleMaxRatio },
+    }),
+    judge({
+      metric: "Resident memory, idle",
+      unit: "MiB",
+      vigil: median(vigil.idle.map((w) => w.rssMiB)),
+      janus: median(janus.idle.map((w) => w.rssMiB)),
+      rule: { kind: "limit", limit: TARGETS.rssIdleMiB, label: `≤ ${TARGETS.rssIdleMiB} MiB` },
+    }),
+    judge({
+      metric: "Resident memory, 4 viewers (highest)",
+      unit: "MiB",
+      vigil: rssAt(vigil, 4),
+      janus: rssAt(janus, 4),
+      rule: { kind: "limit", limit: TARGETS.rss4MiB, label: `≤ ${TARGETS.rss4MiB} MiB` },
+    }),
+    judge({
+      metric: "Answer → first frame, median",
+      unit: "ms",
+      vigil: vigil.ttffMedianMs,
+      janus: janus.ttffMedianMs,
+      rule: { kind: "ratio", max: TARGETS.ttffMaxRatio },
+    }),
+  ];
+  return { fit, figures };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { judge, leastSquares } from "./compare.ts";
+import { abFigures, judge, leastSquares } from "./compare.ts";
 
 Deno.test("leastSquares", async (t) => {
   await t.step("points on a line give its slope and intercept, r2 = 1", () => {
@@ -72,4 +72,53 @@ Deno.test("judge", async (t) => {
     assert.equal(r.met, false);
     assert.equal(r.ratio, null);
   });
+});
+
+Deno.test("abFigures: fit over all rounds, medians over rounds, each figure judged", () => {
+  const levels = (perViewer: number, fixed: number, rss4: number) =>
+    [1, 2, 4, 8].flatMap((n) =>
+      [0, 1].map((round) => ({
+        viewers: n,
+        // ±0.001 alternating noise that cancels in the fit
+        cpuPerS: fixed + perViewer * n + (round ? 0.001 : -0.001),
+        rssMaxMiB: n === 4 ? rss4 + round : 0,
+      }))
+    );
+  const vigil = {
+    idle: [{ cpuPerS: 0.009, rssMiB: 96 }, { cpuPerS: 0.011, rssMiB: 98 }],
+    levels: levels(0.017, 0.03, 115),
+    ttffMedianMs: 103,
+  };
+  const janus = {
+    idle: [{ cpuPerS: 0.004, rssMiB: 24 }, { cpuPerS: 0.004, rssMiB: 26 }],
+    levels: levels(0.0064, 0.009, 27),
+    ttffMedianMs: 75,
+  };
+  const { fit, figures } = abFigures(vigil, janus);
+  assert.ok(Math.abs(fit.vigil.slope - 0.017) < 1e-12);
+  assert.ok(Math.abs(fit.janus.intercept - 0.009) < 1e-12);
+  const fig = (prefix: string) => figures.find((f) => f.metric.startsWith(prefix))!;
+  const perViewer = fig("CPU per added viewer");
+  assert.ok(Math.abs(perViewer.ratio! - 0.017 / 0.0064) < 1e-9);
+  assert.equal(perViewer.met, false);
+  const surcharge = fig("First-viewer surcharge");
+  assert.ok(Math.abs(surcharge.vigil - 0.02) < 1e-12); // 0.03 − median idle 0.01
+  assert.ok(Math.abs(surcharge.janus - 0.005) < 1e-12);
+  assert.equal(surcharge.met, false);
+  assert.ok(Math.abs(fig("Idle CPU").vigil - 0.01) < 1e-12); // median of 0.009, 0.011
+  assert.equal(fig("Idle CPU").met, false);
+  const rssIdle = fig("Resident memory, idle");
+  assert.equal(rssIdle.vigil, 97);
+  assert.equal(rssIdle.janus, 25);
+  assert.equal(rssIdle.met, false);
+  const rss4 = fig("Resident memory, 4");
+  assert.equal(rss4.vigil, 115.5);
+  assert.equal(rss4.target, "≤ 64 MiB");
+  assert.equal(fig("Answer → first frame").met, false);
+
+  const better = abFigures(
+    { ...janus, levels: levels(0.005, 0.008, 40), ttffMedianMs: 70 },
+    janus,
+  );
+  assert.deepEqual(better.figures.map((f) => f.met), [true, true, true, true, true, true]);
 });
