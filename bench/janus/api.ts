@@ -89,7 +89,6 @@ const tx = () => crypto.randomUUID();
 export class JanusSession {
   readonly #abort = new AbortController();
   readonly #waiters = new Map<string, (r: JanusReply) => void>();
-  readonly #handleEvents = new Map<number, (r: JanusReply) => void>();
   #poll: Promise<void> = Promise.resolve();
 
   private constructor(readonly base: string, readonly id: number) {}
@@ -116,13 +115,13 @@ export class JanusSession {
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
+      // Events answering a request carry its transaction; the rest (webrtcup, media,
+      // hangup, keepalive) are not needed here.
       for (const r of replies) {
         const waiter = r.transaction ? this.#waiters.get(r.transaction) : undefined;
         if (waiter && r.janus !== "ack") {
           this.#waiters.delete(r.transaction!);
           waiter(r);
-        } else if (r.sender !== undefined) {
-          this.#handleEvents.get(r.sender)?.(r);
         }
       }
     }
@@ -156,9 +155,7 @@ export class JanusSession {
   async attachStreaming(): Promise<StreamingHandle> {
     const r = await this.request({ janus: "attach", plugin: "janus.plugin.streaming" });
     if (r.janus !== "success" || !r.data) throw new Error(`janus attach: ${r.janus}`);
-    const handle = new StreamingHandle(this, r.data.id);
-    this.#handleEvents.set(r.data.id, (e) => handle.onEvent(e));
-    return handle;
+    return new StreamingHandle(this, r.data.id);
   }
 
   /** Destroys the session (its handles hang up) and stops polling. */
@@ -174,18 +171,7 @@ export class JanusSession {
 
 /** A `janus.plugin.streaming` handle: one viewer. */
 export class StreamingHandle {
-  /** Resolves on Janus's `webrtcup` (ICE and DTLS done). */
-  readonly webrtcUp: Promise<void>;
-  #up!: () => void;
-
-  constructor(readonly session: JanusSession, readonly id: number) {
-    this.webrtcUp = new Promise((r) => this.#up = r);
-  }
-
-  /** Events without a transaction (`webrtcup`, `media`, `hangup`, …). */
-  onEvent(r: JanusReply): void {
-    if (r.janus === "webrtcup") this.#up();
-  }
+  constructor(readonly session: JanusSession, readonly id: number) {}
 
   async #message(body: Record<string, unknown>, jsep?: z.infer<typeof JSEP>) {
     const r = await this.session.request(
@@ -224,14 +210,6 @@ export class StreamingHandle {
   async info(id: number): Promise<Record<string, unknown>> {
     const r = await this.#message({ request: "info", id });
     return (r.plugindata?.data.info ?? {}) as Record<string, unknown>;
-  }
-
-  /** Stops watching and detaches. */
-  async detach(): Promise<void> {
-    await post(`${this.session.base}/${this.session.id}/${this.id}`, {
-      janus: "detach",
-      transaction: tx(),
-    });
   }
 }
 

@@ -17,8 +17,8 @@ import { waitOrKill } from "../../tests/helpers/publisher_process.ts";
 import { sleep } from "../lib/stats.ts";
 import { janusConfigFiles } from "./config.ts";
 
-/** Debian's multiarch folders of the `janus` package. */
-const JANUS_LIB = "/usr/lib/x86_64-linux-gnu/janus";
+/** Debian's multiarch folder of the `janus` package's plugins and transports on this machine. */
+const JANUS_LIB = `/usr/lib/${Deno.build.arch}-linux-gnu/janus`;
 
 /** Options of {@linkcode startJanus}. */
 export interface StartJanusOptions {
@@ -30,7 +30,7 @@ export interface StartJanusOptions {
   iceAddress?: string;
   /** `janus` binary (default from PATH). */
   janusBinary?: string;
-  /** Janus's folder of plugins and transports (default Debian's amd64 one). */
+  /** Janus's folder of plugins and transports (default Debian's, for this architecture). */
   libDir?: string;
   /** Keep the latest keyframe for new viewers (default true). */
   keyframeBuffer?: boolean;
