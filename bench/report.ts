@@ -216,6 +216,12 @@ export function markdown(r: BenchResults): string {
         `${dtlsServer.connectedMs.median} ms`,
         ratio(dtlsServer.connectedMs.median, dtlsClient.connectedMs.median),
       ]),
+      row([
+        "… calls that connected but showed no frame within 10 s (repeated)",
+        dtlsClient.callsWithoutFrame ?? 0,
+        dtlsServer.callsWithoutFrame ?? 0,
+        "—",
+      ]),
     );
   }
   if (g2gBefore && g2gAfter) {
