@@ -243,8 +243,9 @@ function contract(name: string, make: () => Promise<BusFixture>, ignore = false)
           for (let i = 1; i < got.length; i++) {
             assert.ok(got[i] > got[i - 1], `in order, no duplicates (${got[i - 1]}, ${got[i]})`);
           }
-          assert.equal(await b.request("contract.after", 41, 5_000), 42);
           await eventually("b sees a's responder again", () => b.hasResponder("contract.after"));
+          await f.settle();
+          assert.equal(await b.request("contract.after", 41, 5_000), 42);
           off();
           offR();
         });

@@ -130,6 +130,7 @@ Deno.test({
       await t.step("a node that dies without a word expires after its TTL", async () => {
         const c = await NatsBus.connect({ servers: nats.url, heartbeatMs: 100, log: quiet });
         try {
+          await c.flush(); // its directory subscription is in place before the ghost speaks
           raw.publish(
             "vigil._responders",
             encodeJson({
