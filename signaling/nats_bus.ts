@@ -16,8 +16,9 @@
  *   heartbeat; the request stays the final word.
  * - Reconnects: unlimited attempts with backoff (100 ms doubling to 2 s,
  *   jittered); NATS restores the subscriptions; a ping every 2 s finds a dead
- *   server. While disconnected, `request` and `hasResponder` fail fast;
- *   {@linkcode NatsBus.health} tells `/readyz` the state.
+ *   server. While disconnected, `request` and `hasResponder` fail fast,
+ *   `publish` drops (and counts); {@linkcode NatsBus.health} tells `/readyz`
+ *   the state and {@linkcode NatsBus.onStateChange} when to resynchronize.
  *
  * @example
  * ```ts
@@ -81,6 +82,8 @@ export interface BusHealth {
   since: number;
   /** Successful reconnects so far. */
   reconnects: number;
+  /** Messages published while disconnected, dropped (see {@linkcode NatsBus.publish}). */
+  dropped: number;
   /** The last connection error, without credentials. */
   lastError?: string;
 }
@@ -105,6 +108,8 @@ export class NatsBus implements EventBus {
   #local = new Map<string, { responder: Responder; sub: Subscription }>();
   #health: BusHealth;
   #heartbeat: ReturnType<typeof setInterval>;
+  #listeners = new Set<(health: BusHealth) => void>();
+  #droppedInOutage = 0;
 
   #backoff: { attempt: number };
 
@@ -121,7 +126,13 @@ export class NatsBus implements EventBus {
     this.nodeId = o.nodeId;
     this.#log = o.log;
     this.#directory = new ResponderDirectory(3 * o.heartbeatMs);
-    this.#health = { state: "connected", server: nc.getServer(), since: Date.now(), reconnects: 0 };
+    this.#health = {
+      state: "connected",
+      server: nc.getServer(),
+      since: Date.now(),
+      reconnects: 0,
+      dropped: 0,
+    };
     this.#watchStatus();
     nc.subscribe(directorySubject(this.#prefix), {
       callback: (err, msg) => {
@@ -167,8 +178,27 @@ export class NatsBus implements EventBus {
     });
   }
 
+  /**
+   * Publishes a message. While the bus is down it is dropped and counted, not
+   * queued: memory stays bounded in a long outage, and no burst of stale
+   * candidates or presence follows the reconnect. What must not be lost
+   * (revocations) is in the store as well; {@linkcode onStateChange} tells
+   * when to re-read it.
+   */
   publish<T>(topic: string, message: T): void {
-    this.#nc.publish(subjectOf(this.#prefix, topic), encodeJson(message));
+    const subject = subjectOf(this.#prefix, topic);
+    if (this.#health.state !== "connected") {
+      this.#health.dropped++;
+      if (this.#droppedInOutage++ === 0) this.#log("bus: down; dropping published messages");
+      return;
+    }
+    this.#nc.publish(subject, encodeJson(message));
+  }
+
+  /** Calls `listener` on every state change (e.g. resync after `connected`); returns an unsubscribe. */
+  onStateChange(listener: (health: BusHealth) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   subscribe<T>(topic: string, handler: Handler<T>): () => void {
@@ -300,6 +330,13 @@ export class NatsBus implements EventBus {
   #setState(state: BusHealth["state"], extra: Partial<BusHealth> = {}): void {
     const server = state === "connected" ? this.#nc.getServer() : undefined;
     this.#health = { ...this.#health, ...extra, state, server, since: Date.now() };
+    for (const l of this.#listeners) {
+      try {
+        l(this.health());
+      } catch (err) {
+        this.#log(`bus: state listener failed: ${(err as Error).message}`);
+      }
+    }
   }
 
   async #watchStatus(): Promise<void> {
@@ -312,7 +349,9 @@ export class NatsBus implements EventBus {
       } else if (s.type === "reconnect") {
         this.#backoff.attempt = 0;
         this.#setState("connected", { reconnects: this.#health.reconnects + 1 });
-        this.#log(`bus: reconnected to NATS at ${this.#nc.getServer()}`);
+        const dropped = this.#droppedInOutage ? `; ${this.#droppedInOutage} messages dropped` : "";
+        this.#droppedInOutage = 0;
+        this.#log(`bus: reconnected to NATS at ${this.#nc.getServer()}${dropped}`);
         // Others may have let our entries expire meanwhile.
         this.#announce({ v: 1, node: this.nodeId, kind: "hello", topics: [] });
         this.#refreshAll();

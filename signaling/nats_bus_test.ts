@@ -86,11 +86,15 @@ Deno.test({
     await using nats = await startNats();
     const logs: string[] = [];
     const bus = await NatsBus.connect({ servers: nats.url, log: (l) => logs.push(l) });
+    const states: string[] = [];
+    bus.onStateChange((h) => states.push(h.state));
     try {
       bus.respond<number, number>("t.inc", (n) => n + 1);
       assert.equal(bus.hasResponder("t.inc"), true);
       await nats.stop({ kill: true });
       await eventually("reconnecting", () => bus.health().state === "reconnecting");
+      for (let i = 0; i < 3; i++) bus.publish("t.during", i); // dropped, not queued
+      assert.equal(bus.health().dropped, 3);
       assert.equal(bus.hasResponder("t.inc"), false, "unreachable while the bus is down");
       await assert.rejects(
         bus.request("t.inc", 1, 60_000),
@@ -101,7 +105,11 @@ Deno.test({
       assert.equal(bus.health().reconnects, 1);
       assert.equal(await bus.request("t.inc", 1, 5_000), 2);
       assert.ok(logs.some((l) => /lost NATS/.test(l)), logs.join("\n"));
-      assert.ok(logs.some((l) => /reconnected to NATS/.test(l)), logs.join("\n"));
+      assert.ok(
+        logs.some((l) => /reconnected to NATS .*; 3 messages dropped/.test(l)),
+        logs.join("\n"),
+      );
+      assert.deepEqual(states, ["reconnecting", "connected"]);
     } finally {
       await bus.close();
     }

@@ -100,9 +100,12 @@ async function idOf(flag: "-u" | "-g", user: string): Promise<number> {
 /** The identity to run PostgreSQL as: ourselves, or `vigil-pg` under root (created if absent). */
 async function serverIdentity(): Promise<RunAs | undefined> {
   if (Deno.uid() !== 0) return undefined;
-  const exists = await new Deno.Command("id", { args: ["-u", PG_SYSTEM_USER], stdout: "null" })
-    .output();
-  if (!exists.success) {
+  const exists = async () =>
+    (await new Deno.Command("id", { args: ["-u", PG_SYSTEM_USER], stdout: "null", stderr: "null" })
+      .output()).success;
+  let error = "";
+  // Tests in parallel may create it at the same time (exit 9) or hold the passwd lock.
+  for (let attempt = 0; attempt < 5 && !await exists(); attempt++) {
     const made = await new Deno.Command("useradd", {
       args: [
         "--system",
@@ -116,11 +119,11 @@ async function serverIdentity(): Promise<RunAs | undefined> {
       ],
       stderr: "piped",
     }).output();
-    // 9: another test created it meanwhile.
-    if (!made.success && made.code !== 9) {
-      throw new Error(`useradd ${PG_SYSTEM_USER} failed: ${new TextDecoder().decode(made.stderr)}`);
-    }
+    if (made.success) break;
+    error = new TextDecoder().decode(made.stderr).trim();
+    await new Promise((r) => setTimeout(r, 200));
   }
+  if (!await exists()) throw new Error(`useradd ${PG_SYSTEM_USER} failed: ${error}`);
   return { uid: await idOf("-u", PG_SYSTEM_USER), gid: await idOf("-g", PG_SYSTEM_USER) };
 }
 
