@@ -110,7 +110,6 @@ export class NatsBus implements EventBus {
   #heartbeat: ReturnType<typeof setInterval>;
   #listeners = new Set<(health: BusHealth) => void>();
   #droppedInOutage = 0;
-
   #backoff: { attempt: number };
 
   private constructor(nc: NatsConnection, o: {
@@ -133,7 +132,7 @@ export class NatsBus implements EventBus {
       reconnects: 0,
       dropped: 0,
     };
-    this.#watchStatus();
+    this.#watchStatus().catch((err) => this.#log(`bus: status watch ended: ${err.message}`));
     nc.subscribe(directorySubject(this.#prefix), {
       callback: (err, msg) => {
         if (!err) this.#onDirectory(msg);
@@ -150,6 +149,9 @@ export class NatsBus implements EventBus {
   static async connect(o: NatsBusOptions): Promise<NatsBus> {
     const prefix = checkPrefix(o.prefix ?? "vigil");
     const nodeId = o.nodeId ?? crypto.randomUUID();
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(nodeId)) {
+      throw new TypeError(`bus: invalid node id "${nodeId}"`);
+    }
     const backoff = { attempt: 0 };
     let nc: NatsConnection;
     try {
