@@ -58,7 +58,12 @@ export interface Listener {
 export interface HaproxyConfigOptions {
   statsSocket: string;
   listeners: Listener[];
-  /** Check interval (default 500 ms), failures until down (2), successes until up (2). */
+  /**
+   * Check interval (default 1000 ms), failures until down (2), successes until
+   * up (2). The interval also bounds a check's connect and TLS handshake
+   * (HAProxy uses min(timeout connect, inter)): a node's TLS handshake under
+   * load must fit in it, or a busy node is marked down.
+   */
   checkIntervalMs?: number;
   fall?: number;
   rise?: number;
@@ -133,7 +138,7 @@ export function haproxyConfig(o: HaproxyConfigOptions): string {
     // A connect to a node that just died goes to another node instead of failing.
     "  retries 2",
     "  option redispatch",
-    `  default-server inter ${ms("checkIntervalMs", o.checkIntervalMs ?? 500)} fall ${fall}` +
+    `  default-server inter ${ms("checkIntervalMs", o.checkIntervalMs ?? 1_000)} fall ${fall}` +
     ` rise ${rise} on-marked-down shutdown-sessions`,
   ];
   for (const l of o.listeners) {

@@ -30,7 +30,7 @@ Deno.test("haproxy config: TCP passthrough, checks as given, failover settings",
   has("  stats socket /tmp/vigil-cluster-haproxy-x/admin.sock mode 600 level admin");
   has("  mode tcp");
   has("  option redispatch");
-  has("  default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions");
+  has("  default-server inter 1000ms fall 2 rise 2 on-marked-down shutdown-sessions");
   has("frontend device");
   has("  bind 127.0.0.1:8444");
   has("  default_backend device_nodes");

@@ -16,7 +16,7 @@
  */
 import { writeSecretFile } from "../../../pki/mod.ts";
 import { haproxyConfig, type HaproxyConfigOptions, type Listener } from "./haproxy_config.ts";
-import { parseShowStat, type StatRow } from "./haproxy_stats.ts";
+import { isCheckedUp, parseShowStat, type StatRow } from "./haproxy_stats.ts";
 import { freePort, serviceDir, type ServiceProcess, spawnService, waitReady } from "./service.ts";
 
 /** Options of {@link startHaproxy}: listeners without their bind address (it is chosen here). */
@@ -33,9 +33,9 @@ export interface HaproxyServer extends AsyncDisposable {
   readonly config: string;
   /** `show stat` over the admin socket. */
   stats(): Promise<StatRow[]>;
-  /** Status of one node as HAProxy sees it (`UP`, `DOWN`, `UP 1/2`, …). */
-  nodeStatus(listener: string, node: string): Promise<string | undefined>;
-  /** Waits until a node's status starts with `status`. */
+  /** One node's row as HAProxy sees it (status `UP`, `DOWN`, `UP 1/2`, … and last check). */
+  node(listener: string, node: string): Promise<StatRow | undefined>;
+  /** Waits until a node is down, or up with a passed health check. */
   waitForNode(
     listener: string,
     node: string,
@@ -95,8 +95,8 @@ export async function startHaproxy(o: StartHaproxyOptions): Promise<HaproxyServe
         if (attempt >= 3 || !/cannot bind socket/i.test(p.output())) throw err;
       }
     }
-    const nodeStatus = async (listener: string, node: string) =>
-      (await stats()).find((r) => r.proxy === `${listener}_nodes` && r.server === node)?.status;
+    const node = async (listener: string, name: string) =>
+      (await stats()).find((r) => r.proxy === `${listener}_nodes` && r.server === name);
     const close = async () => {
       await proc?.stop("SIGTERM");
       await Deno.remove(dir, { recursive: true });
@@ -106,12 +106,15 @@ export async function startHaproxy(o: StartHaproxyOptions): Promise<HaproxyServe
       ports,
       config,
       stats,
-      nodeStatus,
-      async waitForNode(listener, node, status, timeoutMs = 15_000) {
+      node,
+      async waitForNode(listener, name, status, timeoutMs = 15_000) {
         await waitReady(
           running,
-          `haproxy node ${listener}/${node} ${status}`,
-          async () => (await nodeStatus(listener, node))?.startsWith(status) ?? false,
+          `haproxy node ${listener}/${name} ${status}`,
+          async () => {
+            const row = await node(listener, name);
+            return status === "UP" ? isCheckedUp(row) : !!row?.status.startsWith("DOWN");
+          },
           { timeoutMs, intervalMs: 100 },
         );
       },

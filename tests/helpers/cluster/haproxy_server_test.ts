@@ -130,22 +130,29 @@ Deno.test({
             { name: "b", host: "127.0.0.1", port: portB },
           ],
         }],
-        checkIntervalMs: 200,
-      });
+      }); // the default check interval (1 s): a check must fit a TLS handshake under load
       await lb.waitForNode("public", "a", "UP");
       await lb.waitForNode("public", "b", "DOWN");
       for (let i = 0; i < 4; i++) {
         // Passthrough: the TLS session is the node's own, verified against its CA.
-        const conn = await Deno.connectTls({
-          hostname: "127.0.0.1",
-          port: lb.ports.public,
-          caCerts: [root.certPem],
-        });
-        await conn.write(new TextEncoder().encode("who\n"));
-        const buf = new Uint8Array(32);
-        const n = await conn.read(buf);
-        conn.close();
-        assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)).trim(), "ready");
+        try {
+          const conn = await Deno.connectTls({
+            hostname: "127.0.0.1",
+            port: lb.ports.public,
+            caCerts: [root.certPem],
+          });
+          await conn.write(new TextEncoder().encode("who\n"));
+          const buf = new Uint8Array(32);
+          const n = await conn.read(buf);
+          conn.close();
+          assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)).trim(), "ready");
+        } catch (err) {
+          const states = (await lb.stats()).map((r) => `${r.proxy}/${r.server} ${r.status}`);
+          throw new Error(
+            `connection ${i}: ${(err as Error).message}\n${states.join("\n")}\n` +
+              `haproxy: ${lb.output()}\nready: ${nodes[0].output()}`,
+          );
+        }
       }
     } finally {
       for (const n of nodes) await n.stop("SIGKILL");
