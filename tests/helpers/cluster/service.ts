@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { encodeBase64Url } from "../../../signaling/base64url.ts";
+import { Buffer } from "node:buffer";
 
 /** Bytes of output kept per service for diagnostics. */
 const TAIL_BYTES = 16 * 1024;
@@ -197,14 +197,18 @@ export async function canConnect(port: number, hostname = "127.0.0.1"): Promise<
   }
 }
 
-/** A fresh temporary directory, 0700, for one service (prefix `vigil-cluster-`). */
+/**
+ * A fresh temporary directory, 0700, for one service: `/tmp/vigil-cluster-<name>-…`.
+ * Always under /tmp (not $TMPDIR): a server dropped to another user must be
+ * able to reach it, and Unix socket paths must stay short (108 bytes).
+ */
 export async function serviceDir(name: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: `vigil-cluster-${name}-` });
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: `vigil-cluster-${name}-` });
   await Deno.chmod(dir, 0o700);
   return dir;
 }
 
 /** A random secret usable unquoted in config files and SQL literals (base64url, 256 bits). */
 export function randomSecret(): string {
-  return encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 }
