@@ -15,8 +15,9 @@
  *
  * @module
  */
-import { type EventBus, InProcessBus } from "../signaling/bus.ts";
-import { NatsBus } from "../signaling/nats_bus.ts";
+import { type EventBus, InProcessBus } from "../signaling/bus/bus.ts";
+import { topics } from "../signaling/bus/topics.ts";
+import { NatsBus } from "../signaling/bus/nats_bus.ts";
 import { startNats } from "../tests/helpers/cluster/nats_server.ts";
 import { countSetting, SettingError } from "./lib/args.ts";
 import {
@@ -35,8 +36,8 @@ export interface BusBenchSettings {
   messages: number;
 }
 
-const TOPIC = "camera.bench-cam.offer";
-const MESSAGES = "camera.bench-cam.control";
+const TOPIC = topics.offer("bench-cam");
+const MESSAGES = topics.control("bench-cam");
 
 /** SDP-shaped text of about `bytes` bytes (H.264 payload types, as a browser offers). */
 function sdpOfSize(bytes: number, role: "offer" | "answer"): string {
@@ -75,10 +76,9 @@ const OFFER = {
 };
 const ANSWER = { sdp: sdpOfSize(1500, "answer") };
 const CANDIDATE = {
-  type: "candidate",
+  type: "candidate" as const,
   sessionId: OFFER.sessionId,
-  candidate: "candidate:1 1 udp 2130706431 127.0.0.1 54321 typ host generation 0 ufrag abcd",
-  mid: "0",
+  candidate: "a=candidate:1 1 udp 2130706431 127.0.0.1 54321 typ host generation 0 ufrag abcd",
 };
 
 /** One bus pair's figures (`a` asks and publishes, `b` answers and subscribes). */

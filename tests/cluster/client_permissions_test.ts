@@ -1,7 +1,7 @@
 /**
  * The exact `deno run` permissions of the cluster clients, proven: each client
  * does a real operation in a child process with the flags computed by
- * signaling/cluster_permissions.ts, and fails without each part of them.
+ * signaling/config/cluster_grants.ts, and fails without each part of them.
  */
 import assert from "node:assert/strict";
 import {
@@ -9,7 +9,7 @@ import {
   natsGrants,
   POSTGRES_JS_ENV,
   postgresGrants,
-} from "../../signaling/cluster_permissions.ts";
+} from "../../signaling/config/cluster_grants.ts";
 import { startNats } from "../helpers/cluster/nats_server.ts";
 import { startPostgres } from "../helpers/cluster/postgres_server.ts";
 import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";

@@ -1,17 +1,17 @@
 /**
  * What only the NATS bus has: credentials and TLS, a server that is down at
- * start or goes away (health for /readyz, fail-fast requests), and the
- * cluster-wide responder directory. The shared behaviour is in
- * bus_contract_test.ts.
+ * start or goes away (health for /readyz, fail-fast requests), and what
+ * arrives from outside vigil on its subjects. The shared behaviour is in
+ * contract_test.ts.
  */
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { BusError } from "./bus.ts";
+import { BusError, type Json, type RequestTopic, type Topic } from "./bus.ts";
 import { NatsBus } from "./nats_bus.ts";
-import { encodeJson } from "./nats_bus_codec.ts";
-import { startNats } from "../tests/helpers/cluster/nats_server.ts";
-import { ignoreUnlessInstalled } from "../tests/helpers/cluster/requirements.ts";
-import { freePort } from "../tests/helpers/cluster/service.ts";
+import { encodeJson } from "./nats_codec.ts";
+import { startNats } from "../../tests/helpers/cluster/nats_server.ts";
+import { ignoreUnlessInstalled } from "../../tests/helpers/cluster/requirements.ts";
+import { freePort } from "../../tests/helpers/cluster/service.ts";
 
 async function eventually(what: string, cond: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -22,6 +22,8 @@ async function eventually(what: string, cond: () => boolean, timeoutMs = 5_000):
 }
 
 const quiet = () => {};
+const topic = <T extends Json>(name: string) => ({ name }) as Topic<T>;
+const rr = <Q extends Json, R extends Json>(name: string) => ({ name }) as RequestTopic<Q, R>;
 
 Deno.test({
   name: "NATS bus: TLS and password; clear errors without secrets",
@@ -37,8 +39,9 @@ Deno.test({
         log: quiet,
       });
       try {
-        bus.respond<string, string>("t.echo", (s) => s.toUpperCase());
-        assert.equal(await bus.request("t.echo", "abc", 2_000), "ABC");
+        const echo = rr<string, string>("t.echo");
+        bus.respond(echo, (s) => s.toUpperCase());
+        assert.equal(await bus.request(echo, "abc", 2_000), "ABC");
         assert.equal(bus.health().state, "connected");
         assert.equal(bus.health().server, `127.0.0.1:${nats.port}`);
       } finally {
@@ -89,21 +92,21 @@ Deno.test({
     const states: string[] = [];
     bus.onStateChange((h) => states.push(h.state));
     try {
-      bus.respond<number, number>("t.inc", (n) => n + 1);
-      assert.equal(bus.hasResponder("t.inc"), true);
+      const inc = rr<number, number>("t.inc");
+      bus.respond(inc, (n) => n + 1);
+      assert.equal(await bus.request(inc, 1, 5_000), 2);
       await nats.stop({ kill: true });
       await eventually("reconnecting", () => bus.health().state === "reconnecting");
-      for (let i = 0; i < 3; i++) bus.publish("t.during", i); // dropped, not queued
+      for (let i = 0; i < 3; i++) bus.publish(topic<number>("t.during"), i); // dropped, not queued
       assert.equal(bus.health().dropped, 3);
-      assert.equal(bus.hasResponder("t.inc"), false, "unreachable while the bus is down");
       await assert.rejects(
-        bus.request("t.inc", 1, 60_000),
+        bus.request(inc, 1, 60_000),
         (e) => e instanceof BusError && e.code === "no_responder" && /reconnecting/.test(e.message),
       );
       await nats.start();
       await eventually("connected again", () => bus.health().state === "connected", 10_000);
       assert.equal(bus.health().reconnects, 1);
-      assert.equal(await bus.request("t.inc", 1, 5_000), 2);
+      assert.equal(await bus.request(inc, 1, 5_000), 2);
       assert.ok(logs.some((l) => /lost NATS/.test(l)), logs.join("\n"));
       assert.ok(
         logs.some((l) => /reconnected to NATS .*; 3 messages dropped/.test(l)),
@@ -117,75 +120,43 @@ Deno.test({
 });
 
 Deno.test({
-  name: "NATS bus: the responder directory (late joiner, dead node, junk)",
+  name: "NATS bus: foreign traffic on vigil's subjects (junk, bad topics)",
   ignore: ignoreUnlessInstalled("nats"),
   fn: async (t) => {
     await using nats = await startNats();
-    // Heartbeats so rare that only the mechanism under test can explain a change.
-    const a = await NatsBus.connect({ servers: nats.url, heartbeatMs: 60_000, log: quiet });
+    const logs: string[] = [];
+    const a = await NatsBus.connect({ servers: nats.url, log: (l) => logs.push(l) });
     const raw = await connect({ servers: nats.url });
     try {
-      await t.step("a node that joins later learns existing responders at once", async () => {
-        a.respond("camera.early.offer", () => "answer");
-        const b = await NatsBus.connect({ servers: nats.url, heartbeatMs: 60_000, log: quiet });
-        try {
-          await eventually("b sees a's responder", () => b.hasResponder("camera.early.offer"));
-        } finally {
-          await b.close();
-        }
-      });
+      await t.step(
+        "a message that is not JSON is dropped and logged; the next arrives",
+        async () => {
+          const got: Json[] = [];
+          a.subscribe(topic<Json>("t.junk"), (m) => got.push(m));
+          await a.flush();
+          raw.publish("vigil.t.junk", "not json");
+          raw.publish("vigil.t.junk", encodeJson({ ok: 1 }));
+          await raw.flush();
+          await eventually("the JSON message", () => got.length === 1);
+          assert.deepEqual(got, [{ ok: 1 }]);
+          assert.ok(logs.some((l) => /non-JSON message on t\.junk/.test(l)), logs.join("\n"));
+        },
+      );
 
-      await t.step("a node that dies without a word expires after its TTL", async () => {
-        const c = await NatsBus.connect({ servers: nats.url, heartbeatMs: 100, log: quiet });
-        try {
-          await c.flush(); // its directory subscription is in place before the ghost speaks
-          raw.publish(
-            "vigil._responders",
-            encodeJson({
-              v: 1,
-              node: "ghost",
-              kind: "refresh",
-              topics: ["camera.ghost.offer"],
-            }),
-          );
-          await eventually("c sees the ghost", () => c.hasResponder("camera.ghost.offer"));
-          // No heartbeat follows: gone after 3 × 100 ms.
-          await eventually("the ghost expired", () => !c.hasResponder("camera.ghost.offer"));
-        } finally {
-          await c.close();
-        }
-      });
-
-      await t.step("a node's goodbye removes its topics at once", async () => {
-        const d = await NatsBus.connect({ servers: nats.url, heartbeatMs: 60_000, log: quiet });
-        d.respond("camera.leaving.offer", () => "answer");
-        await eventually("a sees d's responder", () => a.hasResponder("camera.leaving.offer"));
-        await d.close();
-        await eventually("a saw the goodbye", () => !a.hasResponder("camera.leaving.offer"));
-      });
-
-      await t.step("junk on the directory subject changes nothing", async () => {
-        for (const junk of ["not json", "{}", '{"v":2}', '{"v":1,"node":"x","kind":"boom"}']) {
-          raw.publish("vigil._responders", junk);
-        }
-        raw.publish(
-          "vigil._responders",
-          encodeJson({
-            v: 1,
-            node: "x",
-            kind: "refresh",
-            topics: Array.from({ length: 501 }, (_, i) => `camera.c${i}.offer`),
-          }),
-        );
+      await t.step("a reply that is not vigil's envelope rejects the request", async () => {
+        const sub = raw.subscribe("vigil.t.foreign", {
+          callback: (_err, msg) => {
+            msg.respond("garbage");
+          },
+        });
         await raw.flush();
-        await a.flush();
-        assert.equal(a.hasResponder("camera.c1.offer"), false);
-        assert.equal(a.hasResponder("camera.early.offer"), true);
+        await assert.rejects(a.request(rr<Json, Json>("t.foreign"), {}, 2_000), /not JSON/);
+        sub.unsubscribe();
       });
 
       await t.step("a topic NATS cannot carry is refused", () => {
-        for (const bad of ["a b", "cam.*", "cam.>", "", "a..b", "_responders"]) {
-          assert.throws(() => a.publish(bad, 1), TypeError, bad);
+        for (const bad of ["a b", "cam.*", "cam.>", "", "a..b", "_inbox"]) {
+          assert.throws(() => a.publish(topic<number>(bad), 1), TypeError, bad);
         }
       });
     } finally {

@@ -10,13 +10,9 @@
  *   for the timeout): that is {@linkcode BusError} `no_responder`, as is a bus
  *   that is down; no reply in time is `timeout`. A responder's error returns
  *   as an error reply and rejects the request with its message.
- * - `hasResponder`: answered from this node's own responders and a
- *   cluster-wide directory that the nodes announce on the bus (see
- *   responder_directory.ts): eventually consistent, exact again within one
- *   heartbeat; the request stays the final word.
  * - Reconnects: unlimited attempts with backoff (100 ms doubling to 2 s,
  *   jittered); NATS restores the subscriptions; a ping every 2 s finds a dead
- *   server. While disconnected, `request` and `hasResponder` fail fast,
+ *   server. While disconnected, `request` fails fast (`no_responder`: unreachable),
  *   `publish` drops (and counts); {@linkcode NatsBus.health} tells `/readyz`
  *   the state and {@linkcode NatsBus.onStateChange} when to resynchronize.
  *
@@ -24,32 +20,33 @@
  * ```ts
  * const bus = await NatsBus.connect({ servers: "tls://nats.internal:4222", user: "vigil",
  *   password: await Deno.readTextFile("/etc/vigil/nats.password"), caPem });
- * bus.respond("camera.cam1.offer", (o) => ({ sdp: "…" }));
- * await bus.request("camera.cam1.offer", { sdp: "…" }, 10_000);
+ * bus.respond(topics.offer("cam1"), (o) => ({ sdp: "…" }));
+ * await bus.request(topics.offer("cam1"), { sessionId, sdp: "…", viewer: "alice" }, 10_000);
  * bus.health(); // { state: "connected", server: "nats.internal:4222", … }
  * await bus.close();
  * ```
  * @module
  */
 import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { BusError, type EventBus, type Handler, type Responder } from "./bus.ts";
+import {
+  BusError,
+  type EventBus,
+  type Handler,
+  type Json,
+  type RequestTopic,
+  type Responder,
+  type Topic,
+} from "./bus.ts";
 import {
   busErrorOf,
   checkPrefix,
   decodeJson,
   decodeReply,
-  directorySubject,
   encodeJson,
   encodeReply,
   reconnectDelayMs,
   subjectOf,
-} from "./nats_bus_codec.ts";
-import {
-  type DirectoryMessage,
-  parseDirectoryMessage,
-  refreshMessages,
-  ResponderDirectory,
-} from "./responder_directory.ts";
+} from "./nats_codec.ts";
 
 /** Options of {@linkcode NatsBus.connect}. */
 export interface NatsBusOptions {
@@ -61,10 +58,8 @@ export interface NatsBusOptions {
   caPem?: string;
   /** Subject prefix (default `vigil`), so deployments can share a NATS. */
   prefix?: string;
-  /** This node's id in the directory and the connection name (default random). */
+  /** This node's id, in the connection name (default random). */
   nodeId?: string;
-  /** Directory heartbeat (default 1000 ms); entries live 3 heartbeats. */
-  heartbeatMs?: number;
   /** Limit for the first connection (default 10 s); later ones retry forever. */
   connectTimeoutMs?: number;
   /** Client ping interval (default 2000 ms); 2 missed pongs = a dead server. */
@@ -104,10 +99,9 @@ export class NatsBus implements EventBus {
   #nc: NatsConnection;
   #prefix: string;
   #log: (line: string) => void;
-  #directory: ResponderDirectory;
-  #local = new Map<string, { responder: Responder; sub: Subscription }>();
+  /** Topic → this connection's responder and its queue subscription. */
+  #local = new Map<string, { responder: Responder<unknown, unknown>; sub: Subscription }>();
   #health: BusHealth;
-  #heartbeat: ReturnType<typeof setInterval>;
   #listeners = new Set<(health: BusHealth) => void>();
   #droppedInOutage = 0;
   #backoff: { attempt: number };
@@ -115,7 +109,6 @@ export class NatsBus implements EventBus {
   private constructor(nc: NatsConnection, o: {
     prefix: string;
     nodeId: string;
-    heartbeatMs: number;
     log: (line: string) => void;
     backoff: { attempt: number };
   }) {
@@ -124,7 +117,6 @@ export class NatsBus implements EventBus {
     this.#prefix = o.prefix;
     this.nodeId = o.nodeId;
     this.#log = o.log;
-    this.#directory = new ResponderDirectory(3 * o.heartbeatMs);
     this.#health = {
       state: "connected",
       server: nc.getServer(),
@@ -133,16 +125,6 @@ export class NatsBus implements EventBus {
       dropped: 0,
     };
     this.#watchStatus().catch((err) => this.#log(`bus: status watch ended: ${err.message}`));
-    nc.subscribe(directorySubject(this.#prefix), {
-      callback: (err, msg) => {
-        if (!err) this.#onDirectory(msg);
-      },
-    });
-    this.#announce({ v: 1, node: this.nodeId, kind: "hello", topics: [] });
-    this.#heartbeat = setInterval(() => {
-      this.#refreshAll();
-      this.#directory.sweep(Date.now());
-    }, o.heartbeatMs);
   }
 
   /** Connects (throws a clear error, without credentials, if the first connection fails). */
@@ -174,7 +156,6 @@ export class NatsBus implements EventBus {
     return new NatsBus(nc, {
       prefix,
       nodeId,
-      heartbeatMs: o.heartbeatMs ?? 1_000,
       log: o.log ?? ((line) => console.error(line)),
       backoff,
     });
@@ -187,8 +168,8 @@ export class NatsBus implements EventBus {
    * (revocations) is in the store as well; {@linkcode onStateChange} tells
    * when to re-read it.
    */
-  publish<T>(topic: string, message: T): void {
-    const subject = subjectOf(this.#prefix, topic);
+  publish<T extends Json>(topic: Topic<T>, message: T): void {
+    const subject = subjectOf(this.#prefix, topic.name);
     if (this.#health.state !== "connected") {
       this.#health.dropped++;
       if (this.#droppedInOutage++ === 0) this.#log("bus: down; dropping published messages");
@@ -203,63 +184,65 @@ export class NatsBus implements EventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  subscribe<T>(topic: string, handler: Handler<T>): () => void {
-    const sub = this.#nc.subscribe(subjectOf(this.#prefix, topic), {
+  subscribe<T extends Json>(topic: Topic<T>, handler: Handler<T>): () => void {
+    const sub = this.#nc.subscribe(subjectOf(this.#prefix, topic.name), {
       callback: (err, msg) => {
         if (err) return;
         let message: T;
         try {
           message = decodeJson(msg.data) as T;
         } catch {
-          this.#log(`bus: dropped a non-JSON message on ${topic}`);
+          this.#log(`bus: dropped a non-JSON message on ${topic.name}`);
           return;
         }
         try {
           handler(message);
         } catch (e) {
-          this.#log(`bus: handler for ${topic} failed: ${(e as Error).message}`);
+          this.#log(`bus: handler for ${topic.name} failed: ${(e as Error).message}`);
         }
       },
     });
     return () => unsubscribe(sub);
   }
 
-  respond<Q, R>(topic: string, responder: Responder<Q, R>): () => void {
-    const subject = subjectOf(this.#prefix, topic);
-    const previous = this.#local.get(topic);
+  respond<Q extends Json, R extends Json>(
+    topic: RequestTopic<Q, R>,
+    responder: Responder<Q, R>,
+  ): () => void {
+    const name = topic.name;
+    const subject = subjectOf(this.#prefix, name);
+    const r = responder as Responder<unknown, unknown>;
+    const previous = this.#local.get(name);
     if (previous) unsubscribe(previous.sub);
     const sub = this.#nc.subscribe(subject, {
       queue: QUEUE,
       callback: (err, msg) => {
-        if (!err) void this.#answer(topic, responder as Responder, msg);
+        if (!err) void this.#answer(name, r, msg);
       },
     });
-    this.#local.set(topic, { responder: responder as Responder, sub });
-    this.#announce({ v: 1, node: this.nodeId, kind: "refresh", topics: [topic] });
+    this.#local.set(name, { responder: r, sub });
     return () => {
-      const cur = this.#local.get(topic);
-      if (cur?.responder !== responder) return;
+      const cur = this.#local.get(name);
+      if (cur?.responder !== r) return;
       unsubscribe(cur.sub);
-      this.#local.delete(topic);
-      this.#announce({ v: 1, node: this.nodeId, kind: "remove", topics: [topic] });
+      this.#local.delete(name);
     };
   }
 
-  hasResponder(topic: string): boolean {
-    if (this.#health.state !== "connected") return false;
-    return this.#local.has(topic) || this.#directory.has(topic, Date.now());
-  }
-
-  async request<Q, R>(topic: string, request: Q, timeoutMs: number): Promise<R> {
-    const subject = subjectOf(this.#prefix, topic);
+  async request<Q extends Json, R extends Json>(
+    topic: RequestTopic<Q, R>,
+    request: Q,
+    timeoutMs: number,
+  ): Promise<R> {
+    const subject = subjectOf(this.#prefix, topic.name);
     if (this.#health.state !== "connected") {
-      throw new BusError("no_responder", `bus ${this.#health.state}: cannot reach ${topic}`);
+      throw new BusError("no_responder", `bus ${this.#health.state}: cannot reach ${topic.name}`);
     }
     let msg: Msg;
     try {
       msg = await this.#nc.request(subject, encodeJson(request), { timeout: timeoutMs });
     } catch (err) {
-      throw busErrorOf(topic, err, timeoutMs);
+      throw busErrorOf(topic.name, err, timeoutMs);
     }
     const reply = decodeReply(msg.data);
     if (!reply.ok) throw new Error(reply.error);
@@ -276,19 +259,15 @@ export class NatsBus implements EventBus {
     await this.#nc.flush();
   }
 
-  /** Says goodbye to the other nodes, lets pending messages out, and disconnects. */
+  /** Lets pending messages out, and disconnects. */
   async close(): Promise<void> {
-    clearInterval(this.#heartbeat);
     if (this.#nc.isClosed()) return;
-    if (this.#health.state === "connected") {
-      this.#announce({ v: 1, node: this.nodeId, kind: "bye", topics: [] });
-      await this.#nc.drain().catch(() => {});
-    }
+    if (this.#health.state === "connected") await this.#nc.drain().catch(() => {});
     await this.#nc.close();
     this.#setState("closed");
   }
 
-  async #answer(topic: string, responder: Responder, msg: Msg): Promise<void> {
+  async #answer(topic: string, responder: Responder<unknown, unknown>, msg: Msg): Promise<void> {
     let reply: Uint8Array;
     try {
       const request = decodeJson(msg.data);
@@ -301,32 +280,6 @@ export class NatsBus implements EventBus {
     } catch (err) {
       this.#log(`bus: reply on ${topic} failed: ${(err as Error).message}`);
     }
-  }
-
-  #onDirectory(msg: Msg): void {
-    let m: DirectoryMessage | null = null;
-    try {
-      m = parseDirectoryMessage(decodeJson(msg.data));
-    } catch {
-      // not JSON
-    }
-    if (!m || m.node === this.nodeId) return;
-    this.#directory.apply(m, Date.now());
-    if (m.kind === "hello") this.#refreshAll();
-  }
-
-  #announce(m: DirectoryMessage): void {
-    if (this.#nc.isClosed()) return;
-    try {
-      this.#nc.publish(directorySubject(this.#prefix), encodeJson(m));
-    } catch (err) {
-      this.#log(`bus: directory announcement failed: ${(err as Error).message}`);
-    }
-  }
-
-  #refreshAll(): void {
-    if (this.#health.state !== "connected") return;
-    for (const m of refreshMessages(this.nodeId, this.#local.keys())) this.#announce(m);
   }
 
   #setState(state: BusHealth["state"], extra: Partial<BusHealth> = {}): void {
@@ -354,9 +307,6 @@ export class NatsBus implements EventBus {
         const dropped = this.#droppedInOutage ? `; ${this.#droppedInOutage} messages dropped` : "";
         this.#droppedInOutage = 0;
         this.#log(`bus: reconnected to NATS at ${this.#nc.getServer()}${dropped}`);
-        // Others may have let our entries expire meanwhile.
-        this.#announce({ v: 1, node: this.nodeId, kind: "hello", topics: [] });
-        this.#refreshAll();
       } else if (s.type === "error") {
         this.#health.lastError = String((s as { error?: unknown }).error ?? "error");
       }

@@ -5,7 +5,7 @@ import {
   natsGrants,
   POSTGRES_JS_ENV,
   postgresGrants,
-} from "./cluster_permissions.ts";
+} from "./cluster_grants.ts";
 
 Deno.test("cluster permissions: each client's grants and their flags", () => {
   const nats = natsGrants({

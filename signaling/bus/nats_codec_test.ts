@@ -11,7 +11,7 @@ import {
   isValidTopic,
   reconnectDelayMs,
   subjectOf,
-} from "./nats_bus_codec.ts";
+} from "./nats_codec.ts";
 
 Deno.test("nats codec: vigil's topics are subjects; wildcards and blanks are not", () => {
   for (const ok of ["presence", "camera.cam-1.offer", "session.4f1c2a9e-0000-4000.closed"]) {

@@ -29,11 +29,6 @@ export function subjectOf(prefix: string, topic: string): string {
   return `${prefix}.${topic}`;
 }
 
-/** The subject of the responder directory under `prefix` (no topic can reach it: `_`). */
-export function directorySubject(prefix: string): string {
-  return `${prefix}._responders`;
-}
-
 /** Checks a subject prefix (e.g. `vigil`, `vigil.site-a`). */
 export function checkPrefix(prefix: string): string {
   if (!prefix.split(".").every((t) => TOKEN.test(t))) {
