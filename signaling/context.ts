@@ -8,7 +8,7 @@ import type { AuditLog } from "./audit/audit_log.ts";
 import type { EventBus } from "./bus/bus.ts";
 import type { ServerSettings } from "./config/settings.ts";
 import type { KeyRing } from "./auth/jwt_keys.ts";
-import type { Database } from "./store/db.ts";
+import type { Store } from "./store/store.ts";
 import type { PkiState } from "./certs/pki_state.ts";
 import type { Presence } from "./devices/presence.ts";
 import type { RevocationList } from "./devices/revocation.ts";
@@ -18,7 +18,7 @@ import type { ViewingSessions } from "./sessions/viewing.ts";
 /** Shared server state. */
 export interface ServerContext {
   config: ServerSettings;
-  db: Database;
+  store: Store;
   ring: KeyRing;
   pki: PkiState;
   /** The `iss` of every token this server signs. */

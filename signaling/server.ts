@@ -29,7 +29,7 @@ import { startDeviceListener } from "./http/device_listener.ts";
 import { publicApp } from "./http/public_app.ts";
 import { startPublicListener } from "./http/public_listener.ts";
 import { ViewingSessions } from "./sessions/viewing.ts";
-import { openDatabase } from "./store/db.ts";
+import { openSqliteStore } from "./store/sqlite.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -46,9 +46,9 @@ export interface RunningServer {
 export async function startServer(config: ServerSettings): Promise<RunningServer> {
   // State.
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = openDatabase(join(config.dataDir, "vigil.db"));
+  const store = await openSqliteStore(join(config.dataDir, "vigil.db"));
   const pki = await ensurePki(config.dataDir, serverNames(config));
-  const ring = await loadKeyRing(db, config.dataDir);
+  const ring = await loadKeyRing(store, config.dataDir);
   const audit = new AuditLog(join(config.dataDir, "audit.log"));
 
   // Domain: everything talks through the bus.
@@ -58,7 +58,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     bus,
     presence,
     audit,
-    db,
+    store,
     limits: { perCamera: config.maxSessionsPerCamera, perViewer: config.maxSessionsPerViewer },
     answerTimeoutMs: config.answerTimeoutMs,
   });
@@ -72,7 +72,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
   });
   const ctx: ServerContext = {
     config,
-    db,
+    store,
     ring,
     pki,
     issuer: `urn:vigil:${pki.caFingerprint.replaceAll(":", "").slice(0, 16).toLowerCase()}`,
@@ -80,7 +80,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     startedAt: Date.now(),
     bus,
     presence,
-    revocations: new RevocationList(db),
+    revocations: await RevocationList.load(store),
     viewing,
     throttles: {
       loginUser: new Throttle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
@@ -113,7 +113,11 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     devices.destroySerials(serials);
     audit.log("revocation.enforced", { serials });
   });
-  ctx.revocations.onChange(() => viewing.endRevokedFamilies());
+  ctx.revocations.onChange(() => {
+    viewing.endRevokedFamilies().catch((err) =>
+      console.error(`revocation: ending revoked sessions failed: ${(err as Error).message}`)
+    );
+  });
   ctx.revocations.watch();
 
   // The server certificate is renewed while running: device connections stay
@@ -141,14 +145,14 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     publicUrl: `https://${shownHost}:${web.port}`,
     caFingerprint: pki.caFingerprint,
     async close() {
-      ctx.revocations.stop();
+      await ctx.revocations.stop();
       viewing.close();
       hub.close();
       await devices.close();
       stopRenewal();
       await web.close();
       audit.close();
-      db.close();
+      await store.close();
     },
   };
 }

@@ -6,10 +6,8 @@
 import { join } from "node:path";
 import { DEVICE_ID, USER_NAME } from "../store/ids.ts";
 import { UsageError } from "../../lib/cli.ts";
-import { type Database, openDatabase } from "../store/db.ts";
-import { addDeviceWithToken, listDevices, revokeDevice } from "../store/devices.ts";
-import { createUser, listUsers, removeUser, setPassword } from "../store/users.ts";
-import { revokeUserFamilies } from "../store/refresh_tokens.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
+import type { Store } from "../store/store.ts";
 import { checkPasswordPolicy, hashPassword } from "../auth/password.ts";
 import { randomToken, sha256Hex } from "../auth/secrets.ts";
 import { ensureCa } from "../certs/pki_state.ts";
@@ -17,9 +15,9 @@ import { fingerprint256 } from "../../pki/mod.ts";
 import { AuditLog } from "../audit/audit_log.ts";
 
 /** Opens the store of a data dir (creating it). */
-export async function openDataDir(dataDir: string): Promise<Database> {
+export async function openDataDir(dataDir: string): Promise<Store> {
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  return openDatabase(join(dataDir, "vigil.db"));
+  return await openSqliteStore(join(dataDir, "vigil.db"));
 }
 
 function audit(dataDir: string, event: string, fields: Record<string, unknown>) {
@@ -50,7 +48,7 @@ export async function addDevice(
     const { ca } = await ensureCa(dataDir);
     const token = randomToken("vet");
     const expiresAt = Date.now() + a.ttlMs;
-    addDeviceWithToken(db, { id: a.id, label: a.label ?? "" }, {
+    await db.devices.addWithToken({ id: a.id, label: a.label ?? "" }, {
       hash: await sha256Hex(token),
       expiresAt,
     }, Date.now());
@@ -67,7 +65,7 @@ export async function addDevice(
       } --token ${token}`,
     };
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -76,7 +74,7 @@ export async function deviceList(dataDir: string) {
   const db = await openDataDir(dataDir);
   try {
     const now = Date.now();
-    return listDevices(db).map((d) => ({
+    return (await db.devices.list()).map((d) => ({
       id: d.id,
       label: d.label,
       state: d.revokedAt !== null
@@ -91,7 +89,7 @@ export async function deviceList(dataDir: string) {
       certificateExpires: d.certNotAfter ? new Date(d.certNotAfter).toISOString() : null,
     }));
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -99,11 +97,11 @@ export async function deviceList(dataDir: string) {
 export async function deviceRevoke(dataDir: string, id: string) {
   const db = await openDataDir(dataDir);
   try {
-    const serials = revokeDevice(db, id, Date.now(), "operator");
+    const serials = await db.devices.revoke(id, Date.now(), "operator");
     audit(dataDir, "device.revoked", { device: id, serials });
     return { deviceId: id, revokedSerials: serials };
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -130,7 +128,7 @@ export async function userAdd(
   if (policy) throw new UsageError(policy);
   const db = await openDataDir(dataDir);
   try {
-    createUser(db, {
+    await db.users.create({
       name: a.name,
       passwordHash: await hashPassword(a.password),
       cameras: a.cameras,
@@ -138,7 +136,7 @@ export async function userAdd(
     audit(dataDir, "user.added", { user: a.name, cameras: a.cameras });
     return { name: a.name, cameras: a.cameras };
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -146,13 +144,13 @@ export async function userAdd(
 export async function userList(dataDir: string) {
   const db = await openDataDir(dataDir);
   try {
-    return listUsers(db).map((u) => ({
+    return (await db.users.list()).map((u) => ({
       name: u.name,
       cameras: u.cameras,
       created: new Date(u.createdAt).toISOString(),
     }));
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -160,12 +158,12 @@ export async function userList(dataDir: string) {
 export async function userRemove(dataDir: string, name: string) {
   const db = await openDataDir(dataDir);
   try {
-    revokeUserFamilies(db, name, Date.now());
-    if (!removeUser(db, name)) throw new Error(`unknown user "${name}"`);
+    await db.refreshTokens.revokeUserFamilies(name, Date.now());
+    if (!(await db.users.remove(name))) throw new Error(`unknown user "${name}"`);
     audit(dataDir, "user.removed", { user: name });
     return { removed: name };
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -175,13 +173,13 @@ export async function userPasswd(dataDir: string, name: string, password: string
   if (policy) throw new UsageError(policy);
   const db = await openDataDir(dataDir);
   try {
-    if (!setPassword(db, name, await hashPassword(password), Date.now())) {
+    if (!(await db.users.setPassword(name, await hashPassword(password), Date.now()))) {
       throw new Error(`unknown user "${name}"`);
     }
-    revokeUserFamilies(db, name, Date.now());
+    await db.refreshTokens.revokeUserFamilies(name, Date.now());
     audit(dataDir, "user.password_changed", { user: name });
     return { name };
   } finally {
-    db.close();
+    await db.close();
   }
 }

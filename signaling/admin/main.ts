@@ -155,7 +155,7 @@ await runMain("vigil", async () => {
           `new JWT signing key ${kid}; restart the server to sign with it (old keys verify until their tokens expire)`,
         );
       } finally {
-        db.close();
+        await db.close();
       }
       break;
     }

@@ -7,7 +7,7 @@
  */
 import * as jose from "jose";
 import { join } from "node:path";
-import type { Database } from "../store/db.ts";
+import type { Store } from "../store/store.ts";
 import { writeSecretFile } from "../../pki/mod.ts";
 
 /** Signing key plus every public key still valid for verification. */
@@ -28,7 +28,7 @@ function keyPath(dataDir: string, kid: string) {
 }
 
 /** Makes a new current key and retires the previous one. */
-export async function rotateJwtKey(db: Database, dataDir: string, now = Date.now()) {
+export async function rotateJwtKey(store: Store, dataDir: string, now = Date.now()) {
   const { privateKey, publicKey } = await jose.generateKeyPair("EdDSA", {
     crv: "Ed25519",
     extractable: true,
@@ -36,48 +36,33 @@ export async function rotateJwtKey(db: Database, dataDir: string, now = Date.now
   const jwk = await jose.exportJWK(publicKey);
   const kid = await jose.calculateJwkThumbprint(jwk);
   await writeSecretFile(keyPath(dataDir, kid), await jose.exportPKCS8(privateKey));
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    db.prepare("UPDATE jwt_keys SET retired_at = ? WHERE retired_at IS NULL").run(now);
-    db.prepare("INSERT INTO jwt_keys (kid, public_jwk, created_at) VALUES (?, ?, ?)").run(
-      kid,
-      JSON.stringify({ ...jwk, kid, alg: "EdDSA", use: "sig" }),
-      now,
-    );
-    db.exec("COMMIT");
-  } catch (err) {
-    db.exec("ROLLBACK");
-    throw err;
-  }
+  await store.jwtKeys.rotate(
+    { kid, publicJwk: JSON.stringify({ ...jwk, kid, alg: "EdDSA", use: "sig" }) },
+    now,
+  );
   return kid;
 }
 
 /** Loads the key ring, creating the first key if there is none. */
 export async function loadKeyRing(
-  db: Database,
+  store: Store,
   dataDir: string,
   now = Date.now(),
 ): Promise<KeyRing> {
-  let rows = readKeys(db, now);
-  if (!rows.some((r) => r.retired_at === null)) {
-    await rotateJwtKey(db, dataDir, now);
-    rows = readKeys(db, now);
+  let rows = await store.jwtKeys.list(now - GRACE_MS);
+  if (!rows.some((r) => r.retiredAt === null)) {
+    await rotateJwtKey(store, dataDir, now);
+    rows = await store.jwtKeys.list(now - GRACE_MS);
   }
-  const current = rows.find((r) => r.retired_at === null)!;
+  const current = rows.find((r) => r.retiredAt === null)!;
   const pem = await Deno.readTextFile(keyPath(dataDir, current.kid));
   const privateKey = await jose.importPKCS8(pem, "EdDSA") as CryptoKey;
   const publicKeys = new Map<string, CryptoKey>();
   const keys: jose.JWK[] = [];
   for (const r of rows) {
-    const jwk = JSON.parse(r.public_jwk) as jose.JWK;
+    const jwk = JSON.parse(r.publicJwk) as jose.JWK;
     publicKeys.set(r.kid, await jose.importJWK(jwk, "EdDSA") as CryptoKey);
     keys.push(jwk);
   }
   return { current: { kid: current.kid, privateKey }, publicKeys, jwks: { keys } };
-}
-
-function readKeys(db: Database, now: number) {
-  return db.prepare(
-    "SELECT kid, public_jwk, retired_at FROM jwt_keys WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at",
-  ).all(now - GRACE_MS) as { kid: string; public_jwk: string; retired_at: number | null }[];
 }

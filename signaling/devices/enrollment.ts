@@ -8,12 +8,6 @@
 import { type IssuedCertificate, PkiError, signDeviceCsr, verifyCsr } from "../../pki/mod.ts";
 import type { ServerContext } from "../context.ts";
 import { sha256Hex } from "../auth/secrets.ts";
-import {
-  consumeEnrollmentToken,
-  isDeviceActive,
-  recordCertificate,
-  releaseEnrollmentToken,
-} from "../store/devices.ts";
 
 /** A refusal with its HTTP status. */
 export class EnrollError extends Error {
@@ -47,7 +41,7 @@ async function issue(
     deviceId,
     lifetimeMs: ctx.config.deviceCertLifetimeMs,
   });
-  recordCertificate(ctx.db, {
+  await ctx.store.devices.recordCertificate({
     serial: cert.serial,
     deviceId,
     fingerprint256: cert.fingerprint256,
@@ -67,7 +61,7 @@ export async function enrollDevice(
 ): Promise<{ deviceId: string; cert: IssuedCertificate }> {
   await checkCsr(csrPem);
   const hash = await sha256Hex(token);
-  const r = consumeEnrollmentToken(ctx.db, hash, Date.now());
+  const r = await ctx.store.devices.consumeToken(hash, Date.now());
   if ("refused" in r) {
     const [status, message] = TOKEN_MESSAGES[r.refused];
     throw new EnrollError(status, `token_${r.refused}`, message);
@@ -75,7 +69,7 @@ export async function enrollDevice(
   try {
     return { deviceId: r.deviceId, cert: await issue(ctx, csrPem, r.deviceId) };
   } catch (err) {
-    releaseEnrollmentToken(ctx.db, hash);
+    await ctx.store.devices.releaseToken(hash);
     throw err;
   }
 }
@@ -86,7 +80,7 @@ export async function renewDevice(
   deviceId: string,
   csrPem: string,
 ): Promise<IssuedCertificate> {
-  if (!isDeviceActive(ctx.db, deviceId)) {
+  if (!(await ctx.store.devices.isActive(deviceId))) {
     throw new EnrollError(403, "device_revoked", "this device was revoked");
   }
   await checkCsr(csrPem);

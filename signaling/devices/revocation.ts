@@ -2,13 +2,13 @@
  * The connection-time deny-list of revoked certificate serials. node:https in
  * Deno ignores the `crl` option, so revocation is enforced here: at every TLS
  * connection, on every request, and by closing live connections when an
- * operator revokes a device from another process (detected through sqlite's
- * `data_version` within a few hundred milliseconds).
+ * operator revokes a device from another process (detected through the
+ * store's change marker, sqlite's `data_version`, within a few hundred
+ * milliseconds).
  * @module
  */
 import { normalizeSerial } from "../../pki/mod.ts";
-import { type Database, dataVersion } from "../store/db.ts";
-import { revokedCertificates } from "../store/devices.ts";
+import type { Store } from "../store/store.ts";
 
 type Listener = (serials: string[]) => void;
 
@@ -20,8 +20,15 @@ export class RevocationList {
   #listeners = new Set<Listener>();
   #changeListeners = new Set<() => void>();
 
-  constructor(private readonly db: Database) {
-    this.reload();
+  #reloading: Promise<void> | null = null;
+
+  private constructor(private readonly store: Store) {}
+
+  /** The list, loaded from the store. */
+  static async load(store: Store): Promise<RevocationList> {
+    const list = new RevocationList(store);
+    await list.reload();
+    return list;
   }
 
   /** Whether a serial (any hex form) is revoked. */
@@ -42,27 +49,31 @@ export class RevocationList {
   }
 
   /** Re-reads the store; notifies listeners of serials revoked since last time. */
-  reload(): void {
-    this.#version = dataVersion(this.db);
-    const next = new Set(revokedCertificates(this.db).map((r) => normalizeSerial(r.serial)));
+  async reload(): Promise<void> {
+    this.#version = await this.store.changeMarker();
+    const revoked = await this.store.devices.revokedCertificates();
+    const next = new Set(revoked.map((r) => normalizeSerial(r.serial)));
     const added = [...next].filter((s) => !this.#serials.has(s));
     this.#serials = next;
     if (added.length > 0) { for (const fn of this.#listeners) fn(added); }
     for (const fn of this.#changeListeners) fn();
   }
 
-  /** Polls the store for changes by other processes. */
+  /** Polls the store for changes by other processes (one check at a time). */
   watch(intervalMs = 250): void {
     this.#timer = setInterval(() => {
-      try {
-        if (dataVersion(this.db) !== this.#version) this.reload();
-      } catch (err) {
+      if (this.#reloading) return;
+      this.#reloading = (async () => {
+        if (await this.store.changeMarker() !== this.#version) await this.reload();
+      })().catch((err) => {
         console.error(`revocation: reload failed: ${(err as Error).message}`);
-      }
+      }).finally(() => this.#reloading = null);
     }, intervalMs);
   }
 
-  stop(): void {
+  /** Stops polling; resolves when a check under way has finished. */
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#reloading;
   }
 }

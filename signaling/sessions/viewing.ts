@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * viewing.checkAccess(claims, "door", ip); // before reading the body
+ * await viewing.checkAccess(claims, "door", ip); // before reading the body
  * const { session, answer } = await viewing.open(claims, "door", offerSdp, ip);
  * viewing.leave(viewing.find(claims, "door", session.id));
  * ```
@@ -27,10 +27,8 @@ import type { AccessClaims } from "../auth/tokens.ts";
 import { BusError, type EventBus } from "../bus/bus.ts";
 import { type OfferReply, topics } from "../bus/topics.ts";
 import type { Presence } from "../devices/presence.ts";
-import type { Database } from "../store/db.ts";
-import { deviceExists, isDeviceActive } from "../store/devices.ts";
 import { DEVICE_ID } from "../store/ids.ts";
-import { familiesRevokedSince } from "../store/refresh_tokens.ts";
+import type { Store } from "../store/store.ts";
 import { checkOffer } from "./sdp.ts";
 import { SessionTable, type WhepSession } from "./table.ts";
 
@@ -55,7 +53,7 @@ export interface ViewingOptions {
   bus: EventBus;
   presence: Presence;
   audit: AuditLog;
-  db: Database;
+  store: Store;
   /** Server-wide limits; a publisher's own `maxViewers` may lower the per-camera one. */
   limits: { perCamera: number; perViewer: number };
   answerTimeoutMs: number;
@@ -92,7 +90,7 @@ export class ViewingSessions {
    * forbidden camera look alike (403); inside it an unknown one is 404.
    * Call before reading the offer.
    */
-  checkAccess(viewer: AccessClaims, camera: string, ip: string): void {
+  async checkAccess(viewer: AccessClaims, camera: string, ip: string): Promise<void> {
     if (!mayWatch(viewer.cams, camera)) {
       this.#o.audit.log("session.refused", {
         camera,
@@ -102,7 +100,7 @@ export class ViewingSessions {
       });
       throw new SessionError(403, "forbidden", `you may not watch camera "${camera.slice(0, 64)}"`);
     }
-    if (!DEVICE_ID.safeParse(camera).success || !deviceExists(this.#o.db, camera)) {
+    if (!DEVICE_ID.safeParse(camera).success || !(await this.#o.store.devices.exists(camera))) {
       throw new SessionError(404, "unknown_camera", `no camera "${camera.slice(0, 64)}"`);
     }
   }
@@ -118,12 +116,12 @@ export class ViewingSessions {
     sdp: string,
     ip: string,
   ): Promise<{ session: WhepSession; answer: string }> {
-    this.checkAccess(viewer, camera, ip);
+    await this.checkAccess(viewer, camera, ip);
     const bad = checkOffer(sdp);
     if (bad) throw new SessionError(400, "bad_offer", bad);
     const offline = () =>
       new SessionError(503, "camera_offline", `camera "${camera}" is offline`, 5);
-    if (!isDeviceActive(this.#o.db, camera)) throw offline();
+    if (!(await this.#o.store.devices.isActive(camera))) throw offline();
     const refused = (reason: string, extra: Record<string, unknown> = {}) =>
       this.#o.audit.log("session.refused", { camera, viewer: viewer.sub, ip, reason, ...extra });
 
@@ -237,9 +235,11 @@ export class ViewingSessions {
    * operator commands in other processes too (user:remove, user:passwd).
    * Call when the store changed.
    */
-  endRevokedFamilies(): void {
+  async endRevokedFamilies(): Promise<void> {
     const now = Date.now();
-    for (const f of familiesRevokedSince(this.#o.db, this.#familiesSince - 1000)) {
+    for (
+      const f of await this.#o.store.refreshTokens.familiesRevokedSince(this.#familiesSince - 1000)
+    ) {
       this.endFamily(f, "session revoked");
     }
     this.#familiesSince = now;

@@ -4,9 +4,7 @@ import type { AccessClaims } from "../auth/tokens.ts";
 import { InProcessBus } from "../bus/bus.ts";
 import { type ControlMessage, type OfferReply, type OfferRequest, topics } from "../bus/topics.ts";
 import { Presence } from "../devices/presence.ts";
-import { openDatabase } from "../store/db.ts";
-import { addDeviceWithToken, revokeDevice } from "../store/devices.ts";
-import { revokeFamily } from "../store/refresh_tokens.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
 import { SessionError, ViewingSessions } from "./viewing.ts";
 
 const OFFER = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n";
@@ -16,10 +14,10 @@ function claims(sub: string, cams = ["*"], sid = crypto.randomUUID()): AccessCla
 }
 
 /** A viewing-session owner over a real bus and store, and a camera whose publisher the test plays. */
-function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
-  const db = openDatabase(":memory:");
+async function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
+  const store = await openSqliteStore(":memory:");
   for (const id of ["cam", "other"]) {
-    addDeviceWithToken(db, { id, label: id }, {
+    await store.devices.addWithToken({ id, label: id }, {
       hash: crypto.randomUUID(),
       expiresAt: Date.now() + 60_000,
     }, Date.now());
@@ -31,7 +29,7 @@ function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
     bus,
     presence,
     audit,
-    db,
+    store,
     limits: { perCamera: o.perCamera ?? 16, perViewer: 4 },
     answerTimeoutMs: o.answerTimeoutMs ?? 1000,
   });
@@ -51,7 +49,7 @@ function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
       e.event === "session.end" && (session === undefined || e.session === session)
     );
   return {
-    db,
+    store,
     bus,
     viewing,
     audit,
@@ -60,9 +58,9 @@ function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
     ends,
     publisherOnline,
     answerWith: (f: typeof reply) => reply = f,
-    close: () => {
+    close: async () => {
       viewing.close();
-      db.close();
+      await store.close();
     },
   };
 }
@@ -71,7 +69,7 @@ const refusedWith = (status: number, code: string) => (e: unknown) =>
   e instanceof SessionError && e.status === status && e.code === code;
 
 Deno.test("viewing sessions: each end, whatever its cause, is exactly one session.end", async (t) => {
-  const s = setup({ answerTimeoutMs: 100 });
+  const s = await setup({ answerTimeoutMs: 100 });
   s.publisherOnline();
   const alice = claims("alice");
   try {
@@ -118,9 +116,9 @@ Deno.test("viewing sessions: each end, whatever its cause, is exactly one sessio
       async () => {
         const carol = claims("carol");
         const { session } = await s.viewing.open(carol, "cam", OFFER, "ip");
-        revokeFamily(s.db, carol.sid, Date.now(), "user");
-        s.viewing.endRevokedFamilies();
-        s.viewing.endRevokedFamilies();
+        await s.store.refreshTokens.revokeFamily(carol.sid, Date.now(), "user");
+        await s.viewing.endRevokedFamilies();
+        await s.viewing.endRevokedFamilies();
         assert.deepEqual(s.ends(session.id).map((e) => e.reason), ["session revoked"]);
       },
     );
@@ -215,12 +213,12 @@ Deno.test("viewing sessions: each end, whatever its cause, is exactly one sessio
       assert.equal(s.viewing.size, 0);
     });
   } finally {
-    s.close();
+    await s.close();
   }
 });
 
 Deno.test("viewing sessions: refusals before anything reaches the publisher", async (t) => {
-  const s = setup();
+  const s = await setup();
   const alice = claims("alice", ["cam", "nope"]);
   try {
     await t.step("camera offline (no channel): 503, no session, no trace", async () => {
@@ -233,12 +231,12 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
     });
     s.publisherOnline(2);
     await t.step("outside the scope 403; unknown inside it 404; a bad offer 400", async () => {
-      assert.throws(
-        () => s.viewing.checkAccess(alice, "other", "ip"),
+      await assert.rejects(
+        s.viewing.checkAccess(alice, "other", "ip"),
         refusedWith(403, "forbidden"),
       );
-      assert.throws(
-        () => s.viewing.checkAccess(alice, "nope", "ip"),
+      await assert.rejects(
+        s.viewing.checkAccess(alice, "nope", "ip"),
         refusedWith(404, "unknown_camera"),
       );
       await assert.rejects(
@@ -268,14 +266,14 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
       },
     );
     await t.step("a revoked device is offline", async () => {
-      revokeDevice(s.db, "cam", Date.now(), "operator");
+      await s.store.devices.revoke("cam", Date.now(), "operator");
       await assert.rejects(
         s.viewing.open(claims("dave"), "cam", OFFER, "ip"),
         refusedWith(503, "camera_offline"),
       );
     });
     await t.step("trickle relays only ICE lines of the viewer's own session", async () => {
-      const t2 = setup();
+      const t2 = await setup();
       t2.publisherOnline();
       try {
         const { session } = await t2.viewing.open(alice, "cam", OFFER, "ip");
@@ -301,10 +299,10 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
           refusedWith(404, "unknown_session"),
         );
       } finally {
-        t2.close();
+        await t2.close();
       }
     });
   } finally {
-    s.close();
+    await s.close();
   }
 });

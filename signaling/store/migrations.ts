@@ -1,6 +1,13 @@
 /**
- * Schema migrations, applied in order; never edit a released entry, append.
- * Times are Unix milliseconds. Secrets are stored only as SHA-256 hashes.
+ * Schema migrations, applied in order by `migrate.ts`; never change what a
+ * released entry does, append. The same text runs on SQLite and PostgreSQL:
+ * only types and statements both engines read alike (TEXT; BIGINT for Unix
+ * milliseconds, which PostgreSQL's INTEGER cannot hold; plain indexes and
+ * foreign keys). Secrets are stored only as SHA-256 hashes.
+ *
+ * Entries 1 and 2 were first released with `INTEGER` where they now say
+ * `BIGINT`: in SQLite both name the same INTEGER affinity (any type name
+ * containing "INT"), so databases made from either text behave alike.
  * @module
  */
 export const MIGRATIONS: readonly string[] = [
@@ -9,33 +16,33 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE devices (
     id TEXT PRIMARY KEY,
     label TEXT NOT NULL DEFAULT '',
-    created_at INTEGER NOT NULL,
-    revoked_at INTEGER
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
   );
   CREATE TABLE enrollment_tokens (
     token_hash TEXT PRIMARY KEY,
     device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    used_at INTEGER
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
   );
   CREATE TABLE certificates (
     serial TEXT PRIMARY KEY,
     device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
     fingerprint256 TEXT NOT NULL,
     x5t_s256 TEXT NOT NULL,
-    not_before INTEGER NOT NULL,
-    not_after INTEGER NOT NULL,
-    issued_at INTEGER NOT NULL,
-    revoked_at INTEGER,
+    not_before BIGINT NOT NULL,
+    not_after BIGINT NOT NULL,
+    issued_at BIGINT NOT NULL,
+    revoked_at BIGINT,
     revoke_reason TEXT
   );
   CREATE INDEX certificates_device ON certificates(device_id);
   CREATE TABLE jwt_keys (
     kid TEXT PRIMARY KEY,
     public_jwk TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    retired_at INTEGER
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT
   );
   `,
   // 2: viewer accounts and rotating refresh tokens (families for reuse detection).
@@ -44,21 +51,21 @@ export const MIGRATIONS: readonly string[] = [
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     cameras TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
   );
   CREATE TABLE refresh_tokens (
     token_hash TEXT PRIMARY KEY,
     family_id TEXT NOT NULL,
     username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    used_at INTEGER
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
   );
   CREATE INDEX refresh_family ON refresh_tokens(family_id);
   CREATE TABLE revoked_families (
     family_id TEXT PRIMARY KEY,
-    revoked_at INTEGER NOT NULL,
+    revoked_at BIGINT NOT NULL,
     reason TEXT NOT NULL
   );
   `,

@@ -1,75 +1,73 @@
 /**
- * Viewer accounts: a password hash (see `auth/password.ts`) and the cameras
- * the viewer may watch (`["*"]` for all).
+ * Viewer accounts (the {@linkcode UserStore} over SQL): a password hash (see
+ * `auth/password.ts`) and the cameras the viewer may watch (`["*"]` for all),
+ * kept as JSON text.
  * @module
  */
-import type { Database } from "./db.ts";
+import type { SqlDriver } from "./sql.ts";
+import type { UserStore } from "./store.ts";
 
-/** A viewer account. */
-export interface UserRecord {
+type Row = {
   name: string;
-  passwordHash: string;
-  cameras: string[];
-  createdAt: number;
-  updatedAt: number;
-}
+  password_hash: string;
+  cameras: string;
+  created_at: number;
+  updated_at: number;
+};
 
-/** Creates a user; throws if the name is taken. */
-export function createUser(
-  db: Database,
-  user: { name: string; passwordHash: string; cameras: string[] },
-  now: number,
-): void {
-  try {
-    db.prepare(
-      "INSERT INTO users (name, password_hash, cameras, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-    ).run(user.name, user.passwordHash, JSON.stringify(user.cameras), now, now);
-  } catch (err) {
-    if (/UNIQUE/.test((err as Error).message)) {
-      throw new Error(`user "${user.name}" already exists`);
-    }
-    throw err;
-  }
-}
+const byName = (a: { name: string }, b: { name: string }) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
-/** Finds a user by name. */
-export function findUser(db: Database, name: string): UserRecord | null {
-  const row = db.prepare(
-    "SELECT name, password_hash, cameras, created_at, updated_at FROM users WHERE name = ?",
-  ).get(name) as Record<string, string | number> | undefined;
-  if (!row) return null;
+/** The user store over `db`. */
+export function userStore(db: SqlDriver): UserStore {
   return {
-    name: row.name as string,
-    passwordHash: row.password_hash as string,
-    cameras: JSON.parse(row.cameras as string) as string[],
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
+    async create(user, now) {
+      const added = await db.run(
+        `INSERT INTO users (name, password_hash, cameras, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (name) DO NOTHING`,
+        [user.name, user.passwordHash, JSON.stringify(user.cameras), now],
+      );
+      if (added !== 1) throw new Error(`user "${user.name}" already exists`);
+    },
+
+    async find(name) {
+      const row = await db.get<Row>(
+        "SELECT name, password_hash, cameras, created_at, updated_at FROM users WHERE name = $1",
+        [name],
+      );
+      if (!row) return null;
+      return {
+        name: row.name,
+        passwordHash: row.password_hash,
+        cameras: JSON.parse(row.cameras) as string[],
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      };
+    },
+
+    async list() {
+      const rows = await db.all<Omit<Row, "password_hash">>(
+        "SELECT name, cameras, created_at, updated_at FROM users",
+      );
+      // Sorted here: engines' collations differ.
+      return rows.sort(byName).map((r) => ({
+        name: r.name,
+        cameras: JSON.parse(r.cameras) as string[],
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+      }));
+    },
+
+    async setPassword(name, hash, now) {
+      return await db.run("UPDATE users SET password_hash = $1, updated_at = $2 WHERE name = $3", [
+        hash,
+        now,
+        name,
+      ]) === 1;
+    },
+
+    async remove(name) {
+      return await db.run("DELETE FROM users WHERE name = $1", [name]) === 1;
+    },
   };
-}
-
-/** All users, without their password hashes. */
-export function listUsers(db: Database): Omit<UserRecord, "passwordHash">[] {
-  const rows = db.prepare("SELECT name, cameras, created_at, updated_at FROM users ORDER BY name")
-    .all() as Record<string, string | number>[];
-  return rows.map((r) => ({
-    name: r.name as string,
-    cameras: JSON.parse(r.cameras as string) as string[],
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-  }));
-}
-
-/** Replaces a user's password hash; returns false for an unknown user. */
-export function setPassword(db: Database, name: string, hash: string, now: number): boolean {
-  const r = db.prepare("UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?").run(
-    hash,
-    now,
-    name,
-  );
-  return Number(r.changes) === 1;
-}
-
-/** Removes a user (and, by cascade, their refresh tokens). */
-export function removeUser(db: Database, name: string): boolean {
-  return Number(db.prepare("DELETE FROM users WHERE name = ?").run(name).changes) === 1;
 }

@@ -158,7 +158,7 @@ Deno.test("mTLS: the device listener refuses every certificate but a current dev
         const { revokedSerials } = await deviceRevoke(s.dataDir, "cam-r");
         assert.ok(revokedSerials.length >= 1);
         // The server polls the store every 250 ms; reload now instead of sleeping.
-        s.ctx.revocations.reload();
+        await s.ctx.revocations.reload();
         const from = s.ctx.audit.recent.length;
         const r = await attempt(url, caPem, creds);
         assert.equal(r.kind, "tls-refused", JSON.stringify(r));

@@ -11,14 +11,6 @@ import type { ServerContext } from "../../context.ts";
 import { dummyHash, verifyPassword } from "../../auth/password.ts";
 import { signAccessToken, TokenError, verifyAccessToken } from "../../auth/tokens.ts";
 import { randomToken, sha256Hex } from "../../auth/secrets.ts";
-import { findUser } from "../../store/users.ts";
-import {
-  consumeRefreshToken,
-  familyOf,
-  isFamilyRevoked,
-  revokeFamily,
-  storeRefreshToken,
-} from "../../store/refresh_tokens.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, readJson } from "./errors.ts";
 
@@ -54,7 +46,9 @@ export function requireViewer(ctx: ServerContext): MiddlewareHandler<AppEnv> {
     }
     try {
       const claims = await verifyAccessToken(ctx.ring, m[1], ctx.issuer);
-      if (isFamilyRevoked(ctx.db, claims.sid)) throw new TokenError("session ended");
+      if (await ctx.store.refreshTokens.isFamilyRevoked(claims.sid)) {
+        throw new TokenError("session ended");
+      }
       c.set("viewer", claims);
     } catch (err) {
       const reason = err instanceof TokenError ? err.reason : "rejected";
@@ -78,7 +72,7 @@ export function authRoutes(ctx: ServerContext) {
     familyId: string,
   ) {
     const refresh = randomToken("vrt");
-    storeRefreshToken(ctx.db, {
+    await ctx.store.refreshTokens.store({
       hash: await sha256Hex(refresh),
       familyId,
       username,
@@ -123,7 +117,7 @@ export function authRoutes(ctx: ServerContext) {
         "retry-after": String(Math.ceil(wait / 1000)),
       });
     }
-    const user = findUser(ctx.db, username);
+    const user = await ctx.store.users.find(username);
     // Same work for an unknown user as for a wrong password.
     const ok = await verifyPassword(password, user?.passwordHash ?? await dummyHash()) &&
       user !== null;
@@ -151,7 +145,7 @@ export function authRoutes(ctx: ServerContext) {
       });
       return problem(c, 401, "no_session", "no refresh cookie; log in");
     }
-    const r = consumeRefreshToken(ctx.db, await sha256Hex(token), Date.now());
+    const r = await ctx.store.refreshTokens.consume(await sha256Hex(token), Date.now());
     if (!r.ok) {
       ctx.audit.log("refresh.refused", {
         reason: r.reason,
@@ -167,7 +161,7 @@ export function authRoutes(ctx: ServerContext) {
         : `the session is ${r.reason === "unknown" ? "unknown" : r.reason}; log in again`;
       return problem(c, 401, `refresh_${r.reason}`, message);
     }
-    const user = findUser(ctx.db, r.username);
+    const user = await ctx.store.users.find(r.username);
     if (!user) return problem(c, 401, "no_session", "the account no longer exists");
     ctx.audit.log("refresh.success", { user: user.name, family: r.familyId });
     return issueSession(c, user.name, user.cameras, r.familyId);
@@ -176,7 +170,9 @@ export function authRoutes(ctx: ServerContext) {
   app.post("/auth/logout", async (c) => {
     const token = getCookie(c, REFRESH_COOKIE);
     let family: string | null = null;
-    if (token && token.length <= 200) family = familyOf(ctx.db, await sha256Hex(token));
+    if (token && token.length <= 200) {
+      family = await ctx.store.refreshTokens.familyOf(await sha256Hex(token));
+    }
     if (!family) {
       const m = /^Bearer ([^\s]+)$/.exec(c.req.header("authorization") ?? "");
       if (m) {
@@ -189,7 +185,7 @@ export function authRoutes(ctx: ServerContext) {
     }
     deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
     if (family) {
-      revokeFamily(ctx.db, family, Date.now(), "logout");
+      await ctx.store.refreshTokens.revokeFamily(family, Date.now(), "logout");
       ctx.viewing.endFamily(family, "logged out");
       ctx.audit.log("logout", { family });
     }

@@ -7,14 +7,13 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ServerContext } from "../../context.ts";
 import type { CameraPresence } from "../../devices/presence.ts";
-import { listDevices } from "../../store/devices.ts";
 import type { AppEnv } from "./env.ts";
 import { mayWatch } from "../../auth/scope.ts";
 import { topics } from "../../bus/topics.ts";
 import { requireViewer } from "./auth.ts";
 
-function visibleCameras(ctx: ServerContext, cams: string[]) {
-  return listDevices(ctx.db)
+async function visibleCameras(ctx: ServerContext, cams: string[]) {
+  return (await ctx.store.devices.list())
     .filter((d) => d.revokedAt === null && mayWatch(cams, d.id))
     .map((d) => {
       const p = ctx.presence.get(d.id);
@@ -31,9 +30,9 @@ function visibleCameras(ctx: ServerContext, cams: string[]) {
 export function cameraRoutes(ctx: ServerContext) {
   const app = new Hono<AppEnv>();
   app.use("/api/*", requireViewer(ctx));
-  app.get("/api/cameras", (c) => {
+  app.get("/api/cameras", async (c) => {
     c.header("cache-control", "no-store");
-    return c.json({ cameras: visibleCameras(ctx, c.get("viewer").cams) });
+    return c.json({ cameras: await visibleCameras(ctx, c.get("viewer").cams) });
   });
   app.get("/api/cameras/events", (c) => {
     const viewer = c.get("viewer");
@@ -53,7 +52,7 @@ export function cameraRoutes(ctx: ServerContext) {
       // Access tokens live ≤ 5 min: end the stream when this one expires.
       const endAt = viewer.exp * 1000;
       try {
-        for (const cam of visibleCameras(ctx, viewer.cams)) {
+        for (const cam of await visibleCameras(ctx, viewer.cams)) {
           await stream.writeSSE({ event: "presence", data: JSON.stringify(cam) });
         }
         while (!stream.aborted && Date.now() < endAt) {

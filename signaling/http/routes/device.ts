@@ -14,7 +14,6 @@ import type { DeviceHub } from "../../devices/hub.ts";
 import { type DeviceIdentity, identify } from "../../devices/identity.ts";
 import { signDeviceToken, TokenError, verifyDeviceToken } from "../../auth/tokens.ts";
 import { EnrollError, renewDevice } from "../../devices/enrollment.ts";
-import { isDeviceActive } from "../../store/devices.ts";
 import { problem, readJson } from "./errors.ts";
 
 type DeviceEnv = { Bindings: HttpBindings; Variables: { device: DeviceIdentity } };
@@ -38,7 +37,7 @@ export function deviceRoutes(
       ctx.audit.log("mtls.refused", { reason: id, ip, route: c.req.path });
       return problem(c, 401, "client_certificate", `client certificate refused: ${id}`);
     }
-    if (ctx.revocations.isRevoked(id.serial) || !isDeviceActive(ctx.db, id.deviceId)) {
+    if (ctx.revocations.isRevoked(id.serial) || !(await ctx.store.devices.isActive(id.deviceId))) {
       ctx.audit.log("mtls.refused", {
         reason: "revoked",
         device: id.deviceId,

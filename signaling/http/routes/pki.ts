@@ -2,7 +2,6 @@
 import { Hono } from "hono";
 import type { ServerContext } from "../../context.ts";
 import { currentCrl } from "../../certs/pki_state.ts";
-import { revokedCertificates } from "../../store/devices.ts";
 import type { AppEnv } from "./env.ts";
 
 /** Routes: `GET /pki/ca`, `GET /pki/crl`, `GET /.well-known/jwks.json`. */
@@ -13,7 +12,7 @@ export function pkiRoutes(ctx: ServerContext) {
     (c) => c.body(ctx.pki.caPem, 200, { "content-type": "application/x-pem-file" }),
   );
   app.get("/pki/crl", async (c) => {
-    const pem = await currentCrl(ctx.pki.ca, revokedCertificates(ctx.db));
+    const pem = await currentCrl(ctx.pki.ca, await ctx.store.devices.revokedCertificates());
     return c.body(pem, 200, {
       "content-type": "application/x-pem-file",
       "cache-control": "no-store",

@@ -55,7 +55,7 @@ export function whepRoutes(ctx: ServerContext) {
     const camera = c.req.param("camera");
     try {
       // Scope first: a viewer learns nothing about cameras outside it.
-      ctx.viewing.checkAccess(viewer, camera, c.env.remoteAddr);
+      await ctx.viewing.checkAccess(viewer, camera, c.env.remoteAddr);
       if (mediaType(c) !== "application/sdp") {
         return problem(
           c,

@@ -1,0 +1,182 @@
+/**
+ * The store: every persistent operation of the server and the operator
+ * commands, behind one async interface. Nothing outside `signaling/store/`
+ * writes SQL; callers use a {@linkcode Store} (`ctx.store`). The embedded
+ * default is node:sqlite in the data directory (`sqlite.ts`); the same
+ * schema, migrations and queries run on other SQL engines through
+ * {@linkcode SqlDriver} (`sql.ts`), so the guarantees below hold for every
+ * implementation:
+ *
+ * - a one-time enrollment token is consumed exactly once, even when many
+ *   requests (in many processes) present it at the same moment;
+ * - a refresh token rotates once; presenting a used one is reuse, and
+ *   revokes its whole family (under a lock on the token's row);
+ * - secrets are stored only as SHA-256 hashes (tokens) or password hashes;
+ * - times are Unix milliseconds.
+ *
+ * @example
+ * ```ts
+ * const store = await openSqliteStore("./data/vigil.db");
+ * await store.devices.addWithToken({ id: "door", label: "Door" }, { hash, expiresAt }, Date.now());
+ * const r = await store.devices.consumeToken(hash, Date.now()); // { deviceId: "door" }
+ * await store.close();
+ * ```
+ * @module
+ */
+
+/** One device as shown by `device:list`. */
+export interface DeviceRecord {
+  id: string;
+  label: string;
+  createdAt: number;
+  revokedAt: number | null;
+  /** Expiry of the newest unrevoked certificate, if any. */
+  certNotAfter: number | null;
+  /** Expiry of the newest unused enrollment token, if any. */
+  pendingTokenExpiresAt: number | null;
+}
+
+/** A certificate issued to a device. */
+export interface CertificateRecord {
+  serial: string;
+  deviceId: string;
+  fingerprint256: string;
+  x5tS256: string;
+  notBefore: number;
+  notAfter: number;
+  issuedAt: number;
+  revokedAt: number | null;
+}
+
+/** Why an enrollment token was refused. */
+export type TokenRefusal = "unknown" | "expired" | "used" | "device_revoked";
+
+/** A viewer account. */
+export interface UserRecord {
+  name: string;
+  passwordHash: string;
+  /** The cameras the viewer may watch (`["*"]` for all). */
+  cameras: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Outcome of presenting a refresh token. */
+export type RotateResult =
+  | { ok: true; username: string; familyId: string }
+  | { ok: false; reason: "unknown" | "expired" | "reused" | "revoked"; familyId?: string };
+
+/** A JWT signing key's public half and life. */
+export interface JwtKeyRecord {
+  kid: string;
+  /** The public JWK as JSON text (with kid, alg, use). */
+  publicJwk: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+/** Devices, their one-time enrollment tokens and their certificates. */
+export interface DeviceStore {
+  /**
+   * Creates the device if needed (clearing an earlier revocation) and stores
+   * a token hash; a new token supersedes an earlier unused one.
+   */
+  addWithToken(
+    device: { id: string; label: string },
+    token: { hash: string; expiresAt: number },
+    now: number,
+  ): Promise<void>;
+  /**
+   * Consumes a token atomically (exactly once). Returns the device bound to
+   * it, or why it was refused; a refused token changes nothing.
+   */
+  consumeToken(tokenHash: string, now: number): Promise<
+    { deviceId: string } | {
+      refused: TokenRefusal;
+    }
+  >;
+  /** Gives a consumed token back when issuing the certificate failed afterwards. */
+  releaseToken(tokenHash: string): Promise<void>;
+  /** Records a newly issued certificate. */
+  recordCertificate(cert: Omit<CertificateRecord, "revokedAt">): Promise<void>;
+  /** Whether a device exists and is not revoked. */
+  isActive(id: string): Promise<boolean>;
+  /** Whether a device id is known (enrolled or not, revoked or not). */
+  exists(id: string): Promise<boolean>;
+  /** Revokes a device and every certificate it holds; returns the revoked serials. Throws for an unknown device. */
+  revoke(id: string, now: number, reason: string): Promise<string[]>;
+  /** Every revoked certificate (for the CRL and the connection-time deny-list). */
+  revokedCertificates(): Promise<{ serial: string; revokedAt: number }[]>;
+  /** All devices with their certificate and token state, by id. */
+  list(): Promise<DeviceRecord[]>;
+}
+
+/** Viewer accounts. */
+export interface UserStore {
+  /** Creates a user; throws `user "x" already exists` if the name is taken. */
+  create(
+    user: { name: string; passwordHash: string; cameras: string[] },
+    now: number,
+  ): Promise<void>;
+  /** A user by name, or null. */
+  find(name: string): Promise<UserRecord | null>;
+  /** All users, by name, without their password hashes. */
+  list(): Promise<Omit<UserRecord, "passwordHash">[]>;
+  /** Replaces a user's password hash; false for an unknown user. */
+  setPassword(name: string, hash: string, now: number): Promise<boolean>;
+  /** Removes a user (and their refresh tokens); false for an unknown user. */
+  remove(name: string): Promise<boolean>;
+}
+
+/**
+ * Rotating refresh tokens in families: each login starts a family, each
+ * refresh consumes the presented token and the caller stores its successor.
+ */
+export interface RefreshTokenStore {
+  /** Stores a new refresh token hash in a family. */
+  store(
+    t: { hash: string; familyId: string; username: string; expiresAt: number },
+    now: number,
+  ): Promise<void>;
+  /**
+   * Consumes a refresh token: ok once; an already used one is reuse and
+   * revokes its family.
+   */
+  consume(hash: string, now: number): Promise<RotateResult>;
+  /** The family of a token (logout), or null. */
+  familyOf(hash: string): Promise<string | null>;
+  /** Revokes a family (logout, reuse); idempotent. */
+  revokeFamily(familyId: string, now: number, reason: string): Promise<void>;
+  /** Revokes every family of a user (password change, removal). */
+  revokeUserFamilies(username: string, now: number): Promise<void>;
+  /** Whether a family was revoked (access tokens carry their family in `sid`). */
+  isFamilyRevoked(familyId: string): Promise<boolean>;
+  /** Families revoked at or after `since` (to end their live sessions). */
+  familiesRevokedSince(since: number): Promise<string[]>;
+}
+
+/** The JWT signing keys' public halves and lives (the private halves are elsewhere). */
+export interface JwtKeyStore {
+  /** Keys not retired, or retired after `retiredAfter`, oldest first. */
+  list(retiredAfter: number): Promise<JwtKeyRecord[]>;
+  /** Retires every current key and adds `kid` as the current one, atomically. */
+  rotate(key: { kid: string; publicJwk: string }, now: number): Promise<void>;
+}
+
+/** The store. */
+export interface Store {
+  /** What is behind it, for logs and health checks. */
+  readonly kind: "sqlite" | "postgres";
+  readonly devices: DeviceStore;
+  readonly users: UserStore;
+  readonly refreshTokens: RefreshTokenStore;
+  readonly jwtKeys: JwtKeyStore;
+  /**
+   * A value that changes when another process (an operator command) or
+   * node committed a change; cheap enough to poll several times a second.
+   */
+  changeMarker(): Promise<number>;
+  /** Resolves when the store answers a trivial query (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,67 @@
+/**
+ * The exact `deno run` permissions of the cluster clients, proven: each client
+ * does a real operation in a child process with the flags computed by
+ * signaling/config/cluster_grants.ts, and fails without each part of them.
+ */
+import assert from "node:assert/strict";
+import {
+  grantFlags,
+  natsGrants,
+  POSTGRES_JS_ENV,
+  postgresGrants,
+} from "../../signaling/config/cluster_grants.ts";
+import { startNats } from "../helpers/cluster/nats_server.ts";
+import { startPostgres } from "../helpers/cluster/postgres_server.ts";
+import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
+
+const PROBE = new URL("./_client_probe.ts", import.meta.url).pathname;
+
+async function probe(flags: string[], args: string[]): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", ...flags, PROBE, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout).trim() || new TextDecoder().decode(out.stderr);
+}
+
+Deno.test({
+  name: "cluster clients run with exactly the computed permissions",
+  ignore: ignoreUnlessInstalled("nats", "postgres"),
+  fn: async (t) => {
+    await t.step("NATS over TLS with a password: net + read of its two files", async () => {
+      await using nats = await startNats({ auth: true, tls: true });
+      const files = [nats.passwordFile!, nats.caFile!];
+      const grants = natsGrants({ servers: [{ host: "127.0.0.1", port: nats.port }], files });
+      const flags = grantFlags(grants);
+      assert.deepEqual(flags, [
+        `--allow-net=127.0.0.1:${nats.port}`,
+        `--allow-read=${files.join(",")}`,
+      ]);
+      const args = ["nats", nats.url, nats.user!, ...files];
+      assert.equal(await probe(flags, args), "ok re:x");
+      assert.match(await probe([flags[1]], args), /^failed NotCapable: Requires net access/);
+    });
+
+    await t.step("PostgreSQL with SCRAM: net + read + ignored PG* variables", async () => {
+      await using pg = await startPostgres();
+      const grants = postgresGrants({
+        servers: [{ host: pg.host, port: pg.port }],
+        files: [pg.passwordFile],
+      });
+      const flags = grantFlags(grants);
+      assert.deepEqual(flags, [
+        `--allow-net=127.0.0.1:${pg.port}`,
+        `--allow-read=${pg.passwordFile}`,
+        `--ignore-env=${POSTGRES_JS_ENV.join(",")}`,
+      ]);
+      const args = ["postgres", pg.host, String(pg.port), pg.user, pg.database, pg.passwordFile];
+      assert.equal(await probe(flags, args), "ok vigil");
+      assert.match(await probe(flags.slice(0, 2), args), /^failed NotCapable: Requires env access/);
+      assert.match(
+        await probe([flags[0], flags[2]], args),
+        /^failed NotCapable: Requires read access/,
+      );
+    });
+  },
+});
