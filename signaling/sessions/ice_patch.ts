@@ -122,11 +122,15 @@ export function planPatch(
   }
   const parsed = parseFrag(frag);
   if ("status" in parsed) return parsed;
-  const { credentials, lines } = parsed;
+  const { ufrag, pwd, lines } = parsed;
   const current = s.credentials;
-  const restart = credentials !== null && current !== null &&
-    (credentials.ufrag !== current.ufrag || credentials.pwd !== current.pwd);
-  if (restart) {
+  const changed = current !== null && ufrag !== undefined &&
+    (ufrag !== current.ufrag || (pwd !== undefined && pwd !== current.pwd));
+  if (changed && pwd === undefined) {
+    return refuse(400, "bad_sdpfrag", "an ICE restart needs both a=ice-ufrag and a=ice-pwd");
+  }
+  if (changed) {
+    const credentials = { ufrag: ufrag!, pwd: pwd! };
     const bad = badCredentials(credentials);
     if (bad) return refuse(400, "bad_sdpfrag", bad);
     if (ifMatch.kind === "absent") {
@@ -138,7 +142,7 @@ export function planPatch(
     }
     return { kind: "restart", credentials, frag };
   }
-  if (ifMatch.kind === "absent" && credentials === null && s.restarts > 0) {
+  if (ifMatch.kind === "absent" && ufrag === undefined && s.restarts > 0) {
     return refuse(
       428,
       "precondition_required",
@@ -152,10 +156,10 @@ function refuse(status: PatchRefusal["status"], code: string, message: string): 
   return { status, code, message };
 }
 
-/** Checks the fragment's syntax; its credentials (both or none) and its lines. */
+/** Checks the fragment's syntax; its ICE credentials (if any) and its lines. */
 function parseFrag(
   frag: string,
-): { credentials: IceCredentials | null; lines: string[] } | PatchRefusal {
+): { ufrag?: string; pwd?: string; lines: string[] } | PatchRefusal {
   const lines = frag.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l !== "");
   let ufrag: string | undefined;
   let pwd: string | undefined;
@@ -188,11 +192,10 @@ function parseFrag(
       pwd = p[1];
     }
   }
-  if ((ufrag === undefined) !== (pwd === undefined)) {
-    return refuse(400, "bad_sdpfrag", "a=ice-ufrag and a=ice-pwd go together");
+  if (pwd !== undefined && ufrag === undefined) {
+    return refuse(400, "bad_sdpfrag", "a=ice-pwd without a=ice-ufrag");
   }
-  if (ufrag === undefined || pwd === undefined) return { credentials: null, lines };
-  return { credentials: { ufrag, pwd }, lines };
+  return { ufrag, pwd, lines };
 }
 
 /** Why new credentials are unusable (RFC 8839 section 5.4: ufrag 4-256, pwd 22-256 ice-chars). */

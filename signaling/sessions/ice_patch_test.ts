@@ -56,6 +56,15 @@ Deno.test("planPatch: trickle", async (t) => {
         lines: [`a=ice-ufrag:cur1`, `a=ice-pwd:${PWD}`, CANDIDATE],
       }, String(h));
     }
+    // The current ufrag alone names the ICE session too.
+    const ufragOnly = planPatch(
+      `a=ice-ufrag:cur1\r\n${CANDIDATE}\r\n`,
+      { kind: "absent" },
+      state({
+        restarts: 2,
+      }),
+    );
+    assert.deepEqual(ufragOnly, { kind: "trickle", lines: ["a=ice-ufrag:cur1", CANDIDATE] });
     assert.deepEqual(planPatch("a=end-of-candidates\r\n", { kind: "absent" }, state()), {
       kind: "trickle",
       lines: ["a=end-of-candidates"],
@@ -110,7 +119,8 @@ Deno.test("planPatch: ICE restart", async (t) => {
 Deno.test("planPatch: malformed fragments 400, renegotiation 422", () => {
   const cases: [string, number][] = [
     ["hello world\r\n", 400],
-    [`a=ice-ufrag:cur1\r\n${CANDIDATE}\r\n`, 400], // ufrag without pwd
+    [`a=ice-ufrag:new1\r\n${CANDIDATE}\r\n`, 400], // a new ufrag without its pwd
+    [`a=ice-pwd:${PWD}\r\n${CANDIDATE}\r\n`, 400], // pwd without ufrag
     [`a=ice-ufrag:cur1\r\na=ice-ufrag:cur2\r\na=ice-pwd:${PWD}\r\n`, 400],
     [`a=candidate:${"x".repeat(600)}\r\n`, 400],
     ["v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n", 422],
