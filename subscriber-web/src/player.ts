@@ -131,7 +131,7 @@ export class Player {
     this.#video = options.video as VideoWithRvfc;
     this.#o = {
       watchdogMs: options.watchdogMs ?? 2000,
-      stallMs: options.stallMs ?? 4000,
+      stallMs: options.stallMs ?? 2500,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       disconnectGraceMs: options.disconnectGraceMs ?? 500,
       restartTimeoutMs: options.restartTimeoutMs ?? 5000,
