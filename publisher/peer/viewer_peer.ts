@@ -279,7 +279,7 @@ export class ViewerPeer {
   }
 
   /**
-   * ICE restart (WHEP, as WHIP RFC 9725 section 4.3.2): takes the viewer's
+   * ICE restart (WHEP, as WHIP RFC 9725 section 4.3.3): takes the viewer's
    * sdpfrag with a new ufrag/pwd (and candidates), restarts werift's ICE
    * agent on the same peer connection (the DTLS association and SRTP keys
    * stay: the new pair carries the same session) and returns the answer

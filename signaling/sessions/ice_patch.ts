@@ -3,9 +3,9 @@
  *
  * A PATCH body is an `application/trickle-ice-sdpfrag` (RFC 8840). It is an
  * ICE restart when it carries an `a=ice-ufrag`/`a=ice-pwd` other than the
- * viewer's current ones (draft-ietf-wish-whep-03 section 4.3.3: such a
- * request MUST be treated as a restart), otherwise trickle ICE (4.3.2).
- * Entity-tags identify the ICE session (4.3.1, as WHIP RFC 9725 section
+ * viewer's current ones (draft-ietf-wish-whep-03 section 4.4.3: such a
+ * request MUST be treated as a restart), otherwise trickle ICE (4.4.2).
+ * Entity-tags identify the ICE session (4.4.1, as WHIP RFC 9725 section
  * 4.3.1): a new strong one after each restart.
  *
  * Preconditions (RFC 9110 section 13.1.1, RFC 6585 section 3):

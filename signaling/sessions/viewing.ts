@@ -136,7 +136,7 @@ export class ViewingSessions {
     this.checkAccess(viewer, camera, ip);
     const bad = checkOffer(sdp);
     if (bad) throw new SessionError(400, "bad_offer", bad);
-    // draft-ietf-wish-whep-03 section 4.1 (session management): no live publishing → 409 + Retry-After.
+    // draft-ietf-wish-whep-03 section 4.2 (session management): no live publishing → 409 + Retry-After.
     const offline = () =>
       new SessionError(409, "camera_offline", `camera "${camera}" is offline`, OFFLINE_RETRY_S);
     if (!isDeviceActive(this.#o.db, camera)) throw offline();
@@ -223,7 +223,7 @@ export class ViewingSessions {
    * credentials are an ICE restart, relayed as a request whose reply is the
    * publisher's new credentials and candidates, under a new ETag. The rules
    * (412, 428, 400, 422) are ice_patch.ts's. A restart that fails leaves the
-   * session and its ICE session as they were (RFC 9725 section 4.3.2).
+   * session and its ICE session as they were (RFC 9725 section 4.3.3).
    */
   async patch(session: WhepSession, frag: string, ifMatch: IfMatch): Promise<PatchResult> {
     if (this.#table.get(session.id) !== session) throw unknownSession();

@@ -58,7 +58,7 @@ function optionsHeaders(c: Context): Record<string, string> {
 
 /**
  * The headers of a 201: the session URL, the ICE session's ETag and what a
- * PATCH takes (RFC 9725 section 4.3: the initial ETag MUST be on the 201).
+ * PATCH takes (RFC 9725 section 4.3.1: the initial ETag MUST be on the 201).
  */
 function createdHeaders(camera: string, session: WhepSession): Record<string, string> {
   return {
