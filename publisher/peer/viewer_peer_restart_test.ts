@@ -131,7 +131,7 @@ Deno.test({
         async () => (await framesDecoded(page)) >= framesAtRestart + 30,
       );
       assert.equal(p.isClosed, false, "the session survived the restart");
-      await waitFor("the restarted pair reported", async () => reports.length === 2);
+      await waitFor("the restarted pair reported", () => Promise.resolve(reports.length === 2));
       assert.ok(["host", "prflx"].includes(reports[1].remote), JSON.stringify(reports));
     });
 
