@@ -23,7 +23,15 @@ export interface RoleSeries {
   role: "client" | "server";
   connectedMs: { median: number; p95: number; samples: number[] };
   firstFrameMs: { median: number; p95: number; samples: number[] };
+  /**
+   * Calls that connected but showed no frame within 10 s (werift's rare stall, which the
+   * publisher's watchdog repairs by renegotiating); each was repeated.
+   */
+  callsWithoutFrame: number;
 }
+
+/** Most calls without a frame per role before the benchmark gives up. */
+const MAX_CALLS_WITHOUT_FRAME = 3;
 
 async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
   const offer = await page.evaluate(async () => {
@@ -94,14 +102,21 @@ export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleS
   const page = await (browser ?? own!).newPage();
   await page.goto("about:blank");
   const samples = {
-    client: { c: [] as number[], f: [] as number[] },
-    server: { c: [] as number[], f: [] as number[] },
+    client: { c: [] as number[], f: [] as number[], stalls: 0 },
+    server: { c: [] as number[], f: [] as number[], stalls: 0 },
   };
   try {
     for (let k = 0; k <= runs; k++) {
       for (const role of ["client", "server"] as const) {
-        const r = await call(page, hub, role);
-        if (r.firstFrameMs < 0) throw new Error(`dtls role ${role}: no frame within 10 s`);
+        let r = await call(page, hub, role);
+        while (r.firstFrameMs < 0) {
+          if (++samples[role].stalls > MAX_CALLS_WITHOUT_FRAME) {
+            throw new Error(
+              `dtls role ${role}: ${MAX_CALLS_WITHOUT_FRAME + 1} calls without a frame`,
+            );
+          }
+          r = await call(page, hub, role);
+        }
         if (k > 0) {
           samples[role].c.push(round(r.connectedMs));
           samples[role].f.push(round(r.firstFrameMs));
@@ -123,6 +138,7 @@ export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleS
     role,
     connectedMs: summary(samples[role].c),
     firstFrameMs: summary(samples[role].f),
+    callsWithoutFrame: samples[role].stalls,
   }));
 }
 

@@ -8,6 +8,8 @@
 import type { RoleSeries } from "./dtls_role.ts";
 import type { GlassToGlassResult } from "./glass_to_glass.ts";
 import type { IdleDevicesResult } from "./idle_devices/mod.ts";
+import type { JanusAbResult } from "./janus/ab.ts";
+import { janusMarkdown } from "./janus/report.ts";
 import type { Summary } from "./lib/glass_to_glass_samples.ts";
 import { median, round } from "./lib/stats.ts";
 import type { CostRow } from "./publisher_cost.ts";
@@ -30,6 +32,8 @@ export interface BenchResults {
     whepSetups: Awaited<ReturnType<typeof benchWhepSetups>>;
   };
   idleDevices?: IdleDevicesResult;
+  /** vigil's publisher beside Janus, alternating A/B (bench/janus/ab.ts). */
+  janus?: JanusAbResult;
 }
 
 const MB_IN_MIB = 1e6 / 2 ** 20; // the targets are in MB (10^6 bytes)
@@ -187,6 +191,8 @@ export function markdown(r: BenchResults): string {
     }
   }
 
+  if (r.janus) out.push("", ...janusMarkdown(r.janus));
+
   out.push(
     "",
     "## Before / after (same run)",
@@ -209,6 +215,12 @@ export function markdown(r: BenchResults): string {
         `${dtlsClient.connectedMs.median} ms`,
         `${dtlsServer.connectedMs.median} ms`,
         ratio(dtlsServer.connectedMs.median, dtlsClient.connectedMs.median),
+      ]),
+      row([
+        "… calls that connected but showed no frame within 10 s (repeated)",
+        dtlsClient.callsWithoutFrame ?? 0,
+        dtlsServer.callsWithoutFrame ?? 0,
+        "—",
       ]),
     );
   }

@@ -11,12 +11,15 @@
  *    frames and losses (bench/publisher_cost.ts), and the publisher's memory settings
  *    (V8 young-generation cap, glibc mmap threshold) off (before) and on (after);
  * 4. signaling: token verifications/s vs jose ES256, WHEP setups/s (bench/signaling.ts),
- *    and memory per idle connected device with 1,000 devices (bench/idle_devices/mod.ts).
+ *    and memory per idle connected device with 1,000 devices (bench/idle_devices/mod.ts);
+ * 5. vigil's publisher beside Janus 1.1 fed the same clip, alternating A/B: CPU per added
+ *    Chromium viewer (1, 2, 4, 8), first-viewer surcharge, idle CPU, RSS, answer → first
+ *    frame (bench/janus/ab.ts).
  *
  * Writes bench/results.json, bench/RESULTS.md and a chart, bench/results.svg
  * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),
- * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SKIP (comma list of sections:
- * ttff, dtls, g2g, cost, memory, signaling, devices).
+ * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_JANUS_ROUNDS (2), BENCH_SKIP (comma list
+ * of sections: ttff, dtls, g2g, cost, memory, signaling, devices, janus).
  *
  * Needs `-A`: it starts a real server in-process, spawns publishers (with their
  * launcher's exact flags), werift probes, server processes and headless Chromium,
@@ -38,6 +41,7 @@ import { chartSvg } from "./chart.ts";
 import { benchDtlsRole } from "./dtls_role.ts";
 import { benchGlassToGlass, G2G_SOURCE } from "./glass_to_glass.ts";
 import { benchIdleDevices } from "./idle_devices/mod.ts";
+import { benchJanusAb } from "./janus/ab.ts";
 import { type BenchPublisher, makeClip, startBenchPublisher } from "./lib/publisher.ts";
 import { measureSourceDelays } from "./lib/source_delay.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";
@@ -47,12 +51,14 @@ import { type BenchResults, markdown } from "./report.ts";
 import { benchTokens, benchWhepSetups } from "./signaling.ts";
 import { baselineTtff, vigilTtff } from "./ttff.ts";
 
-const SECTIONS = ["ttff", "dtls", "g2g", "cost", "memory", "signaling", "devices"];
-let TTFF_RUNS: number, WINDOW_S: number, DEVICES: number, SKIP: Set<string>;
+const SECTIONS = ["ttff", "dtls", "g2g", "cost", "memory", "signaling", "devices", "janus"];
+let TTFF_RUNS: number, WINDOW_S: number, DEVICES: number, JANUS_ROUNDS: number;
+let SKIP: Set<string>;
 try {
   TTFF_RUNS = countSetting("BENCH_TTFF_RUNS", Deno.env.get("BENCH_TTFF_RUNS"), 20, 1, 1000);
   WINDOW_S = countSetting("BENCH_WINDOW_S", Deno.env.get("BENCH_WINDOW_S"), 10, 1, 600);
   DEVICES = countSetting("BENCH_DEVICES", Deno.env.get("BENCH_DEVICES"), 1000, 1, 5000);
+  JANUS_ROUNDS = countSetting("BENCH_JANUS_ROUNDS", Deno.env.get("BENCH_JANUS_ROUNDS"), 2, 1, 20);
   SKIP = new Set((Deno.env.get("BENCH_SKIP") ?? "").split(",").filter(Boolean));
   const unknown = [...SKIP].filter((s) => !SECTIONS.includes(s));
   if (unknown.length) {
@@ -76,6 +82,7 @@ const CAMERAS = {
   memBefore: "mem-before",
   memV8: "mem-v8",
   memAfter: "mem-after",
+  janus: "janus-ab",
 };
 const USER = "bench";
 const PASSWORD = `bench-${crypto.randomUUID()}`;
@@ -87,7 +94,13 @@ async function main(): Promise<BenchResults> {
   const results: BenchResults = {
     date: new Date().toISOString(),
     host: { cpus: navigator.hardwareConcurrency, cpuModel, deno: Deno.version.deno },
-    config: { ttffRuns: TTFF_RUNS, windowS: WINDOW_S, clip: CLIP, devices: DEVICES },
+    config: {
+      ttffRuns: TTFF_RUNS,
+      windowS: WINDOW_S,
+      clip: CLIP,
+      devices: DEVICES,
+      janusRounds: JANUS_ROUNDS,
+    },
   };
   const work = await Deno.makeTempDir({ prefix: "vigil-bench-" });
   const webDir = join(work, "web");
@@ -170,7 +183,7 @@ async function main(): Promise<BenchResults> {
     // ---- the cost stream: a 2 Mbit/s clip through the file source ----
     const clipPath = join(work, "bench-720p30-2mbps.h264");
     const needCost = !SKIP.has("ttff") || !SKIP.has("cost");
-    if (needCost || !SKIP.has("memory")) {
+    if (needCost || !SKIP.has("memory") || !SKIP.has("janus")) {
       log(
         `encoding the bench clip (${CLIP.width}x${CLIP.height}, ${CLIP.fps} fps, ${CLIP.kbps} kbit/s)…`,
       );
@@ -231,6 +244,38 @@ async function main(): Promise<BenchResults> {
         results.publisherCost = rows;
       }
       await stop(pub);
+    }
+
+    // ---- vigil beside Janus: a fresh publisher (as Janus is fresh; the cost levels above
+    // leave their memory behind), the same clip, alternating A/B ----
+    if (!SKIP.has("janus")) {
+      log("vigil beside Janus (same clip, same Chromium viewers), alternating A/B…");
+      const pub = await publisher(CAMERAS.janus, clipSource);
+      try {
+        await sleep(2000); // past the start-up
+        results.janus = await benchJanusAb({
+          browser,
+          vigilPid: pub.pid,
+          login: login(CAMERAS.janus),
+          client: s.client,
+          clipPath,
+          fps: CLIP.fps,
+          windowS: WINDOW_S,
+          ttffRuns: TTFF_RUNS,
+          rounds: JANUS_ROUNDS,
+          log: (m) => log(m),
+        });
+      } finally {
+        await stop(pub);
+      }
+      for (const f of results.janus.figures) {
+        log(
+          `  ${f.metric}: vigil ${round(f.vigil, 4)}, janus ${round(f.janus, 4)} ${f.unit}` +
+            ` (${f.ratio === null ? "—" : `${round(f.ratio, 2)}×`}; ${f.target}: ${
+              f.met ? "met" : "not met"
+            })`,
+        );
+      }
     }
 
     // ---- glass to glass: low-latency picture flush off (before) and on (after) ----

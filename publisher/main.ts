@@ -98,7 +98,10 @@ await runMain("publish", async () => {
     logger: log,
   });
   channel.start();
-  log.info(`publisher ${deviceId}: source ${o.source.kind}, up to ${o.maxViewers} viewers`);
+  log.info(
+    `publisher ${deviceId}: source ${o.source.kind}, up to ${o.maxViewers} viewers ` +
+      `(Deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch})`,
+  );
 
   // Renewal at 2/3 of the certificate's lifetime, then reconnect with the new cert.
   let renewTimer: ReturnType<typeof setTimeout> | undefined;
