@@ -302,7 +302,7 @@ Deno.test("refresh rotation, reuse detection, logout, throttling", async (t) => 
 
 Deno.test("WHEP as the standard says: CORS, methods, ETags, ICE restart, reaping", async (t) => {
   const ORIGIN = "https://player.example";
-  const s = await startTestServer({ corsOrigins: [ORIGIN], connectTimeoutMs: 1000 });
+  const s = await startTestServer({ corsOrigins: [ORIGIN], connectTimeoutMs: 3000 });
   const dev = await enrollDevice(s, "door");
   const pub = await connectPublisher(dev, "Front door");
   const alice = await loginViewer(s, "alice", ["door"]);
@@ -489,7 +489,7 @@ Deno.test("WHEP as the standard says: CORS, methods, ETags, ICE restart, reaping
       for (let i = 0; i < 4; i++) assert.equal((await offer()).status, 201);
       const full = await offer();
       assert.equal(full.status, 429, "the viewer's limit (4) is reached");
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 4000)); // connectTimeoutMs 3 s
       pub.reportConnected = true;
       const again = await offer();
       assert.equal(again.status, 201, "the abandoned sessions were reaped");

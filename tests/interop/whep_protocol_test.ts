@@ -15,6 +15,7 @@ import { h264Codec } from "../../publisher/peer/viewer_peer.ts";
 import { type LiveCamera, startLiveCamera } from "../helpers/live_camera.ts";
 
 const ORIGIN = "https://player.example";
+const CONNECT_TIMEOUT_MS = 6_000;
 
 /** A werift recvonly offer (a real stack's SDP). */
 async function offer(): Promise<string> {
@@ -59,7 +60,8 @@ Deno.test({
 }, async (t) => {
   const cam = await startLiveCamera({
     camera: "proto-cam",
-    server: { corsOrigins: [ORIGIN], connectTimeoutMs: 2_000 },
+    // Long enough for each step's own session (they never run ICE) under load.
+    server: { corsOrigins: [ORIGIN], connectTimeoutMs: CONNECT_TIMEOUT_MS },
     publisherLog: "tests/artifacts/whep-protocol-publisher.log",
   });
   const path = `/whep/${cam.camera}`;
@@ -90,6 +92,15 @@ Deno.test({
       for (const [k] of other.headers) assert.ok(!k.startsWith("access-control-"), k);
     });
 
+    /** A new session for one step: its players never run ICE, so it lives CONNECT_TIMEOUT_MS. */
+    const fresh = async () => {
+      const r = await call(cam, "POST", path, {
+        headers: { "content-type": "application/sdp" },
+        body: await offer(),
+      });
+      assert.equal(r.status, 201, r.text);
+      return { location: r.headers.get("location")!, etag: r.headers.get("etag")! };
+    };
     let location = "";
     let etag = "";
     await t.step("201 with ETag, Accept-Patch and the exposed headers", async () => {
@@ -108,11 +119,13 @@ Deno.test({
         assert.match(exposed, new RegExp(h));
       }
       assert.notEqual(r.headers.get("cross-origin-resource-policy"), "same-origin");
+      assert.equal((await call(cam, "DELETE", location)).status, 200);
     });
 
     await t.step(
       "trickle PATCH: stale If-Match 412; current or none 204; renegotiation 422",
       async () => {
+        ({ location, etag } = await fresh());
         const frag = "a=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n";
         const h = (ifMatch?: string) => ({
           "content-type": "application/trickle-ice-sdpfrag",
@@ -135,10 +148,12 @@ Deno.test({
           body: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
         });
         assert.equal(reneg.status, 422);
+        await call(cam, "DELETE", location);
       },
     );
 
     await t.step('ICE restart: none 428; If-Match "*" → 200 sdpfrag and a new ETag', async () => {
+      ({ location, etag } = await fresh());
       const none = await call(cam, "PATCH", location, {
         headers: { "content-type": "application/trickle-ice-sdpfrag" },
         body: restartFrag("rst0"),
@@ -160,12 +175,13 @@ Deno.test({
         body: "a=end-of-candidates\r\n",
       });
       assert.equal(old.status, 412, "the pre-restart ETag is stale");
-      etag = next;
+      await call(cam, "DELETE", location);
     });
 
     await t.step(
       "GET 204 (-03 4.1: no representation); unsupported methods 405 + Allow",
       async () => {
+        ({ location } = await fresh());
         for (const [m, url] of [["GET", path], ["HEAD", path], ["GET", location]]) {
           const r = await call(cam, m, url);
           assert.equal(r.status, 204, `${m} ${url}`);
@@ -186,6 +202,7 @@ Deno.test({
     );
 
     await t.step("DELETE ends the session; again → 404", async () => {
+      // The session of the previous step.
       assert.equal((await call(cam, "DELETE", location)).status, 200);
       assert.equal((await call(cam, "DELETE", location)).status, 404);
     });
@@ -200,7 +217,7 @@ Deno.test({
       for (let i = 0; i < 4; i++) assert.equal((await post()).status, 201);
       const full = await post();
       assert.equal(full.status, 429, full.text);
-      await new Promise((r) => setTimeout(r, 3_500)); // connectTimeoutMs 2 s
+      await new Promise((r) => setTimeout(r, CONNECT_TIMEOUT_MS + 1_500));
       const r = await call(cam, "POST", path, {
         headers: { "content-type": "application/sdp" },
         body: await offer(),
