@@ -63,7 +63,7 @@ await runMain("publish", async () => {
   let channel: DeviceChannel;
   const sessions = new SessionManager({
     maxViewers: o.maxViewers,
-    createPeer: (sdp, onClose) =>
+    createPeer: (sdp, onClose, onConnected) =>
       ViewerPeer.answer(sdp, {
         hub,
         iceServers: channel.iceServers,
@@ -73,7 +73,12 @@ await runMain("publish", async () => {
           : undefined,
         icePortRange: o.icePortRange,
         onClose,
+        onConnected,
       }),
+    onPeerConnected: (sessionId, pair) => {
+      log.info(`session ${sessionId}: connected (${pair.local} → ${pair.remote})`);
+      channel.sendConnected(sessionId, pair);
+    },
     onPeerClosed: (sessionId, reason) => {
       log.info(`session ${sessionId}: ended (${reason})`);
       channel.sendClose(sessionId, reason);

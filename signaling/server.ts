@@ -61,6 +61,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     store,
     limits: { perCamera: config.maxSessionsPerCamera, perViewer: config.maxSessionsPerViewer },
     answerTimeoutMs: config.answerTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
   });
   const hub = new DeviceHub({
     bus,

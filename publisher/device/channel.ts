@@ -2,7 +2,8 @@
  * The device channel client: mTLS `POST /device/token`, then a WebSocket to
  * `/device/ws` with the token as Bearer and the device certificate; `hello`
  * after `welcome`, heartbeats, offers → answers/rejects, trickled candidates,
- * ICE restarts → restarted/restart-failed, closes in both directions. Reconnects with exponential backoff and jitter
+ * ICE restarts → restarted/restart-failed, reports of connected sessions,
+ * closes in both directions. Reconnects with exponential backoff and jitter
  * (a fresh token each time: tokens live ≤ 5 min, an open socket stays
  * authorized), and reloads the state each time so a renewed certificate is used.
  *
@@ -17,6 +18,7 @@ import {
   type CameraInfo,
   deviceFrames,
   parseServerFrame,
+  type SelectedPair,
 } from "./channel_messages.ts";
 import { oneLine, postJson } from "./http.ts";
 import { mtlsClient } from "./renew_client.ts";
@@ -99,6 +101,11 @@ export class DeviceChannel {
     this.#attempt = 0;
     this.#teardown(1000, "reconnecting");
     this.#connect();
+  }
+
+  /** Tells the server a session's media connected (again) over a pair of these candidate types. */
+  sendConnected(sessionId: string, pair: SelectedPair): void {
+    this.#send(deviceFrames.connected(sessionId, pair));
   }
 
   /** Tells the server the publisher ended a session. */

@@ -54,25 +54,14 @@ export function parseServerFrame(text: string): ServerFrame | null {
   return r.success ? r.data : null;
 }
 
-/**
- * The device's replies to `restart`, as the server should parse them
- * (`restarted` carries the publisher's sdpfrag for the PATCH 200 body;
- * `restart-failed` the status the PATCH answers). Strict, like the server's
- * schemas of the other device frames (signaling/device_messages.ts).
- */
-export const RestartReplySchema = z.discriminatedUnion("type", [
-  z.object({
-    type: z.literal("restarted"),
-    sessionId,
-    sdpfrag: z.string().min(10).max(16 * 1024),
-  }).strict(),
-  z.object({
-    type: z.literal("restart-failed"),
-    sessionId,
-    status: z.union([z.literal(400), z.literal(404), z.literal(409)]),
-    message: z.string().max(200),
-  }).strict(),
-]);
+/** ICE candidate types (RFC 8445 section 5.1.1). */
+export type CandidateType = "host" | "srflx" | "prflx" | "relay";
+
+/** The candidate types of a session's selected pair: `local` the publisher's, `remote` the viewer's. */
+export interface SelectedPair {
+  local: CandidateType;
+  remote: CandidateType;
+}
 
 /** Camera facts for `hello`. */
 export interface CameraInfo {
@@ -98,6 +87,9 @@ export const deviceFrames = {
     JSON.stringify({ type: "restarted", sessionId, sdpfrag }),
   restartFailed: (sessionId: string, status: 400 | 404 | 409, message: string) =>
     JSON.stringify({ type: "restart-failed", sessionId, status, message: clip(message) }),
+  /** ICE/DTLS connected over this pair (candidate types only: the server needs no address). */
+  connected: (sessionId: string, pair: SelectedPair) =>
+    JSON.stringify({ type: "session", sessionId, state: "connected", pair }),
 };
 
 /**

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { DeviceMessage } from "../../signaling/devices/messages.ts";
-import {
-  backoffDelay,
-  deviceFrames,
-  parseServerFrame,
-  RestartReplySchema,
-} from "./channel_messages.ts";
+import { backoffDelay, deviceFrames, parseServerFrame } from "./channel_messages.ts";
 
 Deno.test("parseServerFrame validates and defaults", () => {
   assert.deepEqual(parseServerFrame('{"type":"welcome","deviceId":"cam-1"}'), {
@@ -38,7 +33,7 @@ Deno.test("device frames match the server's strict schemas", () => {
   }
 });
 
-Deno.test("restart frames: the server's request and the device's replies", () => {
+Deno.test("restart and session frames: the server's request, the device's replies and reports", () => {
   const sid = crypto.randomUUID();
   const sdpfrag = "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\n";
   assert.deepEqual(
@@ -56,9 +51,11 @@ Deno.test("restart frames: the server's request and the device's replies", () =>
     const f of [
       deviceFrames.restarted(sid, sdpfrag),
       deviceFrames.restartFailed(sid, 400, "cannot restart ICE: ".repeat(20)),
+      deviceFrames.connected(sid, { local: "host", remote: "prflx" }),
+      deviceFrames.connected(sid, { local: "relay", remote: "srflx" }),
     ]
   ) {
-    assert.ok(RestartReplySchema.safeParse(JSON.parse(f)).success, f.slice(0, 80));
+    assert.ok(DeviceMessage.safeParse(JSON.parse(f)).success, f.slice(0, 80));
   }
 });
 

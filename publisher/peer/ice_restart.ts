@@ -1,6 +1,6 @@
 /**
  * ICE restart of a live viewer session, the SDP side (pure). WHEP's ICE
- * restart (draft-ietf-wish-whep section 4.3, as WHIP RFC 9725 section 4.3.2):
+ * restart (draft-ietf-wish-whep-03 section 4.4.3, as WHIP RFC 9725 section 4.3.3):
  * the player PATCHes an `application/trickle-ice-sdpfrag` (RFC 8840) with a
  * new ufrag/pwd (and candidates); the answer is a sdpfrag with the
  * publisher's new ufrag/pwd and candidates. DTLS and SRTP stay as they are.
@@ -83,7 +83,7 @@ export function restartOffer(weriftOffer: string, r: RestartRequest): string {
 /**
  * The answer sdpfrag: the publisher's new ufrag/pwd and candidates, in the
  * answerer-tagged section (the one that carries the bundle transport), laid
- * out like RFC 9725 section 4.3.2's example.
+ * out like RFC 9725 section 4.3.3's example.
  */
 export function restartAnswerFrag(plan: OfferPlan, weriftAnswer: string): string {
   const video = parseSdp(weriftAnswer).media[0];

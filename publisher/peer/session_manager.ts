@@ -18,10 +18,20 @@ export interface ManagedPeer {
   close(reason?: string): Promise<void>;
 }
 
-/** Creates a peer for an offer; must call `onClose` once when the peer closes by itself. */
+/** Candidate types of a session's selected pair (`local`: the publisher's). */
+export interface ConnectedPair {
+  local: "host" | "srflx" | "prflx" | "relay";
+  remote: "host" | "srflx" | "prflx" | "relay";
+}
+
+/**
+ * Creates a peer for an offer; must call `onClose` once when the peer closes
+ * by itself, and `onConnected` whenever its media (re)connected.
+ */
 export type PeerFactory = (
   offerSdp: string,
   onClose: (reason: string) => void,
+  onConnected: (pair: ConnectedPair) => void,
 ) => Promise<ManagedPeer>;
 
 /** Options of {@linkcode SessionManager}. */
@@ -32,6 +42,8 @@ export interface SessionManagerOptions {
   maxViewers?: number;
   /** Called when a peer closed by itself (not via {@linkcode SessionManager.close}): tell the server. */
   onPeerClosed?: (sessionId: string, reason: string) => void;
+  /** Called when a live session's media connected (again, after an ICE restart): tell the server. */
+  onPeerConnected?: (sessionId: string, pair: ConnectedPair) => void;
 }
 
 /** The reply to an offer, as the device channel sends it. */
@@ -87,7 +99,11 @@ export class SessionManager {
     this.#pending.add(sessionId);
     let peer: ManagedPeer;
     try {
-      peer = await this.#opts.createPeer(sdp, (reason) => this.#peerClosed(sessionId, reason));
+      peer = await this.#opts.createPeer(
+        sdp,
+        (reason) => this.#peerClosed(sessionId, reason),
+        (pair) => this.#peerConnected(sessionId, pair),
+      );
     } catch (err) {
       this.#pending.delete(sessionId);
       const msg = err instanceof Error ? err.message : String(err);
@@ -144,6 +160,11 @@ export class SessionManager {
     const peers = [...this.#peers.values()];
     this.#peers.clear();
     await Promise.allSettled(peers.map((p) => p.close(reason)));
+  }
+
+  #peerConnected(sessionId: string, pair: ConnectedPair): void {
+    // Only answered sessions: the server knows no other (media cannot connect before the answer).
+    if (this.#peers.has(sessionId)) this.#opts.onPeerConnected?.(sessionId, pair);
   }
 
   #peerClosed(sessionId: string, reason: string): void {

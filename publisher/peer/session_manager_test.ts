@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ManagedPeer, SessionManager } from "./session_manager.ts";
+import { type ConnectedPair, type ManagedPeer, SessionManager } from "./session_manager.ts";
 
 function fakeFactory() {
   const closers = new Map<string, (reason: string) => void>();
@@ -83,4 +83,26 @@ Deno.test("SessionManager restarts ICE of live sessions only", async () => {
   assert.equal((await m.restart("s1", "busy") as { status: number }).status, 409);
   await m.close("s1");
   assert.equal((await m.restart("s1", "a=ice-ufrag:…") as { status: number }).status, 404);
+});
+
+Deno.test("SessionManager passes on a live peer's connected pair, with its session id", async () => {
+  const connects = new Map<string, (p: ConnectedPair) => void>();
+  const reported: [string, ConnectedPair][] = [];
+  const m = new SessionManager({
+    createPeer: (_sdp, _onClose, onConnected) => {
+      connects.set(`p${connects.size}`, onConnected);
+      return Promise.resolve({
+        answerSdp: "answer",
+        addRemoteCandidates: () => Promise.resolve(0),
+        restartIce: () => Promise.resolve(""),
+        close: () => Promise.resolve(),
+      });
+    },
+    onPeerConnected: (id, pair) => reported.push([id, pair]),
+  });
+  await m.offer("s1", "x");
+  connects.get("p0")!({ local: "host", remote: "prflx" });
+  await m.close("s1");
+  connects.get("p0")!({ local: "relay", remote: "relay" }); // closed: not reported
+  assert.deepEqual(reported, [["s1", { local: "host", remote: "prflx" }]]);
 });

@@ -85,7 +85,23 @@ export interface ViewerPeerOptions {
   replayBitsPerSecond?: number;
   /** Called once when the peer closed, with the reason. */
   onClose?: (reason: string) => void;
+  /**
+   * Called when ICE and DTLS connected, and again when ICE reconnected after
+   * a restart, with the selected pair's candidate types (no addresses).
+   */
+  onConnected?: (pair: SelectedPair) => void;
 }
+
+/** Candidate types of a selected pair: `local` the publisher's, `remote` the viewer's. */
+export interface SelectedPair {
+  local: CandidateType;
+  remote: CandidateType;
+}
+
+/** ICE candidate types (RFC 8445 section 5.1.1). */
+export type CandidateType = "host" | "srflx" | "prflx" | "relay";
+
+const CANDIDATE_TYPES = new Set<string>(["host", "srflx", "prflx", "relay"]);
 
 /** Counters of one viewer peer. */
 export interface ViewerPeerStats {
@@ -134,6 +150,9 @@ export class ViewerPeer {
   /** The remote description werift has now (updated by ICE restarts). */
   #weriftOffer: string;
   #restarting = false;
+  /** ICE restarts done; and the last one whose connected pair was reported (-1: none yet). */
+  #restarts = 0;
+  #reported = -1;
 
   private constructor(
     pc: RTCPeerConnection,
@@ -260,7 +279,7 @@ export class ViewerPeer {
   }
 
   /**
-   * ICE restart (WHEP, as WHIP RFC 9725 section 4.3.2): takes the viewer's
+   * ICE restart (WHEP, as WHIP RFC 9725 section 4.3.3): takes the viewer's
    * sdpfrag with a new ufrag/pwd (and candidates), restarts werift's ICE
    * agent on the same peer connection (the DTLS association and SRTP keys
    * stay: the new pair carries the same session) and returns the answer
@@ -281,6 +300,7 @@ export class ViewerPeer {
       await pc.setLocalDescription(await pc.createAnswer());
       await waitForGathering(pc, this.#opts.gatherTimeoutMs ?? 5_000);
       this.#weriftOffer = offer;
+      this.#restarts++;
       // werift's connect() skips a transport whose DTLS is connected, so the
       // restarted agent would never run its checks: start it here.
       for (const dtls of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
@@ -325,6 +345,7 @@ export class ViewerPeer {
         if (disconnectTimer !== undefined) clearTimeout(disconnectTimer);
         disconnectTimer = undefined;
         this.#startMedia();
+        this.#reportPair();
       } else if (state === "failed" || state === "closed") {
         this.close(`connection ${state}`);
       }
@@ -334,6 +355,7 @@ export class ViewerPeer {
         // e.g. after an ICE restart: the aggregate connection state may not change
         if (disconnectTimer !== undefined) clearTimeout(disconnectTimer);
         disconnectTimer = undefined;
+        if (pc.connectionState === "connected") this.#reportPair();
       } else if (state === "failed" || state === "closed") this.close(`ice ${state}`);
       else if (state === "disconnected" && disconnectTimer === undefined) {
         disconnectTimer = setTimeout(() => this.close("ice disconnected"), 5_000);
@@ -341,6 +363,18 @@ export class ViewerPeer {
       }
     });
     this.#disposers.push(() => a.unSubscribe(), () => b.unSubscribe());
+  }
+
+  /** Reports the selected pair once per ICE session (the first, then each restart's). */
+  #reportPair(): void {
+    if (this.#reported === this.#restarts || this.isClosed || !this.#opts.onConnected) return;
+    const ice = this.#pc.getTransceivers()[0]?.dtlsTransport?.iceTransport.connection;
+    const pair = ice?.nominated ?? ice?.candidatePairs.find((p) => p.nominated);
+    const local = pair?.localCandidate.type;
+    const remote = pair?.remoteCandidate.type;
+    if (!local || !remote || !CANDIDATE_TYPES.has(local) || !CANDIDATE_TYPES.has(remote)) return;
+    this.#reported = this.#restarts;
+    this.#opts.onConnected({ local: local as CandidateType, remote: remote as CandidateType });
   }
 
   /** A closed viewer shows as DTLS "closed" at once, "failed" only 30–50 s later. */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { ViewerPeer } from "./viewer_peer.ts";
+import { type SelectedPair, ViewerPeer } from "./viewer_peer.ts";
 import { applyAnswer, camera, framesDecoded, makeOffer, waitFor } from "./_testing.ts";
 import { CHROMIUM, launchChromium } from "../../tests/helpers/browser.ts";
 import { ignoreWithout } from "../../tests/helpers/tools.ts";
@@ -84,10 +84,15 @@ Deno.test({
   const browser = await launchChromium();
   const page = await browser.newPage();
   let peer: ViewerPeer | null = null;
+  const reports: SelectedPair[] = [];
   try {
-    await t.step("a session plays", async () => {
+    await t.step("a session plays; its connected pair is reported once", async () => {
       const offer = await makeOffer(page, "recvonly");
-      peer = await ViewerPeer.answer(offer, { hub: cam.hub, iceServers: [] });
+      peer = await ViewerPeer.answer(offer, {
+        hub: cam.hub,
+        iceServers: [],
+        onConnected: (pair) => reports.push(pair),
+      });
       await applyAnswer(page, peer.answerSdp);
       await waitFor(
         "30 decoded frames",
@@ -95,6 +100,8 @@ Deno.test({
         10_000,
         page,
       );
+      // Chromium's host candidates go unused (not trickled): it shows as peer-reflexive.
+      assert.deepEqual(reports, [{ local: "host", remote: "prflx" }]);
     });
 
     await t.step("restart: new credentials both ways, more frames, same peer", async () => {
@@ -124,6 +131,8 @@ Deno.test({
         async () => (await framesDecoded(page)) >= framesAtRestart + 30,
       );
       assert.equal(p.isClosed, false, "the session survived the restart");
+      await waitFor("the restarted pair reported", () => Promise.resolve(reports.length === 2));
+      assert.ok(["host", "prflx"].includes(reports[1].remote), JSON.stringify(reports));
     });
 
     await t.step("a fragment without credentials is refused; the session goes on", async () => {

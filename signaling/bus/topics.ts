@@ -7,11 +7,13 @@
  * | ---------------------- | ------------- | ---------------------------------- | ----------------------------- |
  * | `presence`             | publish       | presence → SSE streams             | {@linkcode PresenceMessage}   |
  * | `camera.<id>.offer`    | request/reply | viewing sessions → device hub      | {@linkcode OfferRequest} → {@linkcode OfferReply} |
+ * | `camera.<id>.restart`  | request/reply | viewing sessions → device hub      | {@linkcode RestartRequest} → {@linkcode RestartReply} |
  * | `camera.<id>.control`  | publish       | viewing sessions → device hub      | {@linkcode ControlMessage}    |
  * | `session.<sid>.closed` | publish       | device hub → viewing sessions      | {@linkcode SessionClosed}     |
+ * | `session.<sid>.state`  | publish       | device hub → viewing sessions      | {@linkcode SessionState}      |
  *
- * The device hub answers `camera.<id>.offer` while that camera's channel is
- * open; no responder means the camera is offline.
+ * The device hub answers `camera.<id>.offer` and `camera.<id>.restart` while
+ * that camera's channel is open; no responder means the camera is offline.
  *
  * @example
  * ```ts
@@ -38,6 +40,30 @@ export type OfferRequest = { sessionId: string; sdp: string; viewer: string };
 /** The publisher's answer, or its refusal with an HTTP status. */
 export type OfferReply = { sdp: string } | { status: 400 | 429 | 503; message: string };
 
+/** A viewer's WHEP ICE restart (its `application/trickle-ice-sdpfrag`) for the session's publisher. */
+export type RestartRequest = { sessionId: string; sdpfrag: string };
+
+/**
+ * The publisher's new ICE credentials and candidates (the PATCH 200 body), or
+ * why not: 400 unusable fragment, 404 unknown session, 409 cannot restart now.
+ */
+export type RestartReply = { sdpfrag: string } | { status: 400 | 404 | 409; message: string };
+
+/** ICE candidate types (RFC 8445 section 5.1.1; `a=candidate … typ <type>`). */
+export type CandidateType = "host" | "srflx" | "prflx" | "relay";
+
+/**
+ * A session's media path as the publisher reports it: ICE and DTLS connected
+ * over this pair (again after an ICE restart). Types only, never addresses:
+ * the operator console shows "direct or relay" from it.
+ */
+export type SessionState = {
+  camera: string;
+  state: "connected";
+  /** Candidate types of the selected pair: `local` the publisher's, `remote` the viewer's. */
+  pair: { local: CandidateType; remote: CandidateType };
+};
+
 /** Toward a camera's publisher: trickled viewer candidates, or the end of a session. */
 export type ControlMessage =
   | { type: "candidate"; sessionId: string; candidate: string }
@@ -62,8 +88,14 @@ export const topics = {
   offer: (camera: string): RequestTopic<OfferRequest, OfferReply> => ({
     name: `camera.${id(camera)}.offer`,
   }),
+  restart: (camera: string): RequestTopic<RestartRequest, RestartReply> => ({
+    name: `camera.${id(camera)}.restart`,
+  }),
   control: (camera: string): Topic<ControlMessage> => ({ name: `camera.${id(camera)}.control` }),
   sessionClosed: (sessionId: string): Topic<SessionClosed> => ({
     name: `session.${id(sessionId)}.closed`,
+  }),
+  sessionState: (sessionId: string): Topic<SessionState> => ({
+    name: `session.${id(sessionId)}.state`,
   }),
 };

@@ -36,6 +36,22 @@ export const IceServerSchema = z.object({
 /** An ICE server with `urls` as a list. */
 export type IceServer = z.output<typeof IceServerSchema>;
 
+/**
+ * A web origin as browsers send it in `Origin` (RFC 6454): `scheme://host[:port]`,
+ * lower case, no default port, no path. Compared byte for byte with the request's.
+ */
+export const CorsOriginSchema = z.string().max(253).refine(
+  (s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === "https:" || u.protocol === "http:") && u.origin === s;
+    } catch {
+      return false;
+    }
+  },
+  "an origin is scheme://host[:port] as a browser sends it, e.g. https://player.example.com (http or https, lower case, no path, no trailing slash, no default port)",
+);
+
 /** Every server setting. */
 export const ServerSettingsSchema = z.object({
   dataDir: flag(
@@ -153,6 +169,20 @@ export const ServerSettingsSchema = z.object({
     ),
     "device-timeout",
     "DUR",
+  ),
+  connectTimeoutMs: flag(
+    duration("5s", { min: "1s", max: "2m" }).describe(
+      "a WHEP session whose ICE/DTLS has not connected this long after its answer is ended",
+    ),
+    "connect-timeout",
+    "DUR",
+  ),
+  corsOrigins: flag(
+    z.array(CorsOriginSchema).default([]).describe(
+      "a web origin whose pages may use the WHEP endpoints (CORS); none: same origin only",
+    ),
+    "cors-origin",
+    "ORIGIN",
   ),
   iceServers: z.array(IceServerSchema).default([]).describe(
     "STUN/TURN servers for publishers, [{urls, username?, credential?}] (config file only)",

@@ -1,16 +1,17 @@
 /**
  * The server side of device channels. One live connection per device (a newer
- * one replaces the older); while connected, the device answers the bus topic
- * `camera.<id>.offer` and receives `camera.<id>.control` messages; the
- * sessions it ended, or that end with its channel, are announced on
- * `session.<sid>.closed` (bus/topics.ts). Silence longer than the timeout,
+ * one replaces the older); while connected, the device answers the bus topics
+ * `camera.<id>.offer` and `camera.<id>.restart` and receives
+ * `camera.<id>.control` messages; the sessions it ended, or that end with its
+ * channel, are announced on `session.<sid>.closed`, its reports of a
+ * session's media path on `session.<sid>.state` (bus/topics.ts). Silence longer than the timeout,
  * revocation, certificate expiry or close marks the camera offline.
  * Independent of the WebSocket library: it talks to a {@linkcode DeviceSocket}.
  * @module
  */
 import type { AuditLog } from "../audit/audit_log.ts";
 import type { EventBus } from "../bus/bus.ts";
-import { type OfferReply, topics } from "../bus/topics.ts";
+import { type OfferReply, type RestartReply, topics } from "../bus/topics.ts";
 import type { IceServer } from "../config/settings.ts";
 import { parseDeviceMessage, type ServerMessage } from "./messages.ts";
 import type { Presence } from "./presence.ts";
@@ -37,6 +38,8 @@ interface Connection {
   pending: Map<string, (reply: OfferReply) => void>;
   /** Sessions answered and not closed yet: they end with this channel. */
   sessions: Set<string>;
+  /** ICE restarts relayed and not answered yet (one per session). */
+  restarts: Map<string, (reply: RestartReply) => void>;
   cleanup: (() => void)[];
 }
 
@@ -83,6 +86,7 @@ export class DeviceHub {
       expiresAt,
       pending: new Map(),
       sessions: new Set(),
+      restarts: new Map(),
       cleanup: [],
     };
     this.#conns.set(deviceId, conn);
@@ -94,10 +98,25 @@ export class DeviceHub {
           this.#send(conn, { type: "offer", ...req });
         });
       }),
+      bus.respond(topics.restart(deviceId), (req) => {
+        if (!conn.sessions.has(req.sessionId)) {
+          return { status: 404 as const, message: "no such session on this camera" };
+        }
+        return new Promise<RestartReply>((resolve) => {
+          // One at a time per session: a newer request (the older one timed out) supersedes it.
+          conn.restarts.get(req.sessionId)?.({
+            status: 409,
+            message: "superseded by a newer ICE restart",
+          });
+          conn.restarts.set(req.sessionId, resolve);
+          this.#send(conn, { type: "restart", ...req });
+        });
+      }),
       bus.subscribe(topics.control(deviceId), (m) => {
         if (m.type === "close") {
           conn.pending.delete(m.sessionId);
           conn.sessions.delete(m.sessionId);
+          this.#settleRestart(conn, m.sessionId, { status: 404, message: "the session ended" });
         }
         this.#send(conn, m);
       }),
@@ -162,9 +181,30 @@ export class DeviceHub {
         resolve(m.type === "answer" ? { sdp: m.sdp } : { status: m.status, message: m.message });
         break;
       }
+      case "restarted":
+      case "restart-failed": {
+        const reply: RestartReply = m.type === "restarted"
+          ? { sdpfrag: m.sdpfrag }
+          : { status: m.status, message: m.message };
+        if (!this.#settleRestart(conn, m.sessionId, reply)) {
+          this.#send(conn, { type: "error", message: `no pending ICE restart ${m.sessionId}` });
+        }
+        break;
+      }
+      case "session": {
+        // Only a session this channel answered.
+        if (!conn.sessions.has(m.sessionId)) break;
+        this.o.bus.publish(topics.sessionState(m.sessionId), {
+          camera: conn.deviceId,
+          state: m.state,
+          pair: m.pair,
+        });
+        break;
+      }
       case "close": {
         // Only a session this channel answered: a device cannot end another camera's.
         if (!conn.sessions.delete(m.sessionId)) break;
+        this.#settleRestart(conn, m.sessionId, { status: 404, message: "the session ended" });
         this.o.bus.publish(topics.sessionClosed(m.sessionId), {
           camera: conn.deviceId,
           cause: "publisher",
@@ -173,6 +213,15 @@ export class DeviceHub {
         break;
       }
     }
+  }
+
+  /** Resolves the session's pending ICE restart, if any; false when there was none. */
+  #settleRestart(conn: Connection, sessionId: string, reply: RestartReply): boolean {
+    const resolve = conn.restarts.get(sessionId);
+    if (!resolve) return false;
+    conn.restarts.delete(sessionId);
+    resolve(reply);
+    return true;
   }
 
   #send(conn: Connection, m: ServerMessage): void {
@@ -202,6 +251,10 @@ export class DeviceHub {
       resolve({ status: 503, message: "the camera went offline" });
     }
     conn.pending.clear();
+    for (const resolve of conn.restarts.values()) {
+      resolve({ status: 409, message: "the camera went offline" });
+    }
+    conn.restarts.clear();
     try {
       conn.socket.close(code, reason);
     } catch {

@@ -147,3 +147,73 @@ Deno.test("device hub: a channel ends when its certificate expires", async () =>
     hub.close();
   }
 });
+
+Deno.test("device hub: ICE restarts round-trip; session states are published for its own sessions only", async (t) => {
+  const { bus, hub } = setup();
+  try {
+    const a = fakeSocket();
+    const h = hub.attach("cam", "01", a.socket);
+    h.onMessage(JSON.stringify({ type: "hello", version: "1", camera: {} }));
+    const sessionId = crypto.randomUUID();
+    const answered = bus.request(topics.offer("cam"), offer(sessionId), 1000);
+    await tick();
+    h.onMessage(JSON.stringify({ type: "answer", sessionId, sdp: "v=0 answer" }));
+    await answered;
+
+    await t.step("restart → restarted", async () => {
+      const reply = bus.request(
+        topics.restart("cam"),
+        { sessionId, sdpfrag: "a=ice-ufrag:new1" },
+        1000,
+      );
+      await tick();
+      assert.deepEqual(a.sent.at(-1), { type: "restart", sessionId, sdpfrag: "a=ice-ufrag:new1" });
+      h.onMessage(
+        JSON.stringify({ type: "restarted", sessionId, sdpfrag: "a=ice-ufrag:pub2\r\n" }),
+      );
+      assert.deepEqual(await reply, { sdpfrag: "a=ice-ufrag:pub2\r\n" });
+    });
+    await t.step("restart → restart-failed; an unknown session → 404 without asking", async () => {
+      const reply = bus.request(topics.restart("cam"), { sessionId, sdpfrag: "x" }, 1000);
+      await tick();
+      h.onMessage(
+        JSON.stringify({ type: "restart-failed", sessionId, status: 409, message: "busy" }),
+      );
+      assert.deepEqual(await reply, { status: 409, message: "busy" });
+      const n = a.sent.length;
+      const other = await bus.request(
+        topics.restart("cam"),
+        { sessionId: crypto.randomUUID(), sdpfrag: "x" },
+        1000,
+      );
+      assert.equal((other as { status: number }).status, 404);
+      assert.equal(a.sent.length, n, "nothing sent to the device");
+    });
+    await t.step("an unexpected restarted gets an error reply", () => {
+      h.onMessage(JSON.stringify({ type: "restarted", sessionId, sdpfrag: "a=ice-ufrag:x\r\n" }));
+      assert.equal(a.sent.at(-1)?.type, "error");
+    });
+    await t.step("session state: published for this channel's sessions only", () => {
+      const states: unknown[] = [];
+      const other = crypto.randomUUID();
+      const offs = [sessionId, other].map((id) =>
+        bus.subscribe(topics.sessionState(id), (m) => states.push(m))
+      );
+      const pair = { local: "host", remote: "prflx" };
+      h.onMessage(JSON.stringify({ type: "session", sessionId, state: "connected", pair }));
+      h.onMessage(
+        JSON.stringify({ type: "session", sessionId: other, state: "connected", pair }),
+      );
+      assert.deepEqual(states, [{ camera: "cam", state: "connected", pair }]);
+      for (const off of offs) off();
+    });
+    await t.step("a pending restart ends with its session and with the channel", async () => {
+      const reply = bus.request(topics.restart("cam"), { sessionId, sdpfrag: "x" }, 1000);
+      await tick();
+      h.onClose();
+      assert.equal((await reply as { status: number }).status, 409);
+    });
+  } finally {
+    hub.close();
+  }
+});

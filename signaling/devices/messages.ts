@@ -10,6 +10,8 @@ import { MAX_VIEWERS } from "../../lib/channel_limits.ts";
 export const MAX_DEVICE_FRAME = 64 * 1024;
 
 const sessionId = z.string().uuid();
+/** ICE candidate types (RFC 8445 section 5.1.1). */
+const candidateType = z.enum(["host", "srflx", "prflx", "relay"]);
 
 /** A message from a device (publisher) to the server. */
 export const DeviceMessage = z.discriminatedUnion("type", [
@@ -42,6 +44,25 @@ export const DeviceMessage = z.discriminatedUnion("type", [
     sessionId,
     reason: z.string().max(200),
   }).strict(),
+  // The reply to `restart` (a WHEP ICE restart): the PATCH 200 body, or why not.
+  z.object({
+    type: z.literal("restarted"),
+    sessionId,
+    sdpfrag: z.string().min(10).max(16 * 1024),
+  }).strict(),
+  z.object({
+    type: z.literal("restart-failed"),
+    sessionId,
+    status: z.union([z.literal(400), z.literal(404), z.literal(409)]),
+    message: z.string().max(200),
+  }).strict(),
+  // ICE and DTLS of a session connected (again, after a restart) over this pair.
+  z.object({
+    type: z.literal("session"),
+    sessionId,
+    state: z.literal("connected"),
+    pair: z.object({ local: candidateType, remote: candidateType }).strict(),
+  }).strict(),
 ]);
 export type DeviceMessage = z.infer<typeof DeviceMessage>;
 
@@ -55,6 +76,7 @@ export type ServerMessage =
   }
   | { type: "offer"; sessionId: string; sdp: string; viewer: string }
   | { type: "candidate"; sessionId: string; candidate: string }
+  | { type: "restart"; sessionId: string; sdpfrag: string }
   | { type: "close"; sessionId: string; reason: string }
   | { type: "heartbeat"; t: number }
   | { type: "error"; message: string };

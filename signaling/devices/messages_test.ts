@@ -34,3 +34,54 @@ Deno.test("device messages: malformed frames get a one-line reason", () => {
     if (!r.ok) assert.match(r.error, /^(message|invalid)/);
   }
 });
+
+Deno.test("device messages: ICE restart replies and session states (issue 14)", async (t) => {
+  const sessionId = crypto.randomUUID();
+  const parse = (m: Record<string, unknown>) => parseDeviceMessage(JSON.stringify(m));
+  await t.step("valid ones parse", () => {
+    for (
+      const m of [
+        { type: "restarted", sessionId, sdpfrag: "a=ice-ufrag:abcd\r\na=ice-pwd:x\r\n" },
+        { type: "restart-failed", sessionId, status: 409, message: "restart in progress" },
+        {
+          type: "session",
+          sessionId,
+          state: "connected",
+          pair: { local: "host", remote: "prflx" },
+        },
+        {
+          type: "session",
+          sessionId,
+          state: "connected",
+          pair: { local: "relay", remote: "srflx" },
+        },
+      ]
+    ) {
+      const r = parse(m);
+      assert.ok(r.ok, JSON.stringify(m));
+    }
+  });
+  await t.step("malformed ones are refused", () => {
+    for (
+      const m of [
+        { type: "restarted", sessionId, sdpfrag: "" },
+        { type: "restarted", sessionId: "not-a-uuid", sdpfrag: "a=ice-ufrag:abcd\r\n" },
+        { type: "restarted", sessionId, sdpfrag: "x".repeat(17 * 1024) },
+        { type: "restart-failed", sessionId, status: 500, message: "?" },
+        { type: "restart-failed", sessionId, status: 409 },
+        { type: "session", sessionId, state: "closed", pair: { local: "host", remote: "host" } },
+        { type: "session", sessionId, state: "connected", pair: { local: "host" } },
+        // Addresses are not the server's business: only candidate types.
+        {
+          type: "session",
+          sessionId,
+          state: "connected",
+          pair: { local: "host", remote: "host", address: "192.0.2.1" },
+        },
+        { type: "session", sessionId, state: "connected", pair: { local: "mdns", remote: "host" } },
+      ]
+    ) {
+      assert.equal(parse(m).ok, false, JSON.stringify(m));
+    }
+  });
+});

@@ -50,10 +50,17 @@ export function publicApp(ctx: ServerContext) {
       xFrameOptions: "DENY",
       xContentTypeOptions: "nosniff",
       crossOriginOpenerPolicy: "same-origin",
-      crossOriginResourcePolicy: "same-origin",
+      // Set below unless a route chose otherwise (WHEP answers to allowed CORS origins).
+      crossOriginResourcePolicy: false,
       permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
     }),
   );
+  app.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cross-origin-resource-policy")) {
+      c.res.headers.set("cross-origin-resource-policy", "same-origin");
+    }
+  });
   app.use(
     "*",
     bodyLimit({

@@ -4,6 +4,8 @@
  * {@linkcode ViewingSessions} (viewing.ts).
  * @module
  */
+import type { SessionState } from "../bus/topics.ts";
+import { type IceCredentials, newEntityTag } from "./ice_patch.ts";
 
 /** One viewer's session with one camera. */
 export interface WhepSession {
@@ -13,6 +15,16 @@ export interface WhepSession {
   /** The login (refresh-token family) that opened it: logout ends it. */
   family: string;
   createdAt: number;
+  /** The current ICE session's entity-tag (WHEP PATCH preconditions); new after each ICE restart. */
+  etag: string;
+  /** The viewer's ICE credentials now: from its offer, then from each ICE restart. */
+  credentials: IceCredentials | null;
+  /** ICE restarts done. */
+  iceRestarts: number;
+  /** An ICE restart is being relayed (one at a time). */
+  restarting: boolean;
+  /** Candidate types of the selected pair, once the publisher reported ICE/DTLS connected. */
+  pair: SessionState["pair"] | null;
 }
 
 /** Why a new session cannot be admitted. */
@@ -45,12 +57,17 @@ export class SessionTable {
       return "camera_full";
     }
     if (perViewer >= this.limits.perViewer) return "viewer_full";
-    const s = {
+    const s: WhepSession = {
       id: crypto.randomUUID(),
       camera: r.camera,
       viewer: r.viewer,
       family: r.family ?? "",
       createdAt: now,
+      etag: newEntityTag(),
+      credentials: null,
+      iceRestarts: 0,
+      restarting: false,
+      pair: null,
     };
     this.#byId.set(s.id, s);
     return s;

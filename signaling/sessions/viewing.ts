@@ -2,13 +2,16 @@
  * Viewing sessions, from admission to their one end: the WHEP twin of
  * devices/enrollment.ts. The only module that admits a session, relays its
  * offer to the camera's publisher (bus `camera.<id>.offer`, with the answer
- * timeout), trickles its candidates (`camera.<id>.control`) and ends it, for
- * any reason: the viewer leaves (DELETE), logs out, its login family is
- * revoked or its account removed, the publisher closes it or goes offline
- * (`session.<sid>.closed`), the answer does not come in time, the publisher
- * refuses it. Every admitted session whose offer reached a publisher ends
+ * timeout), trickles its candidates (`camera.<id>.control`), relays its ICE
+ * restarts (`camera.<id>.restart`, a new ETag each), learns when its media
+ * connected (`session.<sid>.state`) and ends it, for any reason: the viewer
+ * leaves (DELETE), logs out, its login family is revoked or its account
+ * removed, the publisher closes it or goes offline (`session.<sid>.closed`),
+ * the answer does not come in time, the publisher refuses it, its ICE/DTLS
+ * never connects (`connectTimeoutMs`: a player that gave up does not keep
+ * its slot). Every admitted session whose offer reached a publisher ends
  * exactly once, with one `session.end` audit event; an offer that reached no
- * one (the camera has no channel) leaves no trace but the 503.
+ * one (the camera has no channel) leaves no trace but the 409.
  *
  * Refusals are {@linkcode SessionError}s with their HTTP status: the WHEP
  * routes (http/routes/whep.ts) only translate HTTP.
@@ -17,6 +20,7 @@
  * ```ts
  * await viewing.checkAccess(claims, "door", ip); // before reading the body
  * const { session, answer } = await viewing.open(claims, "door", offerSdp, ip);
+ * await viewing.patch(session, sdpfrag, parseIfMatch('"*"')!); // trickle or ICE restart
  * viewing.leave(viewing.find(claims, "door", session.id));
  * ```
  * @module
@@ -25,17 +29,18 @@ import type { AuditLog } from "../audit/audit_log.ts";
 import { mayWatch } from "../auth/scope.ts";
 import type { AccessClaims } from "../auth/tokens.ts";
 import { BusError, type EventBus } from "../bus/bus.ts";
-import { type OfferReply, topics } from "../bus/topics.ts";
+import { type OfferReply, type RestartReply, type SessionState, topics } from "../bus/topics.ts";
 import type { Presence } from "../devices/presence.ts";
 import { DEVICE_ID } from "../store/ids.ts";
 import type { Store } from "../store/store.ts";
+import { type IfMatch, newEntityTag, offerCredentials, planPatch } from "./ice_patch.ts";
 import { checkOffer } from "./sdp.ts";
 import { SessionTable, type WhepSession } from "./table.ts";
 
 /** A refusal with its HTTP status, a stable code and a readable message. */
 export class SessionError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 429 | 503 | 504,
+    readonly status: 400 | 403 | 404 | 409 | 412 | 422 | 428 | 429 | 503 | 504,
     readonly code: string,
     message: string,
     /** Seconds for `Retry-After`, when trying again later can help. */
@@ -56,18 +61,28 @@ export interface ViewingOptions {
   store: Store;
   /** Server-wide limits; a publisher's own `maxViewers` may lower the per-camera one. */
   limits: { perCamera: number; perViewer: number };
+  /** Also the wait for a publisher's reply to an ICE restart. */
   answerTimeoutMs: number;
+  /** A session whose ICE/DTLS has not connected this long after its answer is ended. */
+  connectTimeoutMs: number;
 }
 
-/** Lines of a WHEP trickle PATCH (application/trickle-ice-sdpfrag, RFC 8840) relayed to the publisher. */
-const TRICKLE_LINE = /^a=(candidate:|end-of-candidates|ice-ufrag:|ice-pwd:)/;
+/** What a PATCH did: 204 for trickle, 200 with the publisher's sdpfrag and the new ETag for a restart. */
+export type PatchResult =
+  | { kind: "trickled" }
+  | { kind: "restarted"; sdpfrag: string; etag: string };
+
+/** Seconds a player should wait before offering again for an offline camera. */
+const OFFLINE_RETRY_S = 5;
 
 /** The owner of every viewing session of this server. */
 export class ViewingSessions {
   readonly #o: ViewingOptions;
   readonly #table: SessionTable;
-  /** Per session: its `session.<sid>.closed` subscription. */
-  readonly #closedSubs = new Map<string, () => void>();
+  /** Per session: its `session.<sid>.closed` and `.state` subscriptions. */
+  readonly #subs = new Map<string, (() => void)[]>();
+  /** Per session not connected yet: the timer that ends it (connectTimeoutMs). */
+  readonly #reapers = new Map<string, ReturnType<typeof setTimeout>>();
   #familiesSince = Date.now();
 
   constructor(o: ViewingOptions) {
@@ -119,8 +134,9 @@ export class ViewingSessions {
     await this.checkAccess(viewer, camera, ip);
     const bad = checkOffer(sdp);
     if (bad) throw new SessionError(400, "bad_offer", bad);
+    // draft-ietf-wish-whep-03 section 4.2 (session management): no live publishing → 409 + Retry-After.
     const offline = () =>
-      new SessionError(503, "camera_offline", `camera "${camera}" is offline`, 5);
+      new SessionError(409, "camera_offline", `camera "${camera}" is offline`, OFFLINE_RETRY_S);
     if (!(await this.#o.store.devices.isActive(camera))) throw offline();
     const refused = (reason: string, extra: Record<string, unknown> = {}) =>
       this.#o.audit.log("session.refused", { camera, viewer: viewer.sub, ip, reason, ...extra });
@@ -142,13 +158,16 @@ export class ViewingSessions {
         10,
       );
     }
-    this.#closedSubs.set(
-      session.id,
+    session.credentials = offerCredentials(sdp);
+    this.#subs.set(session.id, [
       this.#o.bus.subscribe(topics.sessionClosed(session.id), (m) => {
         if (m.camera !== session.camera) return;
         this.#end(session.id, m.cause === "publisher" ? "publisher" : "server", m.reason, false);
       }),
-    );
+      this.#o.bus.subscribe(topics.sessionState(session.id), (m) => {
+        if (m.camera === session.camera) this.#connected(session, m);
+      }),
+    ]);
 
     let reply: OfferReply;
     try {
@@ -185,40 +204,105 @@ export class ViewingSessions {
       );
     }
     this.#o.audit.log("session.start", { session: session.id, camera, viewer: viewer.sub, ip });
+    if (!session.pair) this.#armReaper(session);
     return { session, answer: reply.sdp };
   }
 
   /** The viewer's own live session (404 for anyone else's, or an ended one). */
   find(viewer: AccessClaims, camera: string, sessionId: string): WhepSession {
     const s = this.#table.get(sessionId);
-    if (!s || s.camera !== camera || s.viewer !== viewer.sub) {
-      throw new SessionError(404, "unknown_session", "no such session");
-    }
+    if (!s || s.camera !== camera || s.viewer !== viewer.sub) throw unknownSession();
     return s;
   }
 
-  /** Relays the ICE lines of a trickle-ice sdpfrag to the session's publisher. */
-  trickle(session: WhepSession, frag: string): void {
-    if (!this.#table.get(session.id)) {
-      throw new SessionError(404, "unknown_session", "no such session");
-    }
-    const lines = frag.split(/\r?\n/).filter((l) => TRICKLE_LINE.test(l));
-    if (lines.some((l) => l.length > 512)) {
-      throw new SessionError(400, "bad_sdpfrag", "a candidate line is too long");
-    }
-    if (lines.length === 0) return;
-    this.#o.bus.publish(topics.control(session.camera), {
-      type: "candidate",
-      sessionId: session.id,
-      candidate: lines.join("\r\n"),
+  /**
+   * A WHEP PATCH (an `application/trickle-ice-sdpfrag`, RFC 8840) with its
+   * `If-Match`: trickled candidates are relayed to the publisher; new ICE
+   * credentials are an ICE restart, relayed as a request whose reply is the
+   * publisher's new credentials and candidates, under a new ETag. The rules
+   * (412, 428, 400, 422) are ice_patch.ts's. A restart that fails leaves the
+   * session and its ICE session as they were (RFC 9725 section 4.3.3).
+   */
+  async patch(session: WhepSession, frag: string, ifMatch: IfMatch): Promise<PatchResult> {
+    if (this.#table.get(session.id) !== session) throw unknownSession();
+    const plan = planPatch(frag, ifMatch, {
+      etag: session.etag,
+      credentials: session.credentials,
+      restarts: session.iceRestarts,
     });
+    if ("status" in plan) throw new SessionError(plan.status, plan.code, plan.message);
+    if (plan.kind === "trickle") {
+      if (plan.lines.length > 0) {
+        this.#o.bus.publish(topics.control(session.camera), {
+          type: "candidate",
+          sessionId: session.id,
+          candidate: plan.lines.join("\r\n"),
+        });
+      }
+      return { kind: "trickled" };
+    }
+    if (session.restarting) {
+      throw new SessionError(
+        409,
+        "restart_in_progress",
+        "an ICE restart of this session is under way",
+      );
+    }
+    session.restarting = true;
+    let reply: RestartReply;
+    try {
+      reply = await this.#o.bus.request(
+        topics.restart(session.camera),
+        { sessionId: session.id, sdpfrag: plan.frag },
+        this.#o.answerTimeoutMs,
+      );
+    } catch (err) {
+      if (err instanceof BusError && err.code === "timeout") {
+        throw new SessionError(
+          504,
+          "restart_timeout",
+          `camera "${session.camera}" did not answer the ICE restart in time`,
+        );
+      }
+      throw new SessionError(
+        409,
+        "camera_offline",
+        `camera "${session.camera}" is offline`,
+        OFFLINE_RETRY_S,
+      );
+    } finally {
+      session.restarting = false;
+    }
+    if (this.#table.get(session.id) !== session) throw unknownSession();
+    if ("status" in reply) {
+      if (reply.status === 404) {
+        // The publisher has no such peer any more: the session is over.
+        this.#end(session.id, "publisher", "unknown to the publisher", false);
+        throw unknownSession();
+      }
+      throw new SessionError(
+        reply.status,
+        reply.status === 400 ? "bad_sdpfrag" : "restart_refused",
+        reply.message,
+      );
+    }
+    session.etag = newEntityTag();
+    session.credentials = plan.credentials;
+    session.iceRestarts++;
+    this.#o.audit.log("session.ice_restart", {
+      session: session.id,
+      camera: session.camera,
+      viewer: session.viewer,
+      restarts: session.iceRestarts,
+    });
+    // A session restarted before it ever connected gets its full time again.
+    if (!session.pair) this.#armReaper(session);
+    return { kind: "restarted", sdpfrag: reply.sdpfrag, etag: session.etag };
   }
 
   /** The viewer ends its session (WHEP DELETE). */
   leave(session: WhepSession): void {
-    if (!this.#end(session.id, "viewer", "viewer left", true)) {
-      throw new SessionError(404, "unknown_session", "no such session");
-    }
+    if (!this.#end(session.id, "viewer", "viewer left", true)) throw unknownSession();
   }
 
   /** Ends every session of a login family (logout, refresh-token reuse, revocation); returns how many. */
@@ -247,12 +331,46 @@ export class ViewingSessions {
 
   /** Stops listening (server shutdown); the sessions' media is the publishers' affair. */
   close(): void {
-    for (const off of this.#closedSubs.values()) off();
-    this.#closedSubs.clear();
+    for (const offs of this.#subs.values()) for (const off of offs) off();
+    this.#subs.clear();
+    for (const t of this.#reapers.values()) clearTimeout(t);
+    this.#reapers.clear();
   }
 
   #endedMeanwhile(camera: string): SessionError {
-    return new SessionError(503, "camera_offline", `camera "${camera}" went offline`);
+    return new SessionError(
+      409,
+      "camera_offline",
+      `camera "${camera}" went offline`,
+      OFFLINE_RETRY_S,
+    );
+  }
+
+  /** Ends the session unless its media connects within `connectTimeoutMs`. */
+  #armReaper(session: WhepSession): void {
+    clearTimeout(this.#reapers.get(session.id));
+    this.#reapers.set(
+      session.id,
+      setTimeout(() => {
+        this.#reapers.delete(session.id);
+        if (!session.pair) this.#end(session.id, "server", "ICE/DTLS never connected", true);
+      }, this.#o.connectTimeoutMs),
+    );
+  }
+
+  /** The publisher reports ICE/DTLS connected (first, or again after a restart). */
+  #connected(session: WhepSession, m: SessionState): void {
+    if (this.#table.get(session.id) !== session) return;
+    clearTimeout(this.#reapers.get(session.id));
+    this.#reapers.delete(session.id);
+    session.pair = m.pair;
+    this.#o.audit.log("session.connected", {
+      session: session.id,
+      camera: session.camera,
+      viewer: session.viewer,
+      local: m.pair.local,
+      remote: m.pair.remote,
+    });
   }
 
   /** The one place a session ends. Returns false when it had ended already. */
@@ -273,8 +391,14 @@ export class ViewingSessions {
   }
 
   #forget(id: string): WhepSession | undefined {
-    this.#closedSubs.get(id)?.();
-    this.#closedSubs.delete(id);
+    for (const off of this.#subs.get(id) ?? []) off();
+    this.#subs.delete(id);
+    clearTimeout(this.#reapers.get(id));
+    this.#reapers.delete(id);
     return this.#table.remove(id);
   }
+}
+
+function unknownSession(): SessionError {
+  return new SessionError(404, "unknown_session", "no such session");
 }

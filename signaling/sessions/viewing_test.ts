@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { AuditLog } from "../audit/audit_log.ts";
 import type { AccessClaims } from "../auth/tokens.ts";
 import { InProcessBus } from "../bus/bus.ts";
-import { type ControlMessage, type OfferReply, type OfferRequest, topics } from "../bus/topics.ts";
+import {
+  type ControlMessage,
+  type OfferReply,
+  type OfferRequest,
+  type RestartReply,
+  type RestartRequest,
+  topics,
+} from "../bus/topics.ts";
 import { Presence } from "../devices/presence.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { SessionError, ViewingSessions } from "./viewing.ts";
@@ -14,7 +21,9 @@ function claims(sub: string, cams = ["*"], sid = crypto.randomUUID()): AccessCla
 }
 
 /** A viewing-session owner over a real bus and store, and a camera whose publisher the test plays. */
-async function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
+async function setup(
+  o: { answerTimeoutMs?: number; perCamera?: number; connectTimeoutMs?: number } = {},
+) {
   const store = await openSqliteStore(":memory:");
   for (const id of ["cam", "other"]) {
     await store.devices.addWithToken({ id, label: id }, {
@@ -32,6 +41,7 @@ async function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
     store,
     limits: { perCamera: o.perCamera ?? 16, perViewer: 4 },
     answerTimeoutMs: o.answerTimeoutMs ?? 1000,
+    connectTimeoutMs: o.connectTimeoutMs ?? 60_000,
   });
   const offers: OfferRequest[] = [];
   const control: ControlMessage[] = [];
@@ -43,7 +53,22 @@ async function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
       return reply(r);
     });
     bus.subscribe(topics.control("cam"), (m) => control.push(m));
+    bus.respond(topics.restart("cam"), (r) => {
+      restarts.push(r);
+      return restartReply(r);
+    });
   };
+  const restarts: RestartRequest[] = [];
+  let restartReply: (r: RestartRequest) => RestartReply | Promise<RestartReply> = () => ({
+    sdpfrag: "a=ice-ufrag:pub2\r\na=ice-pwd:" + "q".repeat(22) + "\r\n",
+  });
+  /** The publisher reports the session's media connected. */
+  const connected = (sessionId: string, local = "host", remote = "prflx") =>
+    bus.publish(topics.sessionState(sessionId), {
+      camera: "cam",
+      state: "connected",
+      pair: { local, remote } as { local: "host"; remote: "prflx" },
+    });
   const ends = (session?: string) =>
     audit.recent.filter((e) =>
       e.event === "session.end" && (session === undefined || e.session === session)
@@ -58,8 +83,11 @@ async function setup(o: { answerTimeoutMs?: number; perCamera?: number } = {}) {
     ends,
     publisherOnline,
     answerWith: (f: typeof reply) => reply = f,
+    restarts,
+    restartWith: (f: typeof restartReply) => restartReply = f,
+    connected,
     close: async () => {
-      viewing.close();
+      await viewing.close();
       await store.close();
     },
   };
@@ -189,7 +217,7 @@ Deno.test("viewing sessions: each end, whatever its cause, is exactly one sessio
       s.answerWith(() => ({ sdp: "v=0 answer" }));
     });
 
-    await t.step("the camera goes offline while negotiating: 503, one end", async () => {
+    await t.step("the camera goes offline while negotiating: 409, one end", async () => {
       s.answerWith((r) => {
         s.bus.publish(topics.sessionClosed(r.sessionId), {
           camera: "cam",
@@ -200,7 +228,7 @@ Deno.test("viewing sessions: each end, whatever its cause, is exactly one sessio
       });
       await assert.rejects(
         s.viewing.open(alice, "cam", OFFER, "ip"),
-        refusedWith(503, "camera_offline"),
+        refusedWith(409, "camera_offline"),
       );
       const sid = s.offers.at(-1)!.sessionId;
       assert.deepEqual(s.ends(sid).map((e) => e.reason), ["publisher offline"]);
@@ -221,10 +249,10 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
   const s = await setup();
   const alice = claims("alice", ["cam", "nope"]);
   try {
-    await t.step("camera offline (no channel): 503, no session, no trace", async () => {
+    await t.step("camera offline (no channel): 409, no session, no trace", async () => {
       await assert.rejects(
         s.viewing.open(alice, "cam", OFFER, "ip"),
-        refusedWith(503, "camera_offline"),
+        refusedWith(409, "camera_offline"),
       );
       assert.equal(s.viewing.size, 0);
       assert.equal(s.ends().length, 0);
@@ -269,7 +297,7 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
       await s.store.devices.revoke("cam", Date.now(), "operator");
       await assert.rejects(
         s.viewing.open(claims("dave"), "cam", OFFER, "ip"),
-        refusedWith(503, "camera_offline"),
+        refusedWith(409, "camera_offline"),
       );
     });
     await t.step("trickle relays only ICE lines of the viewer's own session", async () => {
@@ -277,17 +305,21 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
       t2.publisherOnline();
       try {
         const { session } = await t2.viewing.open(alice, "cam", OFFER, "ip");
-        t2.viewing.trickle(
-          session,
-          "a=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 5000 typ host\r\nx=evil\r\n",
+        assert.deepEqual(
+          await t2.viewing.patch(
+            session,
+            "a=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 5000 typ host\r\nx=evil\r\n",
+            { kind: "tags", tags: [session.etag] },
+          ),
+          { kind: "trickled" },
         );
         assert.deepEqual(t2.control.at(-1), {
           type: "candidate",
           sessionId: session.id,
           candidate: "a=candidate:1 1 udp 1 127.0.0.1 5000 typ host",
         });
-        assert.throws(
-          () => t2.viewing.trickle(session, `a=candidate:${"x".repeat(600)}`),
+        await assert.rejects(
+          t2.viewing.patch(session, `a=candidate:${"x".repeat(600)}`, { kind: "any" }),
           refusedWith(400, "bad_sdpfrag"),
         );
         assert.throws(
@@ -302,6 +334,136 @@ Deno.test("viewing sessions: refusals before anything reaches the publisher", as
         await t2.close();
       }
     });
+  } finally {
+    await s.close();
+  }
+});
+
+const PWD = "0123456789abcdef012345";
+const OFFER_ICE = `${OFFER}a=ice-ufrag:v1aa\r\na=ice-pwd:${PWD}\r\n`;
+const restartFrag = (ufrag: string) => `a=ice-ufrag:${ufrag}\r\na=ice-pwd:${"r".repeat(24)}\r\n`;
+
+Deno.test("viewing sessions: ICE restart through the publisher, a new ETag each time", async (t) => {
+  const s = await setup({ answerTimeoutMs: 200 });
+  s.publisherOnline();
+  const alice = claims("alice");
+  try {
+    const { session } = await s.viewing.open(alice, "cam", OFFER_ICE, "ip");
+    const first = session.etag;
+    await t.step(
+      'If-Match "*" and new credentials: 200 body, new ETag, credentials kept',
+      async () => {
+        const r = await s.viewing.patch(session, restartFrag("v2bb"), { kind: "any" });
+        assert.equal(r.kind, "restarted");
+        assert.ok(r.kind === "restarted" && r.sdpfrag.startsWith("a=ice-ufrag:pub2"));
+        assert.ok(r.kind === "restarted" && r.etag !== first && r.etag === session.etag);
+        assert.deepEqual(s.restarts.at(-1), {
+          sessionId: session.id,
+          sdpfrag: restartFrag("v2bb"),
+        });
+        assert.equal(session.credentials?.ufrag, "v2bb");
+        assert.ok(s.audit.recent.some((e) => e.event === "session.ice_restart"));
+      },
+    );
+    await t.step("the pre-restart ETag is stale now (412); the new one trickles", async () => {
+      await assert.rejects(
+        s.viewing.patch(session, "a=end-of-candidates\r\n", { kind: "tags", tags: [first] }),
+        refusedWith(412, "precondition_failed"),
+      );
+      const r = await s.viewing.patch(session, "a=end-of-candidates\r\n", {
+        kind: "tags",
+        tags: [session.etag],
+      });
+      assert.deepEqual(r, { kind: "trickled" });
+    });
+    await t.step("a restart without If-Match: 428, nothing relayed", async () => {
+      const n = s.restarts.length;
+      await assert.rejects(
+        s.viewing.patch(session, restartFrag("v3cc"), { kind: "absent" }),
+        refusedWith(428, "precondition_required"),
+      );
+      assert.equal(s.restarts.length, n);
+    });
+    await t.step(
+      "the publisher refuses (409): same ETag, same credentials, session alive",
+      async () => {
+        const etag = session.etag;
+        s.restartWith(() => ({ status: 409, message: "cannot restart now" }));
+        await assert.rejects(
+          s.viewing.patch(session, restartFrag("v4dd"), { kind: "any" }),
+          refusedWith(409, "restart_refused"),
+        );
+        assert.equal(session.etag, etag);
+        assert.equal(session.credentials?.ufrag, "v2bb");
+        assert.ok(s.viewing.get(session.id));
+      },
+    );
+    await t.step("one restart at a time (409); a silent publisher: 504, session kept", async () => {
+      let release!: () => void;
+      s.restartWith(() => new Promise((r) => (release = () => r({ status: 409, message: "x" }))));
+      const slow = s.viewing.patch(session, restartFrag("v5ee"), { kind: "any" });
+      await assert.rejects(
+        s.viewing.patch(session, restartFrag("v6ff"), { kind: "any" }),
+        refusedWith(409, "restart_in_progress"),
+      );
+      release();
+      await assert.rejects(slow, refusedWith(409, "restart_refused"));
+      s.restartWith(() => new Promise(() => {}));
+      await assert.rejects(
+        s.viewing.patch(session, restartFrag("v7gg"), { kind: "any" }),
+        refusedWith(504, "restart_timeout"),
+      );
+      assert.ok(s.viewing.get(session.id));
+    });
+    await t.step("the publisher does not know the session (404): it ends", async () => {
+      s.restartWith(() => ({ status: 404, message: "no such session" }));
+      await assert.rejects(
+        s.viewing.patch(session, restartFrag("v8hh"), { kind: "any" }),
+        refusedWith(404, "unknown_session"),
+      );
+      assert.equal(s.viewing.get(session.id), undefined);
+      assert.deepEqual(s.ends(session.id).map((e) => e.by), ["publisher"]);
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("viewing sessions: a session whose media never connects is reaped; a connected one stays", async () => {
+  const s = await setup({ connectTimeoutMs: 150 });
+  s.publisherOnline();
+  const alice = claims("alice");
+  try {
+    const abandoned = await s.viewing.open(alice, "cam", OFFER, "ip");
+    const playing = await s.viewing.open(alice, "cam", OFFER, "ip");
+    s.connected(playing.session.id, "relay", "srflx");
+    assert.deepEqual(playing.session.pair, { local: "relay", remote: "srflx" });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.viewing.get(abandoned.session.id), undefined, "reaped");
+    assert.deepEqual(s.ends(abandoned.session.id).map((e) => [e.by, e.reason]), [[
+      "server",
+      "ICE/DTLS never connected",
+    ]]);
+    assert.ok(
+      s.control.some((m) => m.type === "close" && m.sessionId === abandoned.session.id),
+      "the publisher is told to close it",
+    );
+    assert.ok(s.viewing.get(playing.session.id), "the connected session stays");
+    assert.ok(
+      s.audit.recent.some((e) =>
+        e.event === "session.connected" && e.session === playing.session.id &&
+        e.local === "relay" && e.remote === "srflx"
+      ),
+    );
+    // A state for another camera's session id changes nothing.
+    const other = await s.viewing.open(alice, "cam", OFFER, "ip");
+    s.bus.publish(topics.sessionState(other.session.id), {
+      camera: "other",
+      state: "connected",
+      pair: { local: "host", remote: "host" },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.viewing.get(other.session.id), undefined);
   } finally {
     await s.close();
   }

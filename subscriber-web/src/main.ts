@@ -21,6 +21,8 @@ export interface VigilDiagnostics {
   readonly lastError: string | null;
   readonly sessionUrl: string | null;
   readonly reconnects: number;
+  /** ICE restarts in the current session. */
+  readonly iceRestarts: number;
 }
 
 class App {
@@ -53,6 +55,7 @@ class App {
       lastError: d ? d.lastError : this.#lastError,
       sessionUrl: d?.sessionUrl ?? null,
       reconnects: d?.reconnects ?? 0,
+      iceRestarts: d?.iceRestarts ?? 0,
     };
   }
 
@@ -251,6 +254,9 @@ if (root) {
     },
     get reconnects() {
       return app.diagnostics.reconnects;
+    },
+    get iceRestarts() {
+      return app.diagnostics.iceRestarts;
     },
   });
   Object.defineProperty(globalThis, "__vigil", {

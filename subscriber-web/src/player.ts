@@ -2,11 +2,17 @@
  * Plays one camera: runs WHEP sessions into a <video>, watches that video
  * actually arrives, and reconnects with back-off when it does not.
  *
- * Reconnect triggers: the offer fails with a retryable status; ICE/DTLS
- * fails or stays disconnected; the DTLS transport is closed by the camera;
- * "connected" but no decoded frame within `watchdogMs` (seen on werift:
- * connected on both sides yet never a frame); frames stop for `stallMs`;
- * the camera comes back online (presence).
+ * A broken network path (ICE `disconnected` for `disconnectGraceMs`, ICE
+ * `failed`, or frames stopping for `stallMs`) of a session that played is
+ * first repaired in place: an ICE restart through the WHEP session (PATCH
+ * with `If-Match: "*"`), same session, same DTLS; when the camera refuses it
+ * or video does not resume within `restartTimeoutMs`, a new session follows.
+ *
+ * New-session triggers: the offer fails with a retryable status; ICE never
+ * connects; the DTLS transport is closed by the camera; "connected" but no
+ * decoded frame within `watchdogMs` (seen on werift: connected on both
+ * sides yet never a frame); an ICE restart that did not help; the camera
+ * comes back online (presence).
  */
 
 import { Backoff } from "./backoff.ts";
@@ -30,6 +36,8 @@ export interface PlayerDiagnostics {
   lastError: string | null;
   sessionUrl: string | null;
   reconnects: number;
+  /** ICE restarts in the current session. */
+  iceRestarts: number;
 }
 
 export interface PlayerOptions {
@@ -49,8 +57,10 @@ export interface PlayerOptions {
   stallMs?: number;
   /** ICE not connected this long after the answer → reconnect. */
   connectTimeoutMs?: number;
-  /** "disconnected" may recover by itself; wait this long first. */
+  /** "disconnected" may recover by itself; wait this long before an ICE restart. */
   disconnectGraceMs?: number;
+  /** After an ICE restart, video must resume within this, else a new session. */
+  restartTimeoutMs?: number;
   statsIntervalMs?: number;
   /** Playing this long resets the back-off. */
   stableMs?: number;
@@ -75,6 +85,7 @@ export class Player {
       | "stallMs"
       | "connectTimeoutMs"
       | "disconnectGraceMs"
+      | "restartTimeoutMs"
       | "statsIntervalMs"
       | "stableMs"
     >
@@ -98,6 +109,10 @@ export class Player {
   #ttffMs: number | null = null;
   #prevSnapshot: StatsSnapshot | undefined;
   #lastFrameProgress = 0;
+  /** The session's media connected at least once. */
+  #everConnected = false;
+  /** An ICE restart was tried since video last flowed. */
+  #restartTried = false;
 
   // timers
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -108,6 +123,7 @@ export class Player {
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #rvfcHandle: number | undefined;
   #presenceTimer: ReturnType<typeof setTimeout> | undefined;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PlayerOptions) {
     this.#opts = options;
@@ -115,9 +131,10 @@ export class Player {
     this.#video = options.video as VideoWithRvfc;
     this.#o = {
       watchdogMs: options.watchdogMs ?? 2000,
-      stallMs: options.stallMs ?? 4000,
+      stallMs: options.stallMs ?? 2500,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      disconnectGraceMs: options.disconnectGraceMs ?? 3000,
+      disconnectGraceMs: options.disconnectGraceMs ?? 500,
+      restartTimeoutMs: options.restartTimeoutMs ?? 5000,
       statsIntervalMs: options.statsIntervalMs ?? 1000,
       stableMs: options.stableMs ?? 10_000,
     };
@@ -135,6 +152,7 @@ export class Player {
       lastError: this.#lastError,
       sessionUrl: this.#session?.sessionUrl ?? null,
       reconnects: Math.max(0, this.#sessions - 1),
+      iceRestarts: this.#session?.iceRestarts ?? 0,
     };
   }
 
@@ -230,6 +248,8 @@ export class Player {
     this.#ttffMs = null;
     this.#prevSnapshot = undefined;
     this.#lastFrameProgress = performance.now();
+    this.#everConnected = false;
+    this.#restartTried = false;
   }
 
   #connect(): void {
@@ -297,7 +317,9 @@ export class Player {
       clearTimeout(this.#connectTimer);
       clearTimeout(this.#graceTimer);
       this.#graceTimer = undefined;
-      if (this.#state !== "playing") {
+      this.#everConnected = true;
+      // After an ICE restart the state says so until video resumes (#framesFlow).
+      if (this.#state !== "playing" && !this.#restartTried) {
         this.#setState("waiting-video", "Connected, waiting for video…");
         this.#armWatchdog(session);
       }
@@ -306,13 +328,56 @@ export class Player {
         this.#graceTimer = setTimeout(() => {
           this.#graceTimer = undefined;
           if (this.#session === session && session.pc.connectionState !== "connected") {
-            this.#reconnect("The connection to the camera was lost.");
+            this.#recover(session, "The connection to the camera was lost.");
           }
         }, this.#o.disconnectGraceMs);
       }
-    } else if (st === "failed" || st === "closed") {
+    } else if (st === "failed") {
+      this.#recover(session, "The connection to the camera failed.");
+    } else if (st === "closed") {
       this.#reconnect("The connection to the camera failed.");
     }
+  }
+
+  /**
+   * A session that played lost its path: ICE restart in place once; a new
+   * session when it was tried already, is refused, or video does not come
+   * back within `restartTimeoutMs`.
+   */
+  #recover(session: WhepSession, message: string): void {
+    if (this.#session !== session || this.#stopped) return;
+    if (!this.#everConnected || this.#restartTried) {
+      this.#reconnect(message);
+      return;
+    }
+    this.#restartTried = true;
+    clearTimeout(this.#watchdogTimer);
+    const frames = this.#frameCount();
+    this.#setState("reconnecting", `${message} Restoring it…`);
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => {
+      if (this.#session === session && this.#frameCount() === frames) {
+        this.#reconnect(`${message} Restoring it did not help.`);
+      }
+    }, this.#o.restartTimeoutMs);
+    session.restartIce().catch((e: unknown) => {
+      if (this.#session !== session || this.#stopped) return;
+      if (e instanceof WhepError && e.status === 401) {
+        this.#fail(e.message);
+        this.#opts.onAuthLost?.();
+        return;
+      }
+      this.#reconnect(`${message} The camera refused to restore it.`);
+    });
+  }
+
+  /** Frames arrive (again): after an ICE restart, this is the recovery. */
+  #framesFlow(): void {
+    this.#lastFrameProgress = performance.now();
+    if (!this.#restartTried || this.#state === "playing") return;
+    clearTimeout(this.#restartTimer);
+    this.#restartTried = false;
+    this.#setState("playing", "");
   }
 
   /** The camera closing DTLS (publisher stopped) shows here before ICE fails. */
@@ -368,7 +433,7 @@ export class Player {
         if (this.#session !== session || this.#stopped) return;
         if (this.#rvfcBase < 0) this.#rvfcBase = meta.presentedFrames - 1;
         this.#rvfcFrames = Math.max(this.#rvfcFrames + 1, meta.presentedFrames - this.#rvfcBase);
-        this.#lastFrameProgress = performance.now();
+        this.#framesFlow();
         if (this.#ttffMs === null) {
           const shown = meta.presentationTime ?? now;
           this.#onFirstFrame(session, shown);
@@ -412,7 +477,7 @@ export class Player {
     if (this.#session !== session) return;
     const now = performance.now();
     if (snap) {
-      if (snap.framesDecoded > this.#statsFrames) this.#lastFrameProgress = now;
+      if (snap.framesDecoded > this.#statsFrames) this.#framesFlow();
       this.#statsFrames = Math.max(this.#statsFrames, snap.framesDecoded);
       if (this.#ttffMs === null && snap.framesDecoded > 0 && this.#state !== "playing") {
         // Frames decode but are not rendered (hidden tab): still playing.
@@ -424,7 +489,7 @@ export class Player {
     this.#opts.onStats?.(computeStats(this.#prevSnapshot, snap, this.#ttffMs));
     this.#prevSnapshot = snap ?? this.#prevSnapshot;
     if (this.#state === "playing" && now - this.#lastFrameProgress > this.#o.stallMs) {
-      this.#reconnect("The video stopped.");
+      this.#recover(session, "The video stopped.");
     }
   }
 
@@ -459,6 +524,7 @@ export class Player {
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#stableTimer);
     clearTimeout(this.#presenceTimer);
+    clearTimeout(this.#restartTimer);
     this.#graceTimer = undefined;
   }
 

@@ -1,8 +1,11 @@
 /**
- * WHEP client (RFC 9725 style egress): a recvonly video RTCPeerConnection,
- * the offer POSTed at once (no waiting for ICE gathering), local candidates
- * trickled afterwards in batched `application/trickle-ice-sdpfrag` PATCHes
- * (RFC 8840) ending with `a=end-of-candidates`, and DELETE to leave.
+ * WHEP client (draft-ietf-wish-whep-03, WHIP RFC 9725's shared rules): a
+ * recvonly video RTCPeerConnection, the offer POSTed at once (no waiting for
+ * ICE gathering), local candidates trickled afterwards in batched
+ * `application/trickle-ice-sdpfrag` PATCHes (RFC 8840) with `If-Match` the
+ * ICE session's ETag, ending with `a=end-of-candidates`; ICE restart as a
+ * PATCH with `If-Match: "*"` whose 200 carries the camera's new credentials
+ * (same session, same DTLS); DELETE to leave.
  */
 
 import { type ApiClient, ApiError, AuthLostError, errorFromResponse } from "./api.ts";
@@ -86,6 +89,50 @@ export function buildSdpFrag(
     if (endOfCandidates) lines.push("a=end-of-candidates");
   }
   return lines.join("\r\n") + "\r\n";
+}
+
+/**
+ * The ICE restart request body (-03 section 4.4.3): the new credentials and
+ * the offerer-tagged section (max-bundle: the only one that gathers), no
+ * candidates yet (they trickle once the restart's ETag is known).
+ */
+export function buildRestartFrag(info: LocalIceInfo): string {
+  const m = info.media[0] ?? { mid: "0", mline: "m=video 9 UDP/TLS/RTP/SAVPF 0" };
+  return [`a=ice-ufrag:${info.ufrag}`, `a=ice-pwd:${info.pwd}`, m.mline, `a=mid:${m.mid}`, ""]
+    .join("\r\n");
+}
+
+/**
+ * The remote description after an ICE restart: `remoteSdp` (the camera's
+ * answer) with the credentials of the 200 sdpfrag and its candidates in
+ * place of the old ones (-03 section 4.4.3: the previous remote candidates
+ * are discarded). The candidates go into the first media section: the bundle
+ * transport. Throws when the fragment has no credentials.
+ */
+export function applyRestartAnswer(remoteSdp: string, frag: string): string {
+  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(frag)?.[1];
+  const pwd = /^a=ice-pwd:(\S+)/m.exec(frag)?.[1];
+  if (!ufrag || !pwd) throw new Error("the ICE restart answer has no a=ice-ufrag/a=ice-pwd");
+  const candidates = frag.split(/\r?\n/).filter((l) => l.startsWith("a=candidate:"));
+  const out: string[] = [];
+  let placed = false;
+  let inMedia = false;
+  for (const line of remoteSdp.split(/\r?\n/)) {
+    if (line === "") continue;
+    if (line.startsWith("a=candidate:") || line === "a=end-of-candidates") continue;
+    if (line.startsWith("m=")) {
+      if (inMedia && !placed) {
+        out.push(...candidates, "a=end-of-candidates");
+        placed = true;
+      }
+      inMedia = true;
+    }
+    if (line.startsWith("a=ice-ufrag:")) out.push(`a=ice-ufrag:${ufrag}`);
+    else if (line.startsWith("a=ice-pwd:")) out.push(`a=ice-pwd:${pwd}`);
+    else out.push(line);
+  }
+  if (inMedia && !placed) out.push(...candidates, "a=end-of-candidates");
+  return out.join("\r\n") + "\r\n";
 }
 
 /**
@@ -193,6 +240,9 @@ export class WhepSession {
   #trickleSupported = true;
   #patching = false;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** An ICE restart is under way: candidates wait for its ETag. */
+  #restarting = false;
+  #iceRestarts = 0;
   #closed = false;
   #offerSentAt: number | null = null;
 
@@ -223,6 +273,11 @@ export class WhepSession {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** ICE restarts done in this session. */
+  get iceRestarts(): number {
+    return this.#iceRestarts;
   }
 
   /** Creates and POSTs the offer, then applies the answer. */
@@ -275,6 +330,67 @@ export class WhepSession {
       await this.pc.setRemoteDescription({ type: "answer", sdp: answer });
     } catch (e) {
       throw new WhepError(502, "bad_answer", `The camera's answer was not usable: ${errorText(e)}`);
+    }
+    this.#flush();
+  }
+
+  /**
+   * ICE restart in this session (-03 section 4.4.3): new local credentials,
+   * PATCHed with `If-Match: "*"`; the 200's credentials and candidates
+   * replace the camera's old ones and its ETag is the new ICE session's.
+   * Media goes on over the new path with the same DTLS association. Throws
+   * a {@linkcode WhepError} when the camera refuses (the caller then opens a
+   * new session).
+   */
+  async restartIce(): Promise<void> {
+    this.#throwIfClosed();
+    const path = this.#sessionPath;
+    if (!path || !this.pc.remoteDescription) {
+      throw new WhepError(409, "not_ready", "No session to restart yet.", null, false);
+    }
+    if (this.#restarting) throw new WhepError(409, "restarting", "An ICE restart is under way.");
+    this.#restarting = true;
+    try {
+      // Candidates of the old ICE generation are useless now.
+      this.#queue = [];
+      this.#gatheringDone = false;
+      this.#endSent = false;
+      this.pc.restartIce();
+      await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
+      this.#ice = parseLocalIce(this.pc.localDescription?.sdp ?? "");
+      this.#throwIfClosed();
+      let res: Response;
+      try {
+        res = await this.#api.fetch(path, {
+          method: "PATCH",
+          headers: { "content-type": "application/trickle-ice-sdpfrag", "if-match": "*" },
+          body: buildRestartFrag(this.#ice),
+          signal: this.#abort.signal,
+        });
+      } catch (e) {
+        if (e instanceof AuthLostError) throw new WhepError(401, "auth", e.message, null, false);
+        throw new WhepError(0, "network");
+      }
+      if (res.status !== 200) {
+        const err = await errorFromResponse(res);
+        throw new WhepError(res.status, err.code, undefined, err.retryAfterMs);
+      }
+      const etag = res.headers.get("etag");
+      const frag = await res.text();
+      this.#throwIfClosed();
+      const remote = this.pc.remoteDescription?.sdp ?? "";
+      try {
+        await this.pc.setRemoteDescription({
+          type: "answer",
+          sdp: applyRestartAnswer(remote, frag),
+        });
+      } catch (e) {
+        throw new WhepError(502, "bad_restart", `The camera's restart answer: ${errorText(e)}`);
+      }
+      this.#etag = etag;
+      this.#iceRestarts++;
+    } finally {
+      this.#restarting = false;
     }
     this.#flush();
   }
@@ -361,6 +477,7 @@ export class WhepSession {
   /** Sends queued candidates in one PATCH (one request in flight at a time). */
   #flush(): void {
     if (this.#closed || !this.#sessionPath || !this.#ice || this.#patching) return;
+    if (this.#restarting) return; // until the restart's ETag (-03 section 4.4.2)
     if (!this.#trickleSupported || this.#endSent) return;
     const end = this.#gatheringDone;
     if (this.#queue.length === 0 && !end) return;

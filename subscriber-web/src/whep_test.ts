@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  applyRestartAnswer,
+  buildRestartFrag,
   buildSdpFrag,
   describeWhepStatus,
   parseLocalIce,
@@ -122,11 +124,22 @@ class FakePc extends EventTarget {
   remote: string | null = null;
   closed = false;
   connectionState = "new";
+  restarts = 0;
+  get remoteDescription() {
+    return this.remote === null ? null : { type: "answer", sdp: this.remote };
+  }
   addTransceiver(kind: string, init: unknown) {
     this.transceivers.push({ kind, init });
   }
+  restartIce() {
+    this.restarts++;
+  }
   createOffer() {
-    return Promise.resolve({ type: "offer", sdp: OFFER });
+    // After restartIce(), new credentials (as JSEP makes them).
+    const sdp = this.restarts === 0
+      ? OFFER
+      : OFFER.replace("EsAw", `Rs${this.restarts}x`).replace("P2uYro", `R${this.restarts}Yro`);
+    return Promise.resolve({ type: "offer", sdp });
   }
   setLocalDescription(d: { type: string; sdp: string }) {
     this.localDescription = d;
@@ -336,4 +349,128 @@ Deno.test("whep: closing during the POST deletes the session once it exists", as
   // The POST's fetch ignores the abort in this fake, so the late session is cleaned up.
   assert.deepEqual(api.calls.map((c) => c.method), ["POST", "DELETE"]);
   assert.equal(api.calls[1].path, "/whep/c/sessions/late");
+});
+
+const ANSWER = [
+  "v=0",
+  "o=- 1 1 IN IP4 0.0.0.0",
+  "s=-",
+  "t=0 0",
+  "a=group:BUNDLE 0",
+  "m=video 9 UDP/TLS/RTP/SAVPF 96",
+  "a=ice-ufrag:pub1",
+  "a=ice-pwd:0123456789abcdef012345",
+  "a=mid:0",
+  "a=sendonly",
+  "a=candidate:1 1 udp 2130706431 192.0.2.10 40000 typ host",
+  "a=end-of-candidates",
+  "",
+].join("\r\n");
+const RESTART_200 = [
+  "a=group:BUNDLE 0",
+  "m=video 9 UDP/TLS/RTP/SAVPF 96",
+  "a=mid:0",
+  "a=ice-ufrag:pub2",
+  "a=ice-pwd:abcdefghijabcdefghij22",
+  "a=candidate:2 1 udp 2130706431 192.0.2.10 40000 typ host",
+  "a=candidate:3 1 udp 1694498815 198.51.100.9 40000 typ srflx raddr 192.0.2.10 rport 40000",
+  "a=end-of-candidates",
+  "",
+].join("\r\n");
+
+Deno.test("whep: the ICE restart request and the applied 200 (pure)", () => {
+  assert.equal(
+    buildRestartFrag(parseLocalIce(OFFER)),
+    "a=ice-ufrag:EsAw\r\na=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:0\r\n",
+  );
+  const sdp = applyRestartAnswer(ANSWER, RESTART_200);
+  assert.match(sdp, /^a=ice-ufrag:pub2\r$/m);
+  assert.match(sdp, /^a=ice-pwd:abcdefghijabcdefghij22\r$/m);
+  assert.doesNotMatch(
+    sdp,
+    /pub1|0123456789abcdef012345|candidate:1 /,
+    "the old ICE session is gone",
+  );
+  assert.match(
+    sdp,
+    /a=mid:0\r\na=sendonly\r\na=candidate:2 .*\r\na=candidate:3 .*\r\na=end-of-candidates\r\n$/,
+  );
+  assert.equal(sdp.match(/a=end-of-candidates/g)?.length, 1);
+  assert.match(sdp, /^v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n/, "everything but ICE unchanged");
+  assert.throws(() => applyRestartAnswer(ANSWER, "a=candidate:x\r\n"), /ice-ufrag/);
+});
+
+Deno.test('whep: restartIce PATCHes If-Match "*", applies the 200, trickles with the new ETag', async () => {
+  let restart!: () => void;
+  const gate = new Promise<void>((r) => (restart = r));
+  const api = fakeApi(async (call) => {
+    if (call.method === "POST") {
+      return new Response(ANSWER, {
+        status: 201,
+        headers: { location: "/whep/c/sessions/s1", etag: '"e1"' },
+      });
+    }
+    if (call.method === "PATCH" && call.headers.get("if-match") === "*") {
+      await gate;
+      return new Response(RESTART_200, {
+        status: 200,
+        headers: { etag: '"e2"', "content-type": "application/trickle-ice-sdpfrag" },
+      });
+    }
+    return new Response(null, { status: call.method === "PATCH" ? 204 : 200 });
+  });
+  const pc = new FakePc();
+  const session = new WhepSession({
+    api,
+    camera: "c",
+    batchMs: 1,
+    createPeerConnection: () => pc as unknown as RTCPeerConnection,
+  });
+  await session.connect();
+  const restarting = session.restartIce();
+  await tick();
+  const patches = () => api.calls.filter((c) => c.method === "PATCH");
+  assert.equal(pc.restarts, 1);
+  assert.equal(patches().length, 1);
+  assert.equal(patches()[0].headers.get("if-match"), "*");
+  assert.match(patches()[0].body, /^a=ice-ufrag:Rs1x\r\na=ice-pwd:R1Yro/);
+  // Candidates of the new generation wait for the restart's ETag.
+  pc.dispatchEvent(
+    new FakeCandidateEvent({
+      candidate: C1.replace("EsAw", "Rs1x"),
+      sdpMid: "0",
+      usernameFragment: "Rs1x",
+    }),
+  );
+  await tick(10);
+  assert.equal(patches().length, 1);
+  restart();
+  await restarting;
+  assert.equal(session.iceRestarts, 1);
+  assert.match(pc.remote!, /a=ice-ufrag:pub2/);
+  await tick(10);
+  assert.equal(patches().length, 2);
+  assert.equal(patches()[1].headers.get("if-match"), '"e2"');
+  assert.match(patches()[1].body, /^a=ice-ufrag:Rs1x\r\n/);
+  await session.close();
+});
+
+Deno.test("whep: a refused restart is a WhepError with the server's status", async () => {
+  const api = fakeApi((call) =>
+    call.method === "POST"
+      ? new Response(ANSWER, { status: 201, headers: { location: "/whep/c/sessions/s1" } })
+      : new Response(JSON.stringify({ error: "restart_refused", message: "no" }), { status: 409 })
+  );
+  const session = new WhepSession({
+    api,
+    camera: "c",
+    createPeerConnection: () => new FakePc() as unknown as RTCPeerConnection,
+  });
+  await session.connect();
+  await assert.rejects(
+    session.restartIce(),
+    (e: unknown) => e instanceof WhepError && e.status === 409,
+  );
+  assert.equal(session.iceRestarts, 0);
+  await session.close();
 });

@@ -135,7 +135,9 @@ Deno.test({
     configPath,
     JSON.stringify({ source: { kind: "file", path: clipPath, width, height, fps } }),
   );
-  const s = await startTestServer({ webDir });
+  // Emulated, the publisher needs ~4 s from its answer to connected alone, more under load:
+  // more than the server's default connectTimeoutMs (5 s) before it reaps a session.
+  const s = await startTestServer({ webDir, connectTimeoutMs: 60_000 });
   let launcher: Deno.ChildProcess | null = null;
   let output = "";
   const browser = await launchChromium();

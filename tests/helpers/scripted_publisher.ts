@@ -13,6 +13,12 @@ export interface ScriptedPublisher {
   received: Record<string, unknown>[];
   ws: WebSocket;
   behaviour: OfferBehaviour;
+  /**
+   * After answering, report the session's media connected (as the real
+   * publisher does once ICE/DTLS connect; default true). False plays a
+   * viewer that never connects: the server reaps the session.
+   */
+  reportConnected: boolean;
   send(m: unknown): void;
   /** Waits until a frame matching `pred` arrives. */
   waitFor(
@@ -43,6 +49,7 @@ export async function connectPublisher(
     received,
     ws,
     behaviour: "answer",
+    reportConnected: true,
     send: (m) => ws.send(typeof m === "string" ? m : JSON.stringify(m)),
     waitFor(pred, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
@@ -80,6 +87,14 @@ export async function connectPublisher(
           sessionId: m.sessionId,
           sdp: `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=scripted\r\n`,
         });
+        if (pub.reportConnected) {
+          pub.send({
+            type: "session",
+            sessionId: m.sessionId,
+            state: "connected",
+            pair: { local: "host", remote: "prflx" },
+          });
+        }
       } else if (pub.behaviour === "busy") {
         pub.send({
           type: "reject",
@@ -88,6 +103,15 @@ export async function connectPublisher(
           message: "publisher busy",
         });
       }
+    }
+    if (m.type === "restart") {
+      // Scripted: new credentials derived from the viewer's, no candidates.
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(m.sdpfrag as string)?.[1] ?? "none";
+      pub.send({
+        type: "restarted",
+        sessionId: m.sessionId,
+        sdpfrag: `a=ice-ufrag:p${ufrag}\r\na=ice-pwd:${"s".repeat(24)}\r\na=end-of-candidates\r\n`,
+      });
     }
     for (const w of [...waiters]) w();
   };

@@ -114,7 +114,7 @@ Deno.test("WHEP through the signaling server", async (t) => {
       assert.equal(offers(pub).length, before);
     });
 
-    await t.step("unknown camera → 404 (403 outside scope), offline camera → 503", async () => {
+    await t.step("unknown camera → 404 (403 outside scope), offline camera → 409", async () => {
       // Outside the viewer's scope, unknown and forbidden look the same (403).
       const hidden = await whep("nope", alice.token);
       assert.equal(hidden.status, 403);
@@ -124,7 +124,8 @@ Deno.test("WHEP through the signaling server", async (t) => {
       assert.equal(unknown.status, 404);
       await unknown.body?.cancel();
       const offline = await whep("garden", alice.token);
-      assert.equal(offline.status, 503);
+      assert.equal(offline.status, 409, "draft-ietf-wish-whep-03: no live publishing → 409");
+      assert.ok(Number(offline.headers.get("retry-after")) > 0);
       assert.equal((await offline.json()).error, "camera_offline");
     });
 
@@ -206,7 +207,7 @@ Deno.test("WHEP through the signaling server", async (t) => {
       await pub.close();
       await new Promise((r) => setTimeout(r, 100));
       const res = await whep("door", alice.token);
-      assert.equal(res.status, 503);
+      assert.equal(res.status, 409);
       await res.body?.cancel();
     });
   } finally {
@@ -295,6 +296,210 @@ Deno.test("refresh rotation, reuse detection, logout, throttling", async (t) => 
       },
     );
   } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("WHEP as the standard says: CORS, methods, ETags, ICE restart, reaping", async (t) => {
+  const ORIGIN = "https://player.example";
+  const s = await startTestServer({ corsOrigins: [ORIGIN], connectTimeoutMs: 3000 });
+  const dev = await enrollDevice(s, "door");
+  const pub = await connectPublisher(dev, "Front door");
+  const alice = await loginViewer(s, "alice", ["door"]);
+  const call = async (
+    method: string,
+    path: string,
+    o: { token?: string | null; headers?: Record<string, string>; body?: string } = {},
+  ) => {
+    const token = o.token === undefined ? alice.token : o.token;
+    const res = await fetch(`${s.base}${path}`, {
+      method,
+      client: s.client,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...o.headers },
+      body: o.body,
+    });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+  const offer = (headers: Record<string, string> = {}) =>
+    call("POST", "/whep/door", {
+      headers: { "content-type": "application/sdp", ...headers },
+      body: RECVONLY_OFFER.replace(
+        "a=mid:0",
+        "a=mid:0\r\na=ice-ufrag:v1aa\r\na=ice-pwd:" +
+          "p".repeat(22),
+      ),
+    });
+  const sdpfrag = (ifMatch?: string) => ({
+    "content-type": "application/trickle-ice-sdpfrag",
+    ...(ifMatch ? { "if-match": ifMatch } : {}),
+  });
+  const CANDIDATE = "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n";
+  try {
+    await t.step(
+      "preflight: no token; the allowed origin echoed, another gets nothing",
+      async () => {
+        const pre = (origin: string, path = "/whep/door") =>
+          call("OPTIONS", path, {
+            token: null,
+            headers: {
+              origin,
+              "access-control-request-method": "POST",
+              "access-control-request-headers": "authorization, content-type, if-match",
+            },
+          });
+        const ok = await pre(ORIGIN);
+        assert.equal(ok.status, 204);
+        assert.equal(ok.headers.get("access-control-allow-origin"), ORIGIN);
+        assert.equal(ok.headers.get("access-control-allow-methods"), "POST,PATCH,DELETE,OPTIONS");
+        assert.equal(
+          ok.headers.get("access-control-allow-headers"),
+          "authorization,content-type,if-match",
+        );
+        assert.match(ok.headers.get("vary") ?? "", /Origin/);
+        assert.equal(ok.headers.get("accept-post"), "application/sdp");
+        assert.equal(ok.headers.get("cross-origin-resource-policy"), "cross-origin");
+        const evil = await pre("https://evil.example");
+        assert.equal(evil.status, 204, "OPTIONS itself is answered");
+        for (const [k] of evil.headers) assert.ok(!k.startsWith("access-control-"), k);
+        assert.match(evil.headers.get("vary") ?? "", /Origin/);
+        assert.equal(evil.headers.get("cross-origin-resource-policy"), "same-origin");
+        const session = await pre(ORIGIN, "/whep/door/sessions/x");
+        assert.equal(session.headers.get("accept-patch"), "application/trickle-ice-sdpfrag");
+        assert.equal(session.headers.get("allow"), "GET, HEAD, PATCH, DELETE, OPTIONS");
+      },
+    );
+
+    let location = "";
+    let etag = "";
+    await t.step("201 from an allowed origin: ETag, Accept-Patch, exposed headers", async () => {
+      const r = await offer({ origin: ORIGIN });
+      assert.equal(r.status, 201, r.text);
+      location = r.headers.get("location")!;
+      etag = r.headers.get("etag")!;
+      assert.match(etag, /^"[A-Za-z0-9_-]{22}"$/);
+      assert.equal(r.headers.get("accept-patch"), "application/trickle-ice-sdpfrag");
+      assert.equal(r.headers.get("access-control-allow-origin"), ORIGIN);
+      assert.equal(
+        r.headers.get("access-control-expose-headers"),
+        "location,etag,link,accept-patch,retry-after",
+      );
+      assert.equal(r.headers.get("cross-origin-resource-policy"), "cross-origin");
+      const same = await offer();
+      assert.equal(same.headers.get("access-control-allow-origin"), null);
+      assert.equal(same.headers.get("cross-origin-resource-policy"), "same-origin");
+      assert.notEqual(same.headers.get("etag"), etag, "every ICE session its own tag");
+      await call("DELETE", same.headers.get("location")!);
+    });
+
+    await t.step("a 401 to an allowed origin is readable by its page", async () => {
+      const r = await call("POST", "/whep/door", { token: null, headers: { origin: ORIGIN } });
+      assert.equal(r.status, 401);
+      assert.equal(r.headers.get("access-control-allow-origin"), ORIGIN);
+    });
+
+    await t.step(
+      "trickle: current or absent If-Match 204 (no ETag), stale 412, garbled 400",
+      async () => {
+        for (const h of [etag, undefined, "*"]) {
+          const r = await call("PATCH", location, { headers: sdpfrag(h), body: CANDIDATE });
+          assert.equal(r.status, 204, `If-Match ${h}: ${r.text}`);
+          assert.equal(r.headers.get("etag"), null);
+        }
+        const cand = await pub.waitFor((m) => m.type === "candidate");
+        assert.match(cand.candidate as string, /127\.0\.0\.1 50000/);
+        const stale = await call("PATCH", location, {
+          headers: sdpfrag('"stale"'),
+          body: CANDIDATE,
+        });
+        assert.equal(stale.status, 412);
+        assert.equal(JSON.parse(stale.text).error, "precondition_failed");
+        const garbled = await call("PATCH", location, { headers: sdpfrag("abc"), body: CANDIDATE });
+        assert.equal(garbled.status, 400);
+        const sdp = await call("PATCH", location, {
+          headers: { "content-type": "application/sdp" },
+          body: CANDIDATE,
+        });
+        assert.equal(sdp.status, 415);
+        const reneg = await call("PATCH", location, {
+          headers: sdpfrag("*"),
+          body: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\n",
+        });
+        assert.equal(reneg.status, 422);
+      },
+    );
+
+    await t.step('ICE restart: no If-Match 428; "*" → 200 sdpfrag + new ETag', async () => {
+      const frag = `a=ice-ufrag:v2bb\r\na=ice-pwd:${"r".repeat(24)}\r\n`;
+      const none = await call("PATCH", location, { headers: sdpfrag(), body: frag });
+      assert.equal(none.status, 428);
+      const r = await call("PATCH", location, { headers: sdpfrag("*"), body: frag });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers.get("content-type"), "application/trickle-ice-sdpfrag");
+      assert.match(r.text, /^a=ice-ufrag:pv2bb\r\n/);
+      const restart = await pub.waitFor((m) => m.type === "restart");
+      assert.equal(restart.sdpfrag, frag);
+      const next = r.headers.get("etag")!;
+      assert.ok(next && next !== etag);
+      const old = await call("PATCH", location, { headers: sdpfrag(etag), body: CANDIDATE });
+      assert.equal(old.status, 412, "the pre-restart ETag is stale");
+      const cur = await call("PATCH", location, { headers: sdpfrag(next), body: CANDIDATE });
+      assert.equal(cur.status, 204);
+      const bare = await call("PATCH", location, {
+        headers: sdpfrag(),
+        body: "a=end-of-candidates\r\n",
+      });
+      assert.equal(bare.status, 428, "after a restart a tag-less fragment is ambiguous");
+    });
+
+    await t.step("methods: GET/HEAD 204, others 405 with Allow; unknown paths 404", async () => {
+      for (const [m, path] of [["GET", "/whep/door"], ["HEAD", "/whep/door"], ["GET", location]]) {
+        const r = await call(m, path);
+        assert.equal(r.status, 204, `${m} ${path}`);
+        assert.equal(r.text, "");
+      }
+      assert.equal((await call("GET", "/whep/door", { token: null })).status, 401);
+      assert.equal((await call("GET", "/whep/garden")).status, 403, "scope before existence");
+      for (
+        const [m, path, allow] of [
+          ["PUT", "/whep/door", "GET, HEAD, POST, OPTIONS"],
+          ["DELETE", "/whep/door", "GET, HEAD, POST, OPTIONS"],
+          ["PUT", location, "GET, HEAD, PATCH, DELETE, OPTIONS"],
+          ["POST", location, "GET, HEAD, PATCH, DELETE, OPTIONS"],
+        ]
+      ) {
+        const r = await call(m, path, { token: null, body: "x" });
+        assert.equal(r.status, 405, `${m} ${path}`);
+        assert.equal(r.headers.get("allow"), allow);
+      }
+      assert.equal((await call("GET", "/whep/door/other")).status, 404);
+      assert.equal((await call("GET", "/whep/door/sessions/x/y")).status, 404);
+    });
+
+    await t.step("DELETE: 200, then 404 (an ended session is unknown)", async () => {
+      assert.equal((await call("DELETE", location)).status, 200);
+      assert.equal((await call("DELETE", location)).status, 404);
+      assert.equal(
+        (await call("PATCH", location, { headers: sdpfrag("*"), body: CANDIDATE })).status,
+        404,
+      );
+    });
+
+    await t.step("sessions whose media never connects are reaped: no lock-out", async () => {
+      pub.reportConnected = false;
+      for (let i = 0; i < 4; i++) assert.equal((await offer()).status, 201);
+      const full = await offer();
+      assert.equal(full.status, 429, "the viewer's limit (4) is reached");
+      await new Promise((r) => setTimeout(r, 4000)); // connectTimeoutMs 3 s
+      pub.reportConnected = true;
+      const again = await offer();
+      assert.equal(again.status, 201, "the abandoned sessions were reaped");
+      const closes = pub.received.filter((m) =>
+        m.type === "close" && /never connected/.test(String(m.reason))
+      );
+      assert.equal(closes.length, 4, "the publisher was told to close each");
+    });
+  } finally {
+    dev.client.close();
     await s.stop();
   }
 });

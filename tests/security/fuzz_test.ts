@@ -25,7 +25,7 @@ const SEED = (() => {
   }
 })();
 
-const COUNTS = { device: 800, login: 400, enroll: 300, refresh: 200, whep: 500 };
+const COUNTS = { device: 800, login: 400, enroll: 300, refresh: 200, whep: 500, patch: 300 };
 
 /** Random generators over one seeded PRNG. */
 class Gen {
@@ -478,6 +478,57 @@ Deno.test(`fuzz: device channel, JSON bodies and WHEP offers (seed ${SEED})`, as
       assert.ok(relayed > 0, "no fuzzed offer reached the publisher: the fuzzing is too shallow");
       assert.equal(s.ctx.viewing.get("nonexistent"), undefined);
     });
+
+    await t.step(
+      `PATCH a WHEP session: ${COUNTS.patch} fragments and If-Match headers`,
+      async () => {
+        const viewer = await loginViewer(s, "patch-fuzz", ["cam-f"]);
+        p.policy = "answer";
+        const created = await fetch(`${s.base}/whep/cam-f`, {
+          method: "POST",
+          client: s.client,
+          headers: { authorization: `Bearer ${viewer.token}`, "content-type": "application/sdp" },
+          body: VALID_OFFER,
+        });
+        assert.equal(created.status, 201);
+        await created.body?.cancel();
+        p.policy = "reject";
+        const location = created.headers.get("location")!;
+        let etag = created.headers.get("etag")!;
+        const ph = phase("patch");
+        const frags = [
+          "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n",
+          "a=mid:0\r\na=candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host\r\na=end-of-candidates\r\n",
+          VALID_OFFER,
+        ];
+        for (let i = 0; i < COUNTS.patch; i++) {
+          const base = g.pick(frags);
+          const body = g.chance(0.3) ? base : g.mutateString(base);
+          const ifMatch = g.pick([undefined, "*", etag, '"stale"', 'W/"x"', g.string(20)]);
+          const status = await send(
+            s,
+            ph,
+            location,
+            {
+              method: "PATCH",
+              headers: {
+                authorization: `Bearer ${viewer.token}`,
+                "content-type": g.chance(0.95) ? "application/trickle-ice-sdpfrag" : "text/plain",
+                ...(ifMatch === undefined ? {} : { "if-match": ifMatch }),
+              },
+              body,
+            },
+            [200, 204, 400, 412, 415, 422, 428],
+            () => `If-Match ${ifMatch} ${JSON.stringify(body.slice(0, 200))}`,
+          );
+          if (status === 200) {
+            // The session's ICE session changed: learn its ETag as a player would.
+            etag = s.ctx.viewing.get(location.split("/").at(-1)!)!.etag;
+          }
+        }
+        assert.ok(s.ctx.viewing.get(location.split("/").at(-1)!), "the session is still there");
+      },
+    );
 
     await t.step("afterwards: both servers answer, a valid login and WHEP offer work", async () => {
       for (const x of phases) {

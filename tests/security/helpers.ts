@@ -67,6 +67,13 @@ export class ScriptedPublisher {
       }
       this.frames.push(frame);
       if (frame.type === "offer") this.#onOffer(frame);
+      if (frame.type === "restart") {
+        this.send({
+          type: "restarted",
+          sessionId: frame.sessionId,
+          sdpfrag: `a=ice-ufrag:scr1\r\na=ice-pwd:${"s".repeat(24)}\r\na=end-of-candidates\r\n`,
+        });
+      }
       // Heartbeats as a real publisher sends them: a slow test phase must not look like silence.
       if (frame.type === "welcome" && typeof frame.heartbeatMs === "number") {
         this.#heartbeat = setInterval(
@@ -135,6 +142,13 @@ export class ScriptedPublisher {
         type: "answer",
         sessionId: frame.sessionId,
         sdp: VALID_OFFER.replace("a=recvonly", "a=sendonly"),
+      });
+      // As the real publisher once ICE/DTLS connect: else the server reaps the session.
+      this.send({
+        type: "session",
+        sessionId: frame.sessionId,
+        state: "connected",
+        pair: { local: "host", remote: "prflx" },
       });
     } else {
       this.send({

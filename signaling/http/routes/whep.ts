@@ -1,22 +1,74 @@
 /**
- * WHEP (draft-ietf-wish-whep) over HTTP: the viewer initiates with a recvonly
- * offer; POST answers 201 with the publisher's answer and the session URL,
- * PATCH trickles candidates, DELETE ends the session. Everything about a
- * session (who may watch, limits, relaying, its end) is
- * sessions/viewing.ts's; this file only speaks HTTP: media types, body
- * limits enforced while reading, status codes and headers.
+ * WHEP (draft-ietf-wish-whep-03, with WHIP RFC 9725's shared rules) over
+ * HTTP: the viewer initiates with a recvonly offer; POST answers 201 with the
+ * publisher's answer, the session URL and the ICE session's ETag; PATCH
+ * trickles candidates (204) or restarts ICE (200 with the publisher's new
+ * credentials and a new ETag); DELETE ends the session. Everything about a
+ * session (who may watch, limits, relaying, preconditions, its end) is
+ * sessions/viewing.ts's; this file only speaks HTTP: CORS, methods, media
+ * types, body limits enforced while reading, status codes and headers.
+ *
+ * Order of refusals: CORS and OPTIONS need no token (players send none on a
+ * preflight, -03 section 4.8); 405 for a method the resource does not have
+ * says nothing about any camera; then the token (401), the scope (403: a
+ * viewer learns nothing about cameras outside it), existence (404).
  * @module
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ServerContext } from "../../context.ts";
+import type { WhepSession } from "../../sessions/table.ts";
+import { parseIfMatch } from "../../sessions/ice_patch.ts";
 import { SessionError } from "../../sessions/viewing.ts";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./errors.ts";
 import { requireViewer } from "./auth.ts";
+import { whepCors } from "./whep_cors.ts";
 
 /** Largest accepted offer or sdpfrag. */
 export const MAX_SDP_BYTES = 16 * 1024;
+
+const SDP = "application/sdp";
+const SDPFRAG = "application/trickle-ice-sdpfrag";
+
+/** The two WHEP resources and the methods each has (the `Allow` of its 405 and OPTIONS). */
+const RESOURCES = [
+  // -03 section 4.1: GET on endpoints and sessions is a 2xx without content.
+  { kind: "endpoint", path: /^\/whep\/[^/]+$/, allow: ["GET", "HEAD", "POST", "OPTIONS"] },
+  {
+    kind: "session",
+    path: /^\/whep\/[^/]+\/sessions\/[^/]+$/,
+    allow: ["GET", "HEAD", "PATCH", "DELETE", "OPTIONS"],
+  },
+] as const;
+
+function resourceOf(path: string) {
+  return RESOURCES.find((r) => r.path.test(path));
+}
+
+/** What an OPTIONS answer says about a resource (-03 section 4.3: Accept-Post on the endpoint). */
+function optionsHeaders(c: Context): Record<string, string> {
+  const r = resourceOf(c.req.path);
+  if (!r) return {};
+  return {
+    allow: r.allow.join(", "),
+    ...(r.kind === "endpoint" ? { "accept-post": SDP } : { "accept-patch": SDPFRAG }),
+  };
+}
+
+/**
+ * The headers of a 201: the session URL, the ICE session's ETag and what a
+ * PATCH takes (RFC 9725 section 4.3.1: the initial ETag MUST be on the 201).
+ */
+function createdHeaders(camera: string, session: WhepSession): Record<string, string> {
+  return {
+    "content-type": SDP,
+    location: `/whep/${camera}/sessions/${session.id}`,
+    etag: session.etag,
+    "accept-patch": SDPFRAG,
+    "cache-control": "no-store",
+  };
+}
 
 /**
  * The body as text, or null when it exceeds `limit`. The public app's body
@@ -39,16 +91,41 @@ function refusal(c: Context, err: unknown): Response {
   return problem(c, err.status, err.code, err.message, headers);
 }
 
-/** WHEP routes on `/whep/:camera`. */
+/** WHEP routes on `/whep/:camera` and `/whep/:camera/sessions/:sid`. */
 export function whepRoutes(ctx: ServerContext) {
   const app = new Hono<AppEnv>();
+  app.use("/whep/*", whepCors(ctx.config.corsOrigins, optionsHeaders));
+
+  // Before the token: the shape of the URL and the method are all they look at.
+  app.use("/whep/*", async (c, next) => {
+    const r = resourceOf(c.req.path);
+    if (!r) return problem(c, 404, "not_found", "not a WHEP endpoint or session URL");
+    if (!(r.allow as readonly string[]).includes(c.req.method)) {
+      return problem(
+        c,
+        405,
+        "method_not_allowed",
+        `a WHEP ${r.kind} takes ${r.allow.join(", ")}`,
+        { allow: r.allow.join(", ") },
+      );
+    }
+    await next();
+  });
+  // CORS preflights and discovery carry no token (-03 section 4.8).
+  app.on("OPTIONS", ["/whep/:camera", "/whep/:camera/sessions/:sid"], (c) => {
+    return c.body(null, 204, optionsHeaders(c));
+  });
+
   app.use("/whep/*", requireViewer(ctx));
 
-  app.on(
-    "OPTIONS",
-    "/whep/:camera",
-    (c) => c.body(null, 204, { "accept-post": "application/sdp", allow: "POST, OPTIONS" }),
-  );
+  app.get("/whep/:camera", async (c) => {
+    try {
+      await ctx.viewing.checkAccess(c.get("viewer"), c.req.param("camera"), c.env.remoteAddr);
+      return c.body(null, 204, { "cache-control": "no-store" });
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
 
   app.post("/whep/:camera", async (c) => {
     const viewer = c.get("viewer");
@@ -56,25 +133,27 @@ export function whepRoutes(ctx: ServerContext) {
     try {
       // Scope first: a viewer learns nothing about cameras outside it.
       await ctx.viewing.checkAccess(viewer, camera, c.env.remoteAddr);
-      if (mediaType(c) !== "application/sdp") {
-        return problem(
-          c,
-          415,
-          "unsupported_media_type",
-          "a WHEP offer is Content-Type: application/sdp",
-        );
+      if (mediaType(c) !== SDP) {
+        return problem(c, 415, "unsupported_media_type", `a WHEP offer is Content-Type: ${SDP}`);
       }
       const sdp = await readLimited(c, MAX_SDP_BYTES);
       if (sdp === null) {
         return problem(c, 413, "too_large", `the offer exceeds ${MAX_SDP_BYTES} bytes`);
       }
       const { session, answer } = await ctx.viewing.open(viewer, camera, sdp, c.env.remoteAddr);
-      return c.body(answer, 201, {
-        "content-type": "application/sdp",
-        location: `/whep/${camera}/sessions/${session.id}`,
-        etag: `"${session.id}"`,
-        "cache-control": "no-store",
-      });
+      return c.body(answer, 201, createdHeaders(camera, session));
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  const findSession = (c: Context<AppEnv>) =>
+    ctx.viewing.find(c.get("viewer"), c.req.param("camera")!, c.req.param("sid")!);
+
+  app.get("/whep/:camera/sessions/:sid", (c) => {
+    try {
+      findSession(c);
+      return c.body(null, 204, { "cache-control": "no-store" });
     } catch (err) {
       return refusal(c, err);
     }
@@ -82,29 +161,34 @@ export function whepRoutes(ctx: ServerContext) {
 
   app.patch("/whep/:camera/sessions/:sid", async (c) => {
     try {
-      const session = ctx.viewing.find(c.get("viewer"), c.req.param("camera"), c.req.param("sid"));
-      if (mediaType(c) !== "application/trickle-ice-sdpfrag") {
-        return problem(
-          c,
-          415,
-          "unsupported_media_type",
-          "trickle ICE is application/trickle-ice-sdpfrag",
-        );
+      const session = findSession(c);
+      if (mediaType(c) !== SDPFRAG) {
+        return problem(c, 415, "unsupported_media_type", `a WHEP PATCH is ${SDPFRAG}`, {
+          "accept-patch": SDPFRAG,
+        });
       }
       const frag = await readLimited(c, MAX_SDP_BYTES);
       if (frag === null) return problem(c, 413, "too_large", "the sdpfrag is too large");
-      ctx.viewing.trickle(session, frag);
-      return c.body(null, 204);
+      const ifMatch = parseIfMatch(c.req.header("if-match"));
+      if (!ifMatch) {
+        return problem(c, 400, "bad_if_match", 'If-Match is "*" or a list of entity-tags');
+      }
+      const r = await ctx.viewing.patch(session, frag, ifMatch);
+      if (r.kind === "trickled") return c.body(null, 204); // no ETag on a trickle (-03 section 4.4.2)
+      return c.body(r.sdpfrag, 200, {
+        "content-type": SDPFRAG,
+        etag: r.etag,
+        "cache-control": "no-store",
+      });
     } catch (err) {
       return refusal(c, err);
     }
   });
 
+  // An ended session's URL is unknown like any other: 404 (PROTOCOL.md). If-Match is ignored.
   app.delete("/whep/:camera/sessions/:sid", (c) => {
     try {
-      ctx.viewing.leave(
-        ctx.viewing.find(c.get("viewer"), c.req.param("camera"), c.req.param("sid")),
-      );
+      ctx.viewing.leave(findSession(c));
       return c.body(null, 200);
     } catch (err) {
       return refusal(c, err);

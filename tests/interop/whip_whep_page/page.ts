@@ -78,7 +78,9 @@ async function restart(): Promise<void> {
 }
 
 async function stop(): Promise<void> {
-  await client?.stop();
+  // The library throws when view() never got a session URL (e.g. CORS refused): nothing to end.
+  if ((client as { resourceURL?: URL } | null)?.resourceURL) await client!.stop();
+  else pc?.close();
 }
 
 Object.assign(globalThis, { whepPage: { play, poll, restart, stop } });
