@@ -19,9 +19,11 @@ import {
   RtpHeader,
   RtpPacket,
 } from "werift";
+import type { AccessUnit } from "../media/access_unit.ts";
 import type { FanoutHub, Subscription } from "../media/fanout.ts";
 import { paceReplay } from "../media/replay_pacer.ts";
 import { RtpPayloadCache } from "./rtp_payload_cache.ts";
+import { type DirectPath, startDirectPath } from "./werift_direct.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
@@ -75,16 +77,33 @@ export interface ViewerPeerOptions {
    * offer that chose a role gets the other one.
    */
   dtlsRole?: "server" | "client";
+  /**
+   * How RTP leaves the process (default "direct"): "direct" protects and writes
+   * it to the ICE pair's socket itself (publisher/peer/werift_direct.ts), falling
+   * back to werift when that path cannot start (the reason is in
+   * {@linkcode ViewerPeerStats.sendPathNote}); "werift" hands every packet to
+   * werift's RTCRtpSender (the path before, kept for the benchmark's comparison).
+   */
+  sendPath?: SendPath;
   /** Replay pacing rate (default that of {@linkcode paceReplay}). */
   replayBitsPerSecond?: number;
   /** Called once when the peer closed, with the reason. */
   onClose?: (reason: string) => void;
 }
 
+/** How a viewer's RTP is sent; see {@linkcode ViewerPeerOptions.sendPath}. */
+export type SendPath = "werift" | "direct";
+
 /** Counters of one viewer peer. */
 export interface ViewerPeerStats {
-  /** RTP packets handed to werift. */
+  /** RTP packets sent (retransmissions not included). */
   packets: number;
+  /** The send path in use once media started. */
+  sendPath?: SendPath;
+  /** Why the direct path was not used, when it was asked for. */
+  sendPathNote?: string;
+  /** Packets resent after a NACK (direct path; werift's path counts its own). */
+  retransmitted: number;
   /** Access units sent. */
   accessUnits: number;
   /** PLI/FIR received. */
@@ -114,6 +133,7 @@ export class ViewerPeer {
   readonly #track: MediaStreamTrack;
   readonly #stats: ViewerPeerStats = {
     packets: 0,
+    retransmitted: 0,
     accessUnits: 0,
     keyframeRequests: 0,
     skippedCandidates: 0,
@@ -124,6 +144,7 @@ export class ViewerPeer {
   #lastRtcp = 0;
   #resolveClosed!: (reason: string) => void;
   #disposers: (() => void)[] = [];
+  #direct: DirectPath | undefined;
 
   private constructor(pc: RTCPeerConnection, track: MediaStreamTrack, opts: ViewerPeerOptions) {
     this.#pc = pc;
@@ -188,7 +209,8 @@ export class ViewerPeer {
 
   /** A snapshot of the counters. */
   get stats(): ViewerPeerStats {
-    return { ...this.#stats };
+    const retransmitted = this.#direct?.sender.stats.retransmitted ?? 0;
+    return { ...this.#stats, retransmitted };
   }
 
   /** werift's aggregate connection state. */
@@ -286,13 +308,26 @@ export class ViewerPeer {
     const payloads = this.#opts.payloads ?? sharedPayloads;
     let seq = crypto.getRandomValues(new Uint16Array(1))[0];
     const base = crypto.getRandomValues(new Uint32Array(1))[0];
-    // Straight to the sender: track.writeRtp would clone each packet and fan it out
-    // through an event (with a promise per packet) to this one sender anyway.
-    const sender = this.#pc.getTransceivers()[0].sender;
     const stats = this.#stats;
-    this.#sub = this.#opts.hub.subscribe(
-      paceReplay((au) => {
-        if (this.isClosed) return;
+    let send: (au: AccessUnit) => void;
+    const wanted = this.#opts.sendPath ?? "direct";
+    const direct = wanted === "direct" ? startDirectPath(this.#pc, seq) : undefined;
+    if (direct && !("unavailable" in direct)) {
+      this.#direct = direct;
+      this.#disposers.push(() => direct.dispose());
+      stats.sendPath = "direct";
+      send = (au) => {
+        const list = payloads.of(au);
+        direct.sendAccessUnit(list, base + au.timestamp);
+        stats.packets += list.length;
+      };
+    } else {
+      stats.sendPath = "werift";
+      if (direct) stats.sendPathNote = direct.unavailable;
+      // Straight to the sender: track.writeRtp would clone each packet and fan it out
+      // through an event (with a promise per packet) to this one sender anyway.
+      const sender = this.#pc.getTransceivers()[0].sender;
+      send = (au) => {
         const timestamp = (base + au.timestamp) >>> 0;
         for (const { payload, marker } of payloads.of(au)) {
           const header = new RtpHeader({
@@ -305,6 +340,12 @@ export class ViewerPeer {
           sender.sendRtp(new RtpPacket(header, payload)).catch(() => {});
           stats.packets++;
         }
+      };
+    }
+    this.#sub = this.#opts.hub.subscribe(
+      paceReplay((au) => {
+        if (this.isClosed) return;
+        send(au);
         stats.accessUnits++;
       }, { bitsPerSecond: this.#opts.replayBitsPerSecond }),
     );

@@ -86,6 +86,7 @@ Deno.test({
     assert.ok(frames >= 30, `only ${frames} frames within 3 s`);
     assert.ok(h264, "non-H.264 payload seen");
     assert.ok(peer.stats.accessUnits >= 30);
+    assert.equal(peer.stats.sendPath, "direct", peer.stats.sendPathNote);
 
     // Still alive while the client keeps reporting.
     await new Promise((r) => setTimeout(r, 3_000));
