@@ -304,7 +304,7 @@ export class ViewerPeer {
   }
 
   #startMedia(): void {
-    if (this.#sub || this.isClosed) return;
+    if (this.#sub || this.#direct || this.isClosed) return;
     const payloads = this.#opts.payloads ?? sharedPayloads;
     let seq = crypto.getRandomValues(new Uint16Array(1))[0];
     const base = crypto.getRandomValues(new Uint32Array(1))[0];
@@ -342,13 +342,25 @@ export class ViewerPeer {
         }
       };
     }
-    this.#sub = this.#opts.hub.subscribe(
-      paceReplay((au) => {
-        if (this.isClosed) return;
-        send(au);
-        stats.accessUnits++;
-      }, { bitsPerSecond: this.#opts.replayBitsPerSecond }),
-    );
+    const subscribe = () => {
+      if (this.isClosed) return;
+      this.#sub = this.#opts.hub.subscribe(
+        paceReplay((au) => {
+          if (this.isClosed) return;
+          send(au);
+          stats.accessUnits++;
+        }, { bitsPerSecond: this.#opts.replayBitsPerSecond }),
+      );
+    };
+    if (this.#direct) {
+      // werift's last DTLS flight leaves through socket.send, which starts the write a
+      // tick later; our writes start at once and would reach the viewer before it has
+      // its keys (it drops them: the replayed IDR was lost). One macrotask puts them after.
+      const t = setTimeout(subscribe, 0);
+      this.#timers.push(t);
+    } else {
+      subscribe();
+    }
     this.#lastRtcp = performance.now();
     const rtcpLimit = this.#opts.rtcpTimeoutMs ?? 10_000;
     const rtcpTimer = setInterval(() => {
