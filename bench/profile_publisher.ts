@@ -6,6 +6,8 @@
  * CHROMIUM=1, pages of the built viewer in headless Chromium) for
  * SECONDS, then prints the hottest functions and packages by self time.
  *
+ * SEND_PATH=werift|direct picks the publisher's send path (its --send-path).
+ *
  * Needs `-A` (it spawns the publisher, the probe and reads the profile).
  * @module
  */
@@ -36,6 +38,12 @@ try {
 }
 /** V8 flags replacing the publisher's own, to compare settings ("" = V8's defaults). */
 const v8Flags = Deno.env.get("PUBLISHER_V8_FLAGS");
+/** SEND_PATH=werift|direct: the publisher's --send-path (default its own, direct). */
+const sendPath = Deno.env.get("SEND_PATH");
+if (sendPath && sendPath !== "werift" && sendPath !== "direct") {
+  console.error(`bench:profile: SEND_PATH must be werift or direct, got "${sendPath}"`);
+  Deno.exit(2);
+}
 /** NO_PROFILE=1: measure CPU and memory only, without the profiler's own cost. */
 const profiling = !Deno.env.get("NO_PROFILE");
 const CAMERA = "profile-cam";
@@ -103,7 +111,7 @@ try {
     dataDir: s.dataDir,
     base: s.base,
     camera: CAMERA,
-    extra: ["--max-viewers", String(viewers + 2)],
+    extra: ["--max-viewers", String(viewers + 2), ...(sendPath ? ["--send-path", sendPath] : [])],
     v8Flags,
     cpuProfDir: profiling ? profDir : undefined,
   });

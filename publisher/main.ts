@@ -72,6 +72,7 @@ await runMain("publish", async () => {
           ? [o.interfaceAddress]
           : undefined,
         icePortRange: o.icePortRange,
+        sendPath: o.sendPath,
         onClose,
       }),
     onPeerClosed: (sessionId, reason) => {

@@ -19,7 +19,7 @@ Streams this camera to the vigil server's viewers. Connects out with mTLS; opens
 no listening TCP port. Runs with only the permissions its configuration needs.
 
 Options:
-  --config FILE        JSON config: {source, maxViewers, camera, record, network}
+  --config FILE        JSON config: {source, maxViewers, camera, record, network, sendPath}
   --state-dir DIR      enrollment state (default ${DEFAULT_STATE_DIR})
   --source KIND        file | synthetic | v4l2 | rpicam (default rpicam, or the config's)
   --max-viewers N      concurrent viewers (default 4)
@@ -27,6 +27,8 @@ Options:
   --interface ADDR     bind WebRTC (ICE) sockets to this local IPv4 address
   --viewer-net CIDR    address range viewers (or TURN servers) connect from; repeatable
                        (default the private ranges 10/8, 172.16/12, 192.168/16)
+  --send-path PATH     direct (default: SRTP written to the ICE socket by vigil) or
+                       werift (every packet through werift's RTP sender)
   --print-flags        print the deno run flags (permissions, V8 settings) and exit
   --help               this text
 `;
@@ -41,6 +43,7 @@ export const DEFAULT_VIEWER_NETS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/
 export const PublishConfigSchema = z.object({
   source: z.record(z.string(), z.unknown()).optional(),
   maxViewers: z.number().int().min(1).max(64).optional(),
+  sendPath: z.enum(["direct", "werift"]).optional(),
   camera: z.object({ label: z.string().max(100).optional() }).strict().optional(),
   record: z.object({
     dir: z.string().min(1),
@@ -69,6 +72,8 @@ export interface PublishOptions {
   interfaceAddress: string | undefined;
   viewerNets: string[];
   icePortRange: [number, number] | undefined;
+  /** How RTP leaves the process (publisher/peer/viewer_peer.ts `sendPath`). */
+  sendPath: "direct" | "werift";
 }
 
 const CLI_OPTIONS = {
@@ -79,6 +84,7 @@ const CLI_OPTIONS = {
   record: { type: "string" },
   interface: { type: "string" },
   "viewer-net": { type: "string", multiple: true },
+  "send-path": { type: "string" },
   "print-flags": { type: "boolean" },
 } as const;
 
@@ -130,6 +136,10 @@ export function mergeOptions(argv: string[], configText: string | null): Publish
   for (const n of viewerNets) {
     if (!NET.test(n)) throw new UsageError(`--viewer-net must be an IP or CIDR, got "${n}"`);
   }
+  const sendPath = v["send-path"] ?? file.sendPath ?? "direct";
+  if (sendPath !== "direct" && sendPath !== "werift") {
+    throw new UsageError(`--send-path must be direct or werift, got "${sendPath}"`);
+  }
   return {
     configFile: v.config ? resolve(v.config) : null,
     stateDir: resolve(v["state-dir"] ?? DEFAULT_STATE_DIR),
@@ -140,6 +150,7 @@ export function mergeOptions(argv: string[], configText: string | null): Publish
     interfaceAddress,
     viewerNets,
     icePortRange: file.network?.icePortRange,
+    sendPath,
   };
 }
 
