@@ -25,7 +25,7 @@ import { procCpuSeconds, procStatusMiB } from "./lib/proc.ts";
 
 let viewers: number, seconds: number, top: number;
 try {
-  viewers = countSetting("VIEWERS", Deno.args[0], 8, 1, 64);
+  viewers = countSetting("VIEWERS", Deno.args[0], 8, 0, 64);
   seconds = countSetting("SECONDS", Deno.args[1], 15, 1, 600);
   top = countSetting("PROFILE_TOP", Deno.env.get("PROFILE_TOP"), 25, 1, 500);
 } catch (error) {
@@ -129,7 +129,11 @@ try {
   const rssTimer = setInterval(() => rssMax = Math.max(rssMax, procStatusMiB(pid, "VmRSS")), 250);
   const cpu0 = procCpuSeconds(publisher.pid);
   const t0 = performance.now();
-  const frames = chromium ? await chromiumViewers() : await weriftViewers();
+  const frames = viewers === 0
+    ? await sleep(seconds * 1000).then(() => [])
+    : chromium
+    ? await chromiumViewers()
+    : await weriftViewers();
   const cpuPerS = (procCpuSeconds(publisher.pid) - cpu0) / ((performance.now() - t0) / 1000);
   clearInterval(rssTimer);
   log(`publisher ${round(cpuPerS, 3)} CPU-s/s; frames per viewer: ${frames.join(", ")}`);
