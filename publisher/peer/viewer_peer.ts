@@ -102,7 +102,7 @@ export interface ViewerPeerStats {
   sendPath?: SendPath;
   /** Why the direct path was not used, when it was asked for. */
   sendPathNote?: string;
-  /** Packets resent after a NACK (direct path; werift's path counts its own). */
+  /** Packets resent after a NACK (by either path). */
   retransmitted: number;
   /** Access units sent. */
   accessUnits: number;
@@ -209,7 +209,13 @@ export class ViewerPeer {
 
   /** A snapshot of the counters. */
   get stats(): ViewerPeerStats {
-    const retransmitted = this.#direct?.sender.stats.retransmitted ?? 0;
+    // werift keeps its NACK counter private in its types (a plain field in 0.25.2).
+    const werift = this.#pc.getTransceivers()[0]?.sender as unknown as {
+      retransmittedPacketsSent?: number;
+    };
+    const retransmitted = this.#direct
+      ? this.#direct.sender.stats.retransmitted
+      : werift?.retransmittedPacketsSent ?? 0;
     return { ...this.#stats, retransmitted };
   }
 
