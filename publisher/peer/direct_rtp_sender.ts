@@ -57,13 +57,15 @@ const HEADER_BYTES = 12;
 
 class Slot implements SrtpPacketSlot {
   readonly bytes: Uint8Array;
+  readonly words: Int32Array;
   headerLength = HEADER_BYTES;
   payloadLength = 0;
   roc = 0;
   /** Sequence number in this slot, -1 when empty. */
   seq = -1;
   constructor(capacity: number) {
-    this.bytes = new Uint8Array(capacity);
+    this.bytes = new Uint8Array((capacity + 3) & ~3);
+    this.words = new Int32Array(this.bytes.buffer);
   }
   get length(): number {
     return this.headerLength + this.payloadLength + GCM_TAG_BYTES;

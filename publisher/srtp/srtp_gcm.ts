@@ -28,6 +28,11 @@ export interface SrtpPacketSlot {
   payloadLength: number;
   /** Rollover counter of this packet's sequence number (RFC 3711 §3.3.1). */
   roc: number;
+  /**
+   * Optional `Int32Array` over `bytes` from its first byte (`bytes.byteOffset`
+   * a multiple of 4): lets the protector XOR and hash four bytes at a time.
+   */
+  words?: Int32Array;
 }
 
 /** Protects one SSRC's RTP packets with AEAD_AES_128_GCM. */
@@ -36,7 +41,7 @@ export class SrtpGcmProtector {
   readonly #ghash: Ghash;
   readonly #salt: Uint8Array;
   readonly #ssrc: number;
-  #counters = new Uint8Array(16 * 128);
+  #counters = new Int32Array(4 * 128);
 
   /**
    * `key` and `salt` are the RTP session key (16 bytes) and salt (12 bytes)
@@ -69,32 +74,38 @@ export class SrtpGcmProtector {
   protect(slots: readonly SrtpPacketSlot[], count = slots.length): void {
     let blocks = 0;
     for (let k = 0; k < count; k++) blocks += 1 + Math.ceil(slots[k].payloadLength / 16);
-    if (this.#counters.length < blocks * 16) this.#counters = new Uint8Array(blocks * 32);
+    if (this.#counters.length < blocks * 4) this.#counters = new Int32Array(blocks * 8);
     const ctr = this.#counters;
     const salt = this.#salt;
     const ssrc = this.#ssrc;
-    // Counter blocks IV || 1 (for the tag), IV || 2, … for every packet of the batch.
+    // Counter blocks IV || 1 (for the tag), IV || 2, … for every packet of the batch,
+    // written as little-endian words (the buffer's byte order is the wire order).
     let o = 0;
     for (let k = 0; k < count; k++) {
       const s = slots[k];
       const seq = (s.bytes[2] << 8) | s.bytes[3];
       const roc = s.roc >>> 0;
       const n = 1 + Math.ceil(s.payloadLength / 16);
-      const iv0 = salt[0], iv1 = salt[1];
-      const iv2 = salt[2] ^ (ssrc >>> 24), iv3 = salt[3] ^ ((ssrc >>> 16) & 255);
-      const iv4 = salt[4] ^ ((ssrc >>> 8) & 255), iv5 = salt[5] ^ (ssrc & 255);
-      const iv6 = salt[6] ^ (roc >>> 24), iv7 = salt[7] ^ ((roc >>> 16) & 255);
-      const iv8 = salt[8] ^ ((roc >>> 8) & 255), iv9 = salt[9] ^ (roc & 255);
-      const iv10 = salt[10] ^ (seq >>> 8), iv11 = salt[11] ^ (seq & 255);
-      for (let j = 1; j <= n; j++, o += 16) {
-        ctr[o] = iv0, ctr[o + 1] = iv1, ctr[o + 2] = iv2, ctr[o + 3] = iv3;
-        ctr[o + 4] = iv4, ctr[o + 5] = iv5, ctr[o + 6] = iv6, ctr[o + 7] = iv7;
-        ctr[o + 8] = iv8, ctr[o + 9] = iv9, ctr[o + 10] = iv10, ctr[o + 11] = iv11;
-        ctr[o + 12] = j >>> 24, ctr[o + 13] = (j >>> 16) & 255;
-        ctr[o + 14] = (j >>> 8) & 255, ctr[o + 15] = j & 255;
+      // RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt.
+      const w0 = salt[0] | (salt[1] << 8) | ((salt[2] ^ (ssrc >>> 24)) << 16) |
+        ((salt[3] ^ ((ssrc >>> 16) & 255)) << 24);
+      const w1 = (salt[4] ^ ((ssrc >>> 8) & 255)) | ((salt[5] ^ (ssrc & 255)) << 8) |
+        ((salt[6] ^ (roc >>> 24)) << 16) | ((salt[7] ^ ((roc >>> 16) & 255)) << 24);
+      const w2 = (salt[8] ^ ((roc >>> 8) & 255)) | ((salt[9] ^ (roc & 255)) << 8) |
+        ((salt[10] ^ (seq >>> 8)) << 16) | ((salt[11] ^ (seq & 255)) << 24);
+      for (let j = 1; j <= n; j++, o += 4) {
+        ctr[o] = w0;
+        ctr[o + 1] = w1;
+        ctr[o + 2] = w2;
+        ctr[o + 3] = (j << 24) | ((j & 0xff00) << 8) | ((j >>> 8) & 0xff00) | (j >>> 24);
       }
     }
-    const ks = this.#aes.encrypt(ctr.subarray(0, o));
+    const ks = this.#aes.encrypt(
+      new Uint8Array(ctr.buffer, ctr.byteOffset, o * 4),
+    );
+    const ksWords = (ks.byteOffset & 3) === 0
+      ? new Int32Array(ks.buffer, ks.byteOffset, ks.length >> 2)
+      : null;
     const g = this.#ghash;
     o = 0;
     for (let k = 0; k < count; k++) {
@@ -103,13 +114,21 @@ export class SrtpGcmProtector {
       if (bytes.length < h + len + GCM_TAG_BYTES) {
         throw new RangeError("SRTP slot has no room for the GCM tag");
       }
+      const words = s.words;
       const tagMask = o;
       const ks0 = o + 16 - h; // keystream byte for payload byte at index i is ks[ks0 + i]
       const end = h + len;
-      for (let i = h; i < end; i++) bytes[i] ^= ks[ks0 + i];
+      let i = h;
+      if (words && ksWords && (h & 3) === 0) {
+        // Four bytes at a time: payload word h/4 + m pairs with keystream word (o + 16)/4 + m.
+        const wEnd = (h + (len & ~3)) >> 2;
+        for (let w = h >> 2, kw = (o + 16) >> 2; w < wEnd; w++, kw++) words[w] ^= ksWords[kw];
+        i = wEnd << 2;
+      }
+      for (; i < end; i++) bytes[i] ^= ks[ks0 + i];
       g.reset();
-      g.absorb(bytes, 0, h);
-      g.absorb(bytes, h, len);
+      g.absorb(bytes, 0, h, words);
+      g.absorb(bytes, h, len, words);
       g.lengths(h, len);
       g.finishInto(bytes, end, ks, tagMask);
       o += 16 * (1 + Math.ceil(len / 16));
