@@ -5,14 +5,17 @@
  * a=setup:active: before) and as DTLS server (a=setup:passive: after). Measured in
  * the page: answer applied → connectionState "connected" → first presented frame.
  *
- * `deno run -A bench/dtls_role.ts [RUNS]`
+ * The same harness compares the send paths ({@linkcode benchSendPathFirstFrame}):
+ * werift's RTP sender vs the direct SRTP path, both as DTLS server.
+ *
+ * `deno run -A bench/dtls_role.ts [RUNS] [--send-path]`
  * @module
  */
 import type { Browser, Page } from "playwright-core";
 import { assembleAccessUnits, splitAnnexB } from "../publisher/media/annexb.ts";
 import { frameTimestamp } from "../publisher/media/access_unit.ts";
 import { FanoutHub } from "../publisher/media/fanout.ts";
-import { ViewerPeer } from "../publisher/peer/viewer_peer.ts";
+import { type SendPath, ViewerPeer } from "../publisher/peer/viewer_peer.ts";
 import { SAMPLE_CLIP_PATH } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { median, quantile, round } from "./lib/stats.ts";
@@ -25,7 +28,12 @@ export interface RoleSeries {
   firstFrameMs: { median: number; p95: number; samples: number[] };
 }
 
-async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
+async function call(
+  page: Page,
+  hub: FanoutHub,
+  role: "client" | "server",
+  sendPath: SendPath = "direct",
+) {
   const offer = await page.evaluate(async () => {
     const pc = new RTCPeerConnection({ iceServers: [] });
     (globalThis as unknown as { pc: RTCPeerConnection }).pc = pc;
@@ -43,6 +51,7 @@ async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
     interfaceAddresses: { udp4: "127.0.0.1" },
     additionalHostAddresses: ["127.0.0.1"],
     dtlsRole: role,
+    sendPath,
   });
   try {
     return await page.evaluate(async (sdp) => {
@@ -77,6 +86,47 @@ async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
 
 /** Alternates the two roles `runs` times each (after one warm-up call each). */
 export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleSeries[]> {
+  const r = await alternate(runs, browser, [
+    { name: "client", role: "client" },
+    { name: "server", role: "server" },
+  ]);
+  return r.map(({ name, connectedMs, firstFrameMs }) => ({
+    role: name as RoleSeries["role"],
+    connectedMs,
+    firstFrameMs,
+  }));
+}
+
+/** Answer → first frame on each send path (publisher as DTLS server), alternating. */
+export interface SendPathSeries {
+  sendPath: SendPath;
+  connectedMs: RoleSeries["connectedMs"];
+  firstFrameMs: RoleSeries["firstFrameMs"];
+}
+
+/** Alternates werift's send path and the direct one `runs` times each (after a warm-up each). */
+export async function benchSendPathFirstFrame(
+  runs = 20,
+  browser?: Browser,
+): Promise<SendPathSeries[]> {
+  const r = await alternate(runs, browser, [
+    { name: "werift", role: "server", sendPath: "werift" },
+    { name: "direct", role: "server", sendPath: "direct" },
+  ]);
+  return r.map(({ name, connectedMs, firstFrameMs }) => ({
+    sendPath: name as SendPath,
+    connectedMs,
+    firstFrameMs,
+  }));
+}
+
+interface Variant {
+  name: string;
+  role: "client" | "server";
+  sendPath?: SendPath;
+}
+
+async function alternate(runs: number, browser: Browser | undefined, variants: Variant[]) {
   const aus = assembleAccessUnits(splitAnnexB(await Deno.readFile(SAMPLE_CLIP_PATH)));
   const hub = new FanoutHub();
   let i = 0;
@@ -93,18 +143,15 @@ export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleS
   const own = browser ? null : await launchChromium();
   const page = await (browser ?? own!).newPage();
   await page.goto("about:blank");
-  const samples = {
-    client: { c: [] as number[], f: [] as number[] },
-    server: { c: [] as number[], f: [] as number[] },
-  };
+  const samples = variants.map(() => ({ c: [] as number[], f: [] as number[] }));
   try {
     for (let k = 0; k <= runs; k++) {
-      for (const role of ["client", "server"] as const) {
-        const r = await call(page, hub, role);
-        if (r.firstFrameMs < 0) throw new Error(`dtls role ${role}: no frame within 10 s`);
+      for (const [v, variant] of variants.entries()) {
+        const r = await call(page, hub, variant.role, variant.sendPath);
+        if (r.firstFrameMs < 0) throw new Error(`${variant.name}: no frame within 10 s`);
         if (k > 0) {
-          samples[role].c.push(round(r.connectedMs));
-          samples[role].f.push(round(r.firstFrameMs));
+          samples[v].c.push(round(r.connectedMs));
+          samples[v].f.push(round(r.firstFrameMs));
         }
       }
     }
@@ -119,24 +166,28 @@ export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleS
     p95: round(quantile(xs, 0.95)),
     samples: xs,
   });
-  return (["client", "server"] as const).map((role) => ({
-    role,
-    connectedMs: summary(samples[role].c),
-    firstFrameMs: summary(samples[role].f),
+  return variants.map((v, n) => ({
+    name: v.name,
+    connectedMs: summary(samples[n].c),
+    firstFrameMs: summary(samples[n].f),
   }));
 }
 
 if (import.meta.main) {
   let runs: number;
   try {
-    runs = countSetting("RUNS", Deno.args[0], 20, 1, 1000);
+    runs = countSetting("RUNS", Deno.args.find((a) => !a.startsWith("--")), 20, 1, 1000);
   } catch (error) {
     console.error(
-      `dtls_role: ${(error as Error).message}\nusage: deno run -A bench/dtls_role.ts [RUNS]`,
+      `dtls_role: ${
+        (error as Error).message
+      }\nusage: deno run -A bench/dtls_role.ts [RUNS] [--send-path]`,
     );
     Deno.exit(2);
   }
-  const result = await benchDtlsRole(runs);
+  const result = Deno.args.includes("--send-path")
+    ? (await benchSendPathFirstFrame(runs)).map((r) => ({ ...r, role: r.sendPath }))
+    : await benchDtlsRole(runs);
   for (const r of result) {
     console.log(
       `${r.role.padEnd(6)}: connected ${r.connectedMs.median} / p95 ${r.connectedMs.p95} ms, ` +

@@ -38,6 +38,8 @@ try {
 }
 /** V8 flags replacing the publisher's own, to compare settings ("" = V8's defaults). */
 const v8Flags = Deno.env.get("PUBLISHER_V8_FLAGS");
+/** GLIBC_TUNABLES of the publisher replacing its own ("" = glibc's defaults). */
+const mallocTunables = Deno.env.get("PUBLISHER_MALLOC");
 /** SEND_PATH=werift|direct: the publisher's --send-path (default its own, direct). */
 const sendPath = Deno.env.get("SEND_PATH");
 if (sendPath && sendPath !== "werift" && sendPath !== "direct") {
@@ -113,6 +115,7 @@ try {
     camera: CAMERA,
     extra: ["--max-viewers", String(viewers + 2), ...(sendPath ? ["--send-path", sendPath] : [])],
     v8Flags,
+    mallocTunables,
     cpuProfDir: profiling ? profDir : undefined,
   });
   log(
