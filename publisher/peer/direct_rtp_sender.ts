@@ -117,6 +117,16 @@ export class DirectRtpSender {
     return { ...this.#stats };
   }
 
+  /** RTP packets sent so far (retransmissions not included); no snapshot object. */
+  get packetsSent(): number {
+    return this.#stats.packets;
+  }
+
+  /** RTP payload bytes sent so far. */
+  get payloadBytesSent(): number {
+    return this.#stats.payloadBytes;
+  }
+
   /** RTP timestamp of the last access unit sent (for RTCP sender reports). */
   get lastTimestamp(): number {
     return this.#lastTimestamp;

@@ -156,11 +156,10 @@ export function startDirectPath(
     sendAccessUnit(payloads, ts) {
       if (!direct.sendAccessUnit(payloads, ts)) return;
       // What werift's dispatchRtp records for its RTCP sender reports (RFC 3550 §6.4.1).
-      const stats = direct.stats;
       sender.ntpTimestamp = ntpTime();
       sender.rtpTimestamp = direct.lastTimestamp;
-      sender.packetCount = stats.packets >>> 0;
-      sender.octetCount = stats.payloadBytes >>> 0;
+      sender.packetCount = direct.packetsSent >>> 0;
+      sender.octetCount = direct.payloadBytesSent >>> 0;
       if (!rtcpStarted) {
         rtcpStarted = true;
         void sender.runRtcp();

@@ -86,7 +86,11 @@ export class Ghash {
 
   /** Starts a new message. */
   reset(): void {
-    this.#y0 = this.#y1 = this.#y2 = this.#y3 = 0;
+    this.#y0 =
+      this.#y1 =
+      this.#y2 =
+      this.#y3 =
+        0;
   }
 
   /**
@@ -150,7 +154,7 @@ export class Ghash {
     x3 ^= this.#y3;
     let z0 = 0, z1 = 0, z2 = 0, z3 = 0, a = 0;
     // Unrolled over the 16 bytes of X: byte i selects entry (i, byte).
-    a = ((x0 & 255)) << 2;
+    a = (x0 & 255) << 2;
     z0 ^= t[a], z1 ^= t[a + 1], z2 ^= t[a + 2], z3 ^= t[a + 3];
     a = (256 + ((x0 >>> 8) & 255)) << 2;
     z0 ^= t[a], z1 ^= t[a + 1], z2 ^= t[a + 2], z3 ^= t[a + 3];
