@@ -178,11 +178,13 @@ async function main(): Promise<BenchResults> {
         log(
           `  ${r.role}: connected ${r.connectedMs.median} ms, first frame ${r.firstFrameMs.median} ms after the answer`,
         );
+        for (const f of r.failures ?? []) log(`    redone: ${f}`);
       }
       log(`send path: werift's RTP sender (before) vs direct (after), ${TTFF_RUNS} calls each…`);
       results.sendPathFirstFrame = await benchSendPathFirstFrame(TTFF_RUNS, browser);
       for (const r of results.sendPathFirstFrame) {
         log(`  ${r.sendPath}: first frame ${r.firstFrameMs.median} ms after the answer`);
+        for (const f of r.failures ?? []) log(`    redone: ${f}`);
       }
     }
 
