@@ -1,7 +1,8 @@
 /**
  * The sendonly hot path of one viewer, without werift in it: RTP headers
- * written into a ring of reused packet buffers, the shared payload copied in
- * once, all packets of an access unit SRTP-protected in one batch, then handed
+ * written into a ring of reused packet buffers, the payload copied in once
+ * from the NAL units themselves ({@linkcode RtpFragment}: no intermediate
+ * payload buffers), all packets of an access unit SRTP-protected in one batch, then handed
  * to a datagram writer. The ring doubles as the retransmission history: a NACK
  * (RFC 4585 §6.2.1) resends the protected bytes as they were (same sequence
  * number, same ciphertext; the receiver never saw them, so SRTP replay
@@ -13,7 +14,7 @@
  * @module
  */
 import { GCM_TAG_BYTES, type SrtpPacketSlot } from "../srtp/srtp_gcm.ts";
-import type { SharedRtpPayload } from "./rtp_payload_cache.ts";
+import type { RtpFragment } from "../media/h264_packetizer.ts";
 
 /** What protects a batch of packets in place (e.g. {@linkcode SrtpGcmProtector}). */
 export interface PacketProtector {
@@ -79,7 +80,7 @@ class Slot implements SrtpPacketSlot {
  * ```ts
  * const tx = new DirectRtpSender({ ssrc, payloadType: 96, initialSequenceNumber: seq,
  *   protector: new SrtpGcmProtector(key, salt, ssrc), writer: () => write });
- * tx.sendAccessUnit(payloads.of(au), base + au.timestamp);
+ * tx.sendAccessUnit(payloads.fragmentsOf(au), base + au.timestamp);
  * tx.retransmit(nack.lost);
  * ```
  */
@@ -137,7 +138,7 @@ export class DirectRtpSender {
    * RTP timestamp `timestamp`. Returns false (nothing sent, sequence numbers not
    * used) when there is no writer.
    */
-  sendAccessUnit(payloads: readonly SharedRtpPayload[], timestamp: number): boolean {
+  sendAccessUnit(payloads: readonly RtpFragment[], timestamp: number): boolean {
     const write = this.#o.writer();
     if (!write) {
       this.#stats.dropped += payloads.length;
@@ -154,9 +155,10 @@ export class DirectRtpSender {
     const ts = timestamp >>> 0;
     let bytes = 0;
     for (let k = 0; k < n; k++) {
-      const { payload, marker } = payloads[k];
-      if (payload.length + HEADER_BYTES + GCM_TAG_BYTES > this.#capacity) {
-        throw new RangeError(`RTP payload of ${payload.length} bytes exceeds the slot`);
+      const { prefixLength, body, marker } = payloads[k];
+      const length = prefixLength + body.length;
+      if (length + HEADER_BYTES + GCM_TAG_BYTES > this.#capacity) {
+        throw new RangeError(`RTP payload of ${length} bytes exceeds the slot`);
       }
       const seq = this.#seq;
       const i = seq & this.#mask;
@@ -175,13 +177,17 @@ export class DirectRtpSender {
       b[9] = (ssrc >>> 16) & 0xff;
       b[10] = (ssrc >>> 8) & 0xff;
       b[11] = ssrc & 0xff;
-      b.set(payload, HEADER_BYTES);
+      if (prefixLength) {
+        b[HEADER_BYTES] = payloads[k].prefix0;
+        b[HEADER_BYTES + 1] = payloads[k].prefix1;
+      }
+      b.set(body, HEADER_BYTES + prefixLength);
       s.headerLength = HEADER_BYTES;
-      s.payloadLength = payload.length;
+      s.payloadLength = length;
       s.roc = this.#roc;
       s.seq = seq;
       batch.push(s);
-      bytes += payload.length;
+      bytes += length;
       // RFC 3711 §3.3.1: we are the sender, so the ROC counts our own wraps.
       this.#seq = (seq + 1) & 0xffff;
       if (this.#seq === 0) this.#roc = (this.#roc + 1) >>> 0;

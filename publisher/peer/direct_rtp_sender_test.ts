@@ -5,7 +5,7 @@ import { mulberry32 } from "../../tests/helpers/prng.ts";
 import { SrtpGcmProtector } from "../srtp/srtp_gcm.ts";
 import { gcmSessionKeys } from "../srtp/srtp_kdf.ts";
 import { DirectRtpSender } from "./direct_rtp_sender.ts";
-import type { SharedRtpPayload } from "./rtp_payload_cache.ts";
+import type { RtpFragment } from "../media/h264_packetizer.ts";
 
 const AEAD_AES_128_GCM = 7;
 const SSRC = 0xdeadbeef;
@@ -38,17 +38,29 @@ function setup(initialSequenceNumber: number, historySize = 64) {
   return { sender, wire, decrypt, setConnected: (c: boolean) => (connected = c), rand };
 }
 
-function unit(rand: () => number, sizes: number[]): SharedRtpPayload[] {
-  return sizes.map((n, i) => ({
-    payload: Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256))),
-    marker: i === sizes.length - 1,
-  }));
+/** Fragments of these payload sizes; every other one with a 2-byte prefix (as FU-A has). */
+function unit(rand: () => number, sizes: number[]): RtpFragment[] {
+  return sizes.map((n, i) => {
+    const prefixLength = i % 2 === 1 && n >= 2 ? 2 : 0;
+    const bytes = Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+    return {
+      prefixLength,
+      prefix0: bytes[0],
+      prefix1: bytes[1],
+      body: bytes.subarray(prefixLength),
+      marker: i === sizes.length - 1,
+    };
+  });
 }
+
+/** The RTP payload a fragment stands for. */
+const payloadOf = (f: RtpFragment) =>
+  f.prefixLength ? [f.prefix0, f.prefix1, ...f.body] : [...f.body];
 
 Deno.test("DirectRtpSender: SRTP a receiver decrypts to the same RTP, across a sequence wrap", () => {
   const { sender, wire, decrypt, rand } = setup(65530);
   const units = [unit(rand, [1200, 1200, 500]), unit(rand, [300]), unit(rand, [1200, 7, 1200, 90])];
-  const sent: SharedRtpPayload[] = [];
+  const sent: RtpFragment[] = [];
   units.forEach((u, i) => {
     assert.equal(sender.sendAccessUnit(u, 4_294_967_000 + i * 3000), true);
     sent.push(...u);
@@ -60,7 +72,7 @@ Deno.test("DirectRtpSender: SRTP a receiver decrypts to the same RTP, across a s
     assert.equal(p.header.ssrc, SSRC);
     assert.equal(p.header.payloadType, 102);
     assert.equal(p.header.marker, sent[i].marker);
-    assert.deepEqual([...p.payload], [...sent[i].payload]);
+    assert.deepEqual([...p.payload], payloadOf(sent[i]));
   });
   // The timestamp wraps at 32 bits.
   assert.deepEqual(packets.map((p) => p.header.timestamp), [
@@ -75,7 +87,7 @@ Deno.test("DirectRtpSender: SRTP a receiver decrypts to the same RTP, across a s
   ]);
   const s = sender.stats;
   assert.equal(s.packets, 8);
-  assert.equal(s.payloadBytes, sent.reduce((n, p) => n + p.payload.length, 0));
+  assert.equal(s.payloadBytes, sent.reduce((n, p) => n + payloadOf(p).length, 0));
 });
 
 Deno.test("DirectRtpSender: NACKed packets resent byte for byte while in the history", async (t) => {

@@ -323,7 +323,7 @@ export class ViewerPeer {
       this.#disposers.push(() => direct.dispose());
       stats.sendPath = "direct";
       send = (au) => {
-        const list = payloads.of(au);
+        const list = payloads.fragmentsOf(au);
         direct.sendAccessUnit(list, base + au.timestamp);
         stats.packets += list.length;
       };
