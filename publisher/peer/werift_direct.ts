@@ -16,11 +16,26 @@
  *
  * @module
  */
-import { type GenericNack, ntpTime, type RTCPeerConnection } from "werift";
+import type { GenericNack, RTCPeerConnection } from "werift";
 import { gcmSessionKeys } from "../srtp/srtp_kdf.ts";
 import { SrtpGcmProtector } from "../srtp/srtp_gcm.ts";
 import { type DatagramWriter, DirectRtpSender } from "./direct_rtp_sender.ts";
 import { udpHandleWriter } from "./udp_handle_writer.ts";
+
+/** Milliseconds from the NTP epoch (1900-01-01) to the Unix epoch. */
+const NTP_UNIX_OFFSET_MS = 2_208_988_800_000;
+
+/**
+ * The wall clock as a 64-bit NTP timestamp (RFC 3550 §4: seconds since 1900 in
+ * the high 32 bits, the binary fraction in the low 32), for sender reports.
+ * werift's own `ntpTime` formats and splits a decimal string each call.
+ */
+export function ntpNow(nowMs = performance.timeOrigin + performance.now()): bigint {
+  const ms = nowMs + NTP_UNIX_OFFSET_MS;
+  const seconds = Math.floor(ms / 1000);
+  const fraction = Math.floor(((ms - seconds * 1000) / 1000) * 2 ** 32);
+  return (BigInt(seconds) << 32n) | BigInt(fraction);
+}
 
 /** werift's number for SRTP_AEAD_AES_128_GCM (RFC 7714 §14.2 profile 0x0007). */
 const PROFILE_AEAD_AES_128_GCM = 7;
@@ -156,7 +171,7 @@ export function startDirectPath(
     sendAccessUnit(payloads, ts) {
       if (!direct.sendAccessUnit(payloads, ts)) return;
       // What werift's dispatchRtp records for its RTCP sender reports (RFC 3550 §6.4.1).
-      sender.ntpTimestamp = ntpTime();
+      sender.ntpTimestamp = ntpNow();
       sender.rtpTimestamp = direct.lastTimestamp;
       sender.packetCount = direct.packetsSent >>> 0;
       sender.octetCount = direct.payloadBytesSent >>> 0;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MediaStreamTrack, RTCPeerConnection } from "werift";
-import { startDirectPath } from "./werift_direct.ts";
+import { ntpNow, startDirectPath } from "./werift_direct.ts";
 import { h264Codec } from "./viewer_peer.ts";
 
 Deno.test("startDirectPath: says why it cannot start before DTLS is up", async () => {
@@ -14,4 +14,12 @@ Deno.test("startDirectPath: says why it cannot start before DTLS is up", async (
     await none.close();
     await pc.close();
   }
+});
+
+Deno.test("ntpNow: seconds since 1900 and a binary fraction", () => {
+  // 1970-01-01T00:00:00.5Z is 2,208,988,800.5 s after the NTP epoch.
+  const t = ntpNow(500);
+  assert.equal(t >> 32n, 2_208_988_800n);
+  assert.equal(t & 0xffffffffn, 2n ** 31n);
+  assert.ok(ntpNow() > t);
 });
