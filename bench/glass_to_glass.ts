@@ -31,7 +31,7 @@
  */
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { buildWeb } from "../scripts/build_web.ts";
+import { buildWeb } from "../subscriber-web/build.ts";
 import { userAdd } from "../signaling/admin/commands.ts";
 import { findBinary } from "../publisher/sources/find_binary.ts";
 import { CHROMIUM, launchChromium } from "../tests/helpers/browser.ts";

@@ -1,12 +1,12 @@
 /**
- * Bench helper: N concurrent werift WHEP viewers (publisher/peer/whep_probe.ts)
+ * Bench helper: N concurrent werift WHEP viewers (tests/helpers/whep_probe.ts)
  * in one process, for `seconds`. Prints one JSON line with per-viewer results.
  *
  * `deno run -A bench/probe_many.ts BASE CAMERA USER N SECONDS`
  * (password from $VIGIL_PASSWORD, CA PEM from $VIGIL_CA_FILE)
  * @module
  */
-import { probeWhep } from "../publisher/peer/whep_probe.ts";
+import { probeWhep } from "../tests/helpers/whep_probe.ts";
 
 const [base, camera, user, n, secs] = Deno.args;
 const password = Deno.env.get("VIGIL_PASSWORD") ?? "";

@@ -16,7 +16,7 @@ import { userAdd } from "../signaling/admin/commands.ts";
 import { type BenchPublisher, childEnv, startBenchPublisher } from "./lib/publisher.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
-import { buildWeb } from "../scripts/build_web.ts";
+import { buildWeb } from "../subscriber-web/build.ts";
 import { openCamera, viewerPage } from "./ttff.ts";
 import { type CpuProfile, summarizeProfile } from "./lib/cpu_profile.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";

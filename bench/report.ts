@@ -13,7 +13,9 @@ import {
   sendPathTargetRows,
 } from "./send_path_report.ts";
 import type { GlassToGlassResult } from "./glass_to_glass.ts";
-import type { IdleDevicesResult } from "./idle_devices.ts";
+import type { IdleDevicesResult } from "./idle_devices/mod.ts";
+import type { JanusAbResult } from "./janus/ab.ts";
+import { janusMarkdown } from "./janus/report.ts";
 import type { Summary } from "./lib/glass_to_glass_samples.ts";
 import { median, round } from "./lib/stats.ts";
 import type { CostRow } from "./publisher_cost.ts";
@@ -40,6 +42,8 @@ export interface BenchResults {
     whepSetups: Awaited<ReturnType<typeof benchWhepSetups>>;
   };
   idleDevices?: IdleDevicesResult;
+  /** vigil's publisher beside Janus, alternating A/B (bench/janus/ab.ts). */
+  janus?: JanusAbResult;
 }
 
 const MB_IN_MIB = 1e6 / 2 ** 20; // the targets are in MB (10^6 bytes)
@@ -198,6 +202,8 @@ export function markdown(r: BenchResults): string {
   }
 
   out.push(...sendPathTargetRows(r.sendPath ?? []));
+  if (r.janus) out.push("", ...janusMarkdown(r.janus));
+
   out.push(
     "",
     "## Before / after (same run)",
@@ -221,6 +227,12 @@ export function markdown(r: BenchResults): string {
         `${dtlsClient.connectedMs.median} ms`,
         `${dtlsServer.connectedMs.median} ms`,
         ratio(dtlsServer.connectedMs.median, dtlsClient.connectedMs.median),
+      ]),
+      row([
+        "… calls that connected but showed no frame within 10 s (repeated)",
+        dtlsClient.callsWithoutFrame ?? 0,
+        dtlsServer.callsWithoutFrame ?? 0,
+        "—",
       ]),
     );
   }

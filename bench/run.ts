@@ -14,12 +14,16 @@
  *    CPU slope over 1, 2, 4, 8 Chromium viewers, first-viewer surcharge, idle CPU,
  *    RSS idle / 4 / 16 viewers, loss at 16, and answer → first frame;
  * 4. signaling: token verifications/s vs jose ES256, WHEP setups/s (bench/signaling.ts),
- *    and memory per idle connected device with 1,000 devices (bench/idle_devices.ts).
+ *    and memory per idle connected device with 1,000 devices (bench/idle_devices/mod.ts);
+ * 5. vigil's publisher beside Janus 1.1 fed the same clip, alternating A/B: CPU per added
+ *    Chromium viewer (1, 2, 4, 8), first-viewer surcharge, idle CPU, RSS, answer → first
+ *    frame (bench/janus/ab.ts).
  *
  * Writes bench/results.json, bench/RESULTS.md and a chart, bench/results.svg
  * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),
- * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SEND_PATH_ROUNDS (1), BENCH_SKIP (comma
- * list of sections: ttff, dtls, g2g, cost, sendpath, memory, signaling, devices).
+ * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SEND_PATH_ROUNDS (1), BENCH_JANUS_ROUNDS (2),
+ * BENCH_SKIP (comma list of sections: ttff, dtls, g2g, cost, sendpath, memory, signaling, devices,
+ * janus).
  *
  * Needs `-A`: it starts a real server in-process, spawns publishers (with their
  * launcher's exact flags), werift probes, server processes and headless Chromium,
@@ -28,9 +32,12 @@
  */
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { buildWeb } from "../scripts/build_web.ts";
+import { buildWeb } from "../subscriber-web/build.ts";
 import { userAdd } from "../signaling/admin/commands.ts";
-import { PUBLISHER_MALLOC_TUNABLES, PUBLISHER_V8_FLAGS } from "../publisher/runtime_flags.ts";
+import {
+  PUBLISHER_MALLOC_TUNABLES,
+  PUBLISHER_V8_FLAGS,
+} from "../publisher/config/runtime_flags.ts";
 import { DEFAULT_LOW_LATENCY_FLUSH_MS } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
@@ -38,7 +45,8 @@ import { chartSvg } from "./chart.ts";
 import { benchDtlsRole, benchSendPathFirstFrame } from "./dtls_role.ts";
 import { benchSendPaths } from "./send_path.ts";
 import { benchGlassToGlass, G2G_SOURCE } from "./glass_to_glass.ts";
-import { benchIdleDevices } from "./idle_devices.ts";
+import { benchIdleDevices } from "./idle_devices/mod.ts";
+import { benchJanusAb } from "./janus/ab.ts";
 import { type BenchPublisher, makeClip, startBenchPublisher } from "./lib/publisher.ts";
 import { measureSourceDelays } from "./lib/source_delay.ts";
 import { progressLog, round, sleep } from "./lib/stats.ts";
@@ -48,12 +56,20 @@ import { type BenchResults, markdown } from "./report.ts";
 import { benchTokens, benchWhepSetups } from "./signaling.ts";
 import { baselineTtff, vigilTtff } from "./ttff.ts";
 
-const SECTIONS = ["ttff", "dtls", "g2g", "cost", "sendpath", "memory", "signaling", "devices"];
-let TTFF_RUNS: number,
-  WINDOW_S: number,
-  DEVICES: number,
-  SKIP: Set<string>,
-  SEND_PATH_ROUNDS: number;
+const SECTIONS = [
+  "ttff",
+  "dtls",
+  "g2g",
+  "cost",
+  "sendpath",
+  "memory",
+  "signaling",
+  "devices",
+  "janus",
+];
+let TTFF_RUNS: number, WINDOW_S: number, DEVICES: number, JANUS_ROUNDS: number;
+let SEND_PATH_ROUNDS: number;
+let SKIP: Set<string>;
 try {
   TTFF_RUNS = countSetting("BENCH_TTFF_RUNS", Deno.env.get("BENCH_TTFF_RUNS"), 20, 1, 1000);
   WINDOW_S = countSetting("BENCH_WINDOW_S", Deno.env.get("BENCH_WINDOW_S"), 10, 1, 600);
@@ -65,6 +81,7 @@ try {
     1,
     10,
   );
+  JANUS_ROUNDS = countSetting("BENCH_JANUS_ROUNDS", Deno.env.get("BENCH_JANUS_ROUNDS"), 2, 1, 20);
   SKIP = new Set((Deno.env.get("BENCH_SKIP") ?? "").split(",").filter(Boolean));
   const unknown = [...SKIP].filter((s) => !SECTIONS.includes(s));
   if (unknown.length) {
@@ -90,6 +107,7 @@ const CAMERAS = {
   memBefore: "mem-before",
   memV8: "mem-v8",
   memAfter: "mem-after",
+  janus: "janus-ab",
 };
 const USER = "bench";
 const PASSWORD = `bench-${crypto.randomUUID()}`;
@@ -101,7 +119,13 @@ async function main(): Promise<BenchResults> {
   const results: BenchResults = {
     date: new Date().toISOString(),
     host: { cpus: navigator.hardwareConcurrency, cpuModel, deno: Deno.version.deno },
-    config: { ttffRuns: TTFF_RUNS, windowS: WINDOW_S, clip: CLIP, devices: DEVICES },
+    config: {
+      ttffRuns: TTFF_RUNS,
+      windowS: WINDOW_S,
+      clip: CLIP,
+      devices: DEVICES,
+      janusRounds: JANUS_ROUNDS,
+    },
   };
   const work = await Deno.makeTempDir({ prefix: "vigil-bench-" });
   const webDir = join(work, "web");
@@ -191,7 +215,7 @@ async function main(): Promise<BenchResults> {
     // ---- the cost stream: a 2 Mbit/s clip through the file source ----
     const clipPath = join(work, "bench-720p30-2mbps.h264");
     const needCost = !SKIP.has("ttff") || !SKIP.has("cost");
-    if (needCost || !SKIP.has("memory") || !SKIP.has("sendpath")) {
+    if (needCost || !SKIP.has("memory") || !SKIP.has("janus") || !SKIP.has("sendpath")) {
       log(
         `encoding the bench clip (${CLIP.width}x${CLIP.height}, ${CLIP.fps} fps, ${CLIP.kbps} kbit/s)…`,
       );
@@ -272,6 +296,38 @@ async function main(): Promise<BenchResults> {
         rounds: SEND_PATH_ROUNDS,
         log: (m) => log(`  ${m}`),
       });
+    }
+
+    // ---- vigil beside Janus: a fresh publisher (as Janus is fresh; the cost levels above
+    // leave their memory behind), the same clip, alternating A/B ----
+    if (!SKIP.has("janus")) {
+      log("vigil beside Janus (same clip, same Chromium viewers), alternating A/B…");
+      const pub = await publisher(CAMERAS.janus, clipSource);
+      try {
+        await sleep(2000); // past the start-up
+        results.janus = await benchJanusAb({
+          browser,
+          vigilPid: pub.pid,
+          login: login(CAMERAS.janus),
+          client: s.client,
+          clipPath,
+          fps: CLIP.fps,
+          windowS: WINDOW_S,
+          ttffRuns: TTFF_RUNS,
+          rounds: JANUS_ROUNDS,
+          log: (m) => log(m),
+        });
+      } finally {
+        await stop(pub);
+      }
+      for (const f of results.janus.figures) {
+        log(
+          `  ${f.metric}: vigil ${round(f.vigil, 4)}, janus ${round(f.janus, 4)} ${f.unit}` +
+            ` (${f.ratio === null ? "—" : `${round(f.ratio, 2)}×`}; ${f.target}: ${
+              f.met ? "met" : "not met"
+            })`,
+        );
+      }
     }
 
     // ---- glass to glass: low-latency picture flush off (before) and on (after) ----

@@ -3,7 +3,7 @@ import { createRootCa, loadCa } from "./ca.ts";
 import { certInfo } from "./cert_info.ts";
 import { PkiError } from "./errors.ts";
 import { issueServerCertificate } from "./server_cert.ts";
-import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./testing.ts";
+import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./_testing.ts";
 
 const isCode = (code: string) => (err: unknown) => err instanceof PkiError && err.code === code;
 

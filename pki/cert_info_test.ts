@@ -6,7 +6,7 @@ import { derToPem, pemToDer } from "./encoding.ts";
 import { PkiError } from "./errors.ts";
 import { fingerprint256, x5tS256 } from "./fingerprint.ts";
 import { generateDeviceKey } from "./keys.ts";
-import { newCa } from "./testing.ts";
+import { newCa } from "./_testing.ts";
 
 Deno.test("certInfo", async (t) => {
   const { ca, certPem: caPem } = await newCa("Test Root");

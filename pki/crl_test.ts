@@ -5,7 +5,7 @@ import { signDeviceCsr } from "./device_cert.ts";
 import { pemToDer } from "./encoding.ts";
 import { PkiError } from "./errors.ts";
 import { generateDeviceKey } from "./keys.ts";
-import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./testing.ts";
+import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./_testing.ts";
 import { x509 } from "./x509_lib.ts";
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@ import { createCsr, verifyCsr } from "./csr.ts";
 import { derToPem, pemToDer } from "./encoding.ts";
 import { PkiError } from "./errors.ts";
 import { exportPrivateKeyPem, generateDeviceKey } from "./keys.ts";
-import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./testing.ts";
+import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./_testing.ts";
 
 const isCode = (code: string) => (err: unknown) => err instanceof PkiError && err.code === code;
 

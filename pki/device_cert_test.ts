@@ -5,7 +5,7 @@ import { signDeviceCsr } from "./device_cert.ts";
 import { PkiError } from "./errors.ts";
 import { exportPrivateKeyPem, generateDeviceKey } from "./keys.ts";
 import { normalizeSerial } from "./serial.ts";
-import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./testing.ts";
+import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./_testing.ts";
 
 const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { writePublicFile, writeSecretFile } from "./files.ts";
-import { withTempDir } from "./testing.ts";
+import { withTempDir } from "./_testing.ts";
 
 const modeOf = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
 const listDir = async (dir: string) =>

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { derToPem, pemToDer, toBase64Url } from "./encoding.ts";
 import { PkiError } from "./errors.ts";
 import { fingerprint256, normalizeFingerprint, x5tS256 } from "./fingerprint.ts";
-import { newCa, opensslOk, opensslTest } from "./testing.ts";
+import { newCa, opensslOk, opensslTest } from "./_testing.ts";
 
 const HEX = "0123456789abcdef".repeat(4);
 const CANONICAL = HEX.toUpperCase().replace(/(..)(?!$)/g, "$1:");

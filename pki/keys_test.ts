@@ -10,7 +10,7 @@ import {
   importEcPrivateKeyPem,
   keysMatch,
 } from "./keys.ts";
-import { opensslOk, opensslTest } from "./testing.ts";
+import { opensslOk, opensslTest } from "./_testing.ts";
 
 const keyMalformed = (err: unknown) => err instanceof PkiError && err.code === "key_malformed";
 const spki = async (k: CryptoKey) => new Uint8Array(await crypto.subtle.exportKey("spki", k));

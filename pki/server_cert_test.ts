@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { certInfo } from "./cert_info.ts";
 import { issueServerCertificate } from "./server_cert.ts";
-import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./testing.ts";
+import { newCa, openssl, opensslOk, opensslTest, withTempDir } from "./_testing.ts";
 
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 

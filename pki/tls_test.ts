@@ -14,7 +14,7 @@ import { normalizeFingerprint, x5tS256 } from "./fingerprint.ts";
 import { exportPrivateKeyPem, generateDeviceKey } from "./keys.ts";
 import { normalizeSerial } from "./serial.ts";
 import { issueServerCertificate } from "./server_cert.ts";
-import { newCa } from "./testing.ts";
+import { newCa } from "./_testing.ts";
 
 Deno.test("mTLS between node:tls and Deno.connectTls", async () => {
   const { ca, certPem: caPem } = await newCa();

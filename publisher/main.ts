@@ -1,19 +1,20 @@
 /**
- * The publisher process (run by `deno task publish` with least-privilege
- * flags, see publisher/permissions.ts): camera source → FanoutHub → one
+ * The publisher process (run by `deno task publish` with the flags of
+ * `publisherFlags`, publisher/config/flags.ts): camera source → FanoutHub → one
  * werift peer per viewer, the device channel, certificate renewal at 2/3 of
  * its lifetime, an optional recorder, and a clean shutdown on SIGINT/SIGTERM.
  *
  * @module
  */
 
-import { runMain } from "../scripts/cli.ts";
+import { runMain } from "../lib/cli.ts";
 import { FanoutHub } from "./media/fanout.ts";
 import { SegmentRecorder } from "./recorder/mod.ts";
-import { consoleLogger, createSource } from "./sources/mod.ts";
+import { consoleLogger } from "../lib/log.ts";
+import { createSource } from "./sources/mod.ts";
 import { SessionManager } from "./peer/session_manager.ts";
 import { DeviceChannel } from "./device/channel.ts";
-import { configPathOf, mergeOptions } from "./device/options.ts";
+import { readPublishArgs } from "./config/options.ts";
 import { renew, renewDueAt } from "./device/renew_client.ts";
 import { loadState } from "./device/state.ts";
 import { certValidity } from "./cert_validity.ts";
@@ -27,8 +28,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 await runMain("publish", async () => {
   const log = consoleLogger;
-  const cfgPath = configPathOf(Deno.args);
-  const o = mergeOptions(Deno.args, cfgPath ? await Deno.readTextFile(cfgPath) : null);
+  const o = await readPublishArgs(Deno.args);
   const state = await loadState(o.stateDir);
   const deviceId = state.config.deviceId;
 
@@ -91,11 +91,15 @@ await runMain("publish", async () => {
       height: source.info.height,
       fps: source.info.fps,
     },
+    maxViewers: o.maxViewers,
     version: PUBLISHER_VERSION,
     logger: log,
   });
   channel.start();
-  log.info(`publisher ${deviceId}: source ${o.source.kind}, up to ${o.maxViewers} viewers`);
+  log.info(
+    `publisher ${deviceId}: source ${o.source.kind}, up to ${o.maxViewers} viewers ` +
+      `(Deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch})`,
+  );
 
   // Renewal at 2/3 of the certificate's lifetime, then reconnect with the new cert.
   let renewTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,18 +1,17 @@
 /**
- * Launcher of the operator commands: grants the command only its data dir
- * (read/write) and the host name.
+ * Launcher of the operator commands (`deno task device:add …`): runs
+ * signaling/admin/main.ts with the flags of `adminFlags` (the data dir only).
  * @module
  */
-import { resolve } from "node:path";
-import { runMain } from "./cli.ts";
-import { launch } from "./launch.ts";
+import { runMain } from "../lib/cli.ts";
+import { launch } from "../lib/launch.ts";
+import { adminFlags, readAdminArgs } from "../signaling/admin/options.ts";
 
 await runMain("vigil", async () => {
-  const i = Deno.args.indexOf("--data-dir");
-  const dataDir = resolve(i >= 0 && Deno.args[i + 1] ? Deno.args[i + 1] : "./data");
+  const options = await readAdminArgs(Deno.args);
   await launch(
-    [`--allow-read=${dataDir}`, `--allow-write=${dataDir}`, "--allow-sys=hostname"],
-    "../signaling/admin/main.ts",
+    adminFlags(options),
+    new URL("../signaling/admin/main.ts", import.meta.url),
     Deno.args,
   );
 });

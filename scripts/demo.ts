@@ -7,10 +7,19 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseCli, parsePort, runMain } from "./cli.ts";
-import { serverFlags } from "../signaling/cli_options.ts";
-import { makeConfig } from "../signaling/config.ts";
-import { localPublishArgs } from "./publish_command.ts";
+import { fileURLToPath } from "node:url";
+import { parseCli, runMain } from "../lib/cli.ts";
+import { parsePort } from "../lib/port.ts";
+import { adminFlags, parseAdminArgs } from "../signaling/admin/options.ts";
+import { serverFlags } from "../signaling/config/flags.ts";
+import { parseServeArgs } from "../signaling/config/options.ts";
+import { publisherFlags } from "../publisher/config/flags.ts";
+import { localViewerNetArgs } from "../publisher/config/local_networks.ts";
+import { parsePublishArgs } from "../publisher/config/options.ts";
+import { publisherRuntimeEnv } from "../publisher/config/runtime_flags.ts";
+import { enrollFlags, parseEnrollArgs } from "../publisher/device/enroll_options.ts";
+import { loadState } from "../publisher/device/state.ts";
+import { sourceBinary } from "../publisher/sources/mod.ts";
 
 const USAGE = `
 deno task demo [--dir DIR] [--port N] [--device-port N]
@@ -22,15 +31,20 @@ reused on the next run. Ctrl-C stops everything.
 
 const children: Deno.ChildProcess[] = [];
 const step = (text: string) => console.log(`demo: ${text}`);
+/** A program of this repository, e.g. `signaling/main.ts`. */
+const program = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
-function deno(args: string[], opts: { stdin?: "piped" | "null"; quiet?: boolean } = {}) {
-  const child = new Deno.Command("deno", {
+function deno(
+  args: string[],
+  opts: { stdin?: "piped" | "null"; env?: Record<string, string> } = {},
+) {
+  return new Deno.Command("deno", {
     args,
+    env: opts.env,
     stdin: opts.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  return child;
 }
 
 /** Runs a short deno command to completion; throws with its stderr on failure. */
@@ -47,7 +61,7 @@ async function run(args: string[], input?: string): Promise<string> {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) =>
       !l.startsWith("npm warn")
     ).slice(-3).join(" | ");
-    throw new Error(`${args.find((a) => a.endsWith(".ts"))} failed: ${err}`);
+    throw new Error(`${args.find((a) => a.endsWith(".ts")) ?? args.join(" ")} failed: ${err}`);
   }
   return text;
 }
@@ -57,9 +71,10 @@ async function start(
   name: string,
   args: string[],
   ready: RegExp,
+  env?: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<Deno.ChildProcess> {
-  const child = deno(args);
+  const child = deno(args, { env });
   children.push(child);
   const decoder = new TextDecoder();
   let seen = "";
@@ -131,18 +146,12 @@ await runMain("demo", async () => {
     });
   }
 
+  // Each program runs with the flags its own flags function computes from the
+  // same arguments the program parses (as `deno task serve`, `enroll`, … do).
   step("1/5 building the viewer (esbuild)…");
-  await run([
-    "run",
-    "--allow-read=.",
-    "--allow-write=subscriber-web/dist",
-    "--allow-env",
-    "--allow-run",
-    "scripts/build_web.ts",
-  ]);
+  await run(["task", "build:web"]);
 
   step("2/5 starting the signaling server…");
-  const config = makeConfig({ dataDir, host: "127.0.0.1", port, devicePort });
   const serveArgs = [
     "--data-dir",
     dataDir,
@@ -153,23 +162,17 @@ await runMain("demo", async () => {
     "--device-port",
     String(devicePort),
   ];
+  const serve = parseServeArgs(serveArgs, null);
   await start(
     "server",
-    ["run", ...serverFlags(config), "signaling/main.ts", ...serveArgs],
+    ["run", ...serverFlags(serve), program("signaling/main.ts"), ...serveArgs],
     /CA fingerprint/,
   );
-  const admin = (args: string[], input?: string) =>
-    run([
-      "run",
-      `--allow-read=${dataDir}`,
-      `--allow-write=${dataDir}`,
-      "--allow-sys=hostname",
-      "signaling/admin/main.ts",
-      ...args,
-      "--data-dir",
-      dataDir,
-      "--json",
-    ], input);
+  const admin = (args: string[], input?: string) => {
+    const adminArgs = [...args, "--data-dir", dataDir, "--json"];
+    const flags = adminFlags(parseAdminArgs(adminArgs, null));
+    return run(["run", ...flags, program("signaling/admin/main.ts"), ...adminArgs], input);
+  };
   const serverUrl = `https://localhost:${port}`;
 
   if (await exists(`${stateDir}/device.pem`)) {
@@ -188,12 +191,7 @@ await runMain("demo", async () => {
         serverUrl,
       ]),
     );
-    await run([
-      "run",
-      `--allow-net=localhost:${port}`,
-      `--allow-read=${stateDir}`,
-      `--allow-write=${stateDir}`,
-      "scripts/enroll.ts",
+    const enrollArgs = [
       "--server",
       serverUrl,
       "--ca-fingerprint",
@@ -201,7 +199,12 @@ await runMain("demo", async () => {
       "--state-dir",
       stateDir,
       "--token-stdin",
-    ], added.token);
+    ];
+    const flags = enrollFlags(parseEnrollArgs(enrollArgs));
+    await run(
+      ["run", ...flags, program("publisher/device/enroll_main.ts"), ...enrollArgs],
+      added.token,
+    );
   }
 
   let creds: { username: string; password: string };
@@ -219,9 +222,18 @@ await runMain("demo", async () => {
 
   step("5/5 starting the publisher (file source)…");
   // A browser on this machine reaches the publisher from one of the
-  // machine's own networks: localPublishArgs allows exactly those (a real
-  // deployment configures its LAN ranges instead).
-  await start("publisher", localPublishArgs(stateDir), /online as/);
+  // machine's own networks: allow exactly those (a real deployment
+  // configures its LAN ranges instead).
+  const publishArgs = ["--state-dir", stateDir, "--source", "file", ...localViewerNetArgs()];
+  const options = parsePublishArgs(publishArgs, null);
+  const { config: device } = await loadState(options.stateDir);
+  const flags = publisherFlags({ options, device, sourceBinary: sourceBinary(options.source) });
+  await start(
+    "publisher",
+    ["run", ...flags, program("publisher/main.ts"), ...publishArgs],
+    /online as/,
+    publisherRuntimeEnv(undefined),
+  );
 
   console.log(`
 vigil demo is running.

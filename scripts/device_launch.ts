@@ -1,45 +1,25 @@
 /**
- * Launcher of the device-side one-shot commands (`enroll`, `renew`): grants
- * network access only to the server's address and file access only to the
- * state directory.
+ * Launcher of the device's one-shot commands (`deno task enroll`, `deno task
+ * renew`): runs publisher/device/{enroll,renew}_main.ts with the flags of
+ * `enrollFlags` / `renewFlags` (network only to the server, files only in the
+ * state dir).
  * @module
  */
-import { resolve } from "node:path";
-import { runMain, UsageError } from "./cli.ts";
-import { launch } from "./launch.ts";
-import { DEFAULT_STATE_DIR, loadState } from "../publisher/device/state.ts";
+import { runMain, UsageError } from "../lib/cli.ts";
+import { launch } from "../lib/launch.ts";
+import { enrollFlags, parseEnrollArgs } from "../publisher/device/enroll_options.ts";
+import { parseRenewArgs, renewFlags } from "../publisher/device/renew_options.ts";
+import { loadState } from "../publisher/device/state.ts";
 
-function flagValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i >= 0) return args[i + 1];
-  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-}
-
-await runMain("vigil", async () => {
-  const [command, ...args] = Deno.args;
-  const stateDir = resolve(flagValue(args, "--state-dir") ?? DEFAULT_STATE_DIR);
-  const files = [`--allow-read=${stateDir}`, `--allow-write=${stateDir}`];
-  if (args.includes("--help") || args.includes("-h")) {
-    return await launch([], `./${command}.ts`, args);
-  }
+const [command, ...args] = Deno.args;
+await runMain(command ?? "vigil", async () => {
+  const program = new URL(`../publisher/device/${command}_main.ts`, import.meta.url);
   if (command === "enroll") {
-    const server = flagValue(args, "--server");
-    let net = "--allow-net=none.invalid";
-    if (server) {
-      let url: URL;
-      try {
-        url = new URL(server);
-      } catch {
-        throw new UsageError(`--server must be a URL like https://host:8443, got "${server}"`);
-      }
-      net = `--allow-net=${url.hostname}:${url.port || 443}`;
-    }
-    await launch([net, ...files], "./enroll.ts", args);
+    await launch(enrollFlags(parseEnrollArgs(args)), program, args);
   } else if (command === "renew") {
-    const state = await loadState(stateDir);
-    const host = new URL(state.config.serverUrl).hostname;
-    await launch([`--allow-net=${host}:${state.config.devicePort}`, ...files], "./renew.ts", args);
+    const o = parseRenewArgs(args);
+    await launch(renewFlags(o, (await loadState(o.stateDir)).config), program, args);
   } else {
-    throw new UsageError(`unknown device command "${command}"`);
+    throw new UsageError(`unknown device command "${command ?? ""}" (enroll, renew)`);
   }
 });

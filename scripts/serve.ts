@@ -1,12 +1,17 @@
-/** `deno task serve`: start the server with least-privilege flags. @module */
-import { runMain } from "./cli.ts";
-import { launch } from "./launch.ts";
-import { parseServeArgs, serverFlags } from "../signaling/cli_options.ts";
+/**
+ * `deno task serve`: runs signaling/main.ts with the flags of `serverFlags`
+ * (signaling/config/flags.ts), computed from the same options the server reads.
+ * @module
+ */
+import { runMain } from "../lib/cli.ts";
+import { launch } from "../lib/launch.ts";
+import { serverFlags } from "../signaling/config/flags.ts";
+import { readServeArgs } from "../signaling/config/options.ts";
 
 await runMain("serve", async () => {
-  const config = parseServeArgs(Deno.args);
-  await ensureViewerBuilt(config.webDir);
-  await launch(serverFlags(config), "../signaling/main.ts", Deno.args);
+  const options = await readServeArgs(Deno.args);
+  if (!Deno.args.includes("--print-flags")) await ensureViewerBuilt(options.settings.webDir);
+  await launch(serverFlags(options), new URL("../signaling/main.ts", import.meta.url), Deno.args);
 });
 
 /** Builds the viewer on first start of a fresh clone (its dist/ is not committed). */

@@ -4,20 +4,20 @@
  * process.
  * @module
  */
-import type { AuditLog } from "./audit.ts";
-import type { EventBus } from "./bus.ts";
-import type { ServerConfig } from "./config.ts";
+import type { AuditLog } from "./audit/audit_log.ts";
+import type { EventBus } from "./bus/bus.ts";
+import type { ServerSettings } from "./config/settings.ts";
 import type { KeyRing } from "./auth/jwt_keys.ts";
 import type { Database } from "./store/db.ts";
-import type { PkiState } from "./pki_state.ts";
-import type { Presence } from "./presence.ts";
-import type { RevocationList } from "./revocation.ts";
-import type { Throttle } from "./rate_limit.ts";
-import type { WhepSessions } from "./whep_sessions.ts";
+import type { PkiState } from "./certs/pki_state.ts";
+import type { Presence } from "./devices/presence.ts";
+import type { RevocationList } from "./devices/revocation.ts";
+import type { Throttle } from "./auth/rate_limit.ts";
+import type { ViewingSessions } from "./sessions/viewing.ts";
 
 /** Shared server state. */
 export interface ServerContext {
-  config: ServerConfig;
+  config: ServerSettings;
   db: Database;
   ring: KeyRing;
   pki: PkiState;
@@ -29,7 +29,8 @@ export interface ServerContext {
   bus: EventBus;
   presence: Presence;
   revocations: RevocationList;
-  sessions: WhepSessions;
+  /** Every viewing (WHEP) session: the one owner of their lives. */
+  viewing: ViewingSessions;
   throttles: {
     loginUser: Throttle;
     loginAddress: Throttle;

@@ -1,42 +1,35 @@
 /**
- * Starts vigil's signaling server: the public HTTPS listener (Deno.serve,
- * HTTP/2) and the mTLS device listener (node:https, which can ask for client
- * certificates), around one shared context.
+ * vigil's signaling server, composed: state (store, PKI, signing keys, audit
+ * log), the domain (bus, presence, viewing sessions, device channels), the
+ * revocation wiring, and the two listeners: public HTTPS (http/public_listener.ts)
+ * and device mTLS (http/device_listener.ts).
  *
  * @example
  * ```ts
- * const server = await startServer(makeConfig({ dataDir: "./data", port: 0, devicePort: 0 }));
+ * const server = await startServer(serverSettings({ dataDir: "./data", port: 0, devicePort: 0 }));
  * console.log(server.publicUrl, server.devicePort);
  * await server.close();
  * ```
  * @module
  */
-import { createAdaptorServer } from "@hono/node-server";
-import { createNodeWebSocket } from "@hono/node-ws";
-import { Hono } from "hono";
-import https from "node:https";
-import type { TLSSocket } from "node:tls";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { AuditLog } from "./audit.ts";
-import { InProcessBus } from "./bus.ts";
-import type { ServerConfig } from "./config.ts";
-import type { ServerContext } from "./context.ts";
-import { DeviceHub } from "./device_hub.ts";
-import { identify } from "./device_identity.ts";
+import { AuditLog } from "./audit/audit_log.ts";
 import { loadKeyRing } from "./auth/jwt_keys.ts";
-import { ensurePki } from "./pki_state.ts";
-import { Presence } from "./presence.ts";
-import { publicApp } from "./public_app.ts";
-import { Throttle } from "./rate_limit.ts";
-import { RevocationList } from "./revocation.ts";
-import { deviceRoutes } from "./routes/device.ts";
-import { problem } from "./routes/errors.ts";
+import { Throttle } from "./auth/rate_limit.ts";
+import { InProcessBus } from "./bus/bus.ts";
+import { ensurePki } from "./certs/pki_state.ts";
+import { watchServerCertificate } from "./certs/renewal.ts";
+import { serverNames } from "./certs/server_names.ts";
+import type { ServerSettings } from "./config/settings.ts";
+import type { ServerContext } from "./context.ts";
+import { DeviceHub } from "./devices/hub.ts";
+import { Presence } from "./devices/presence.ts";
+import { RevocationList } from "./devices/revocation.ts";
+import { startDeviceListener } from "./http/device_listener.ts";
+import { publicApp } from "./http/public_app.ts";
+import { startPublicListener } from "./http/public_listener.ts";
+import { ViewingSessions } from "./sessions/viewing.ts";
 import { openDatabase } from "./store/db.ts";
-import { WhepSessions } from "./whep_sessions.ts";
-import { serverNames } from "./server_names.ts";
-import { endFamilySessions } from "./end_sessions.ts";
-import { familiesRevokedSince } from "./store/refresh_tokens.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -50,13 +43,33 @@ export interface RunningServer {
 }
 
 /** Prepares state (data dir, PKI, keys, store) and starts both listeners. */
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export async function startServer(config: ServerSettings): Promise<RunningServer> {
+  // State.
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(join(config.dataDir, "vigil.db"));
   const pki = await ensurePki(config.dataDir, serverNames(config));
   const ring = await loadKeyRing(db, config.dataDir);
+  const audit = new AuditLog(join(config.dataDir, "audit.log"));
+
+  // Domain: everything talks through the bus.
   const bus = new InProcessBus();
-  const audit = new AuditLog(config.auditFile ? join(config.dataDir, "audit.log") : null);
+  const presence = new Presence(bus);
+  const viewing = new ViewingSessions({
+    bus,
+    presence,
+    audit,
+    db,
+    limits: { perCamera: config.maxSessionsPerCamera, perViewer: config.maxSessionsPerViewer },
+    answerTimeoutMs: config.answerTimeoutMs,
+  });
+  const hub = new DeviceHub({
+    bus,
+    presence,
+    audit,
+    heartbeatMs: config.heartbeatMs,
+    timeoutMs: config.deviceTimeoutMs,
+    iceServers: config.iceServers,
+  });
   const ctx: ServerContext = {
     config,
     db,
@@ -66,184 +79,74 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     audit,
     startedAt: Date.now(),
     bus,
-    presence: new Presence(bus),
+    presence,
     revocations: new RevocationList(db),
-    sessions: new WhepSessions({
-      perCamera: config.maxSessionsPerCamera,
-      perViewer: config.maxSessionsPerViewer,
-    }),
+    viewing,
     throttles: {
       loginUser: new Throttle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
       loginAddress: new Throttle({ freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
       enrollAddress: new Throttle({ freeFailures: 5, baseDelayMs: 2000, maxDelayMs: 10 * 60_000 }),
     },
   };
-  const hub = new DeviceHub({
-    bus,
-    presence: ctx.presence,
-    sessions: ctx.sessions,
-    audit,
-    heartbeatMs: config.heartbeatMs,
-    timeoutMs: config.deviceTimeoutMs,
-    iceServers: config.iceServers,
-  });
 
-  // --- device listener (mTLS) ---
-  const deviceApp = new Hono();
-  const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app: deviceApp });
-  deviceApp.route("/", deviceRoutes(ctx, hub, upgradeWebSocket) as unknown as Hono);
-  deviceApp.notFound((c) => problem(c, 404, "not_found", "not found"));
-  deviceApp.onError((err, c) => {
-    console.error(`device: ${c.req.method} ${c.req.path}: ${err.message}`);
-    return problem(c, 500, "internal", "internal error");
-  });
-  const sockets = new Map<string, Set<TLSSocket>>();
-  const deviceServer = createAdaptorServer({
-    fetch: deviceApp.fetch,
-    createServer: https.createServer,
-    serverOptions: {
-      key: pki.serverKeyPem,
-      cert: pki.serverCertPem + pki.caPem,
-      ca: [pki.caPem],
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: "TLSv1.2",
-    },
-    overrideGlobalObjects: false,
-  }) as unknown as https.Server;
-  deviceServer.on("secureConnection", (socket: TLSSocket) => {
-    const id = identify(socket);
-    if (typeof id === "string" || ctx.revocations.isRevoked(id.serial)) {
-      audit.log("mtls.refused", {
-        reason: typeof id === "string" ? id : "revoked",
-        ip: socket.remoteAddress,
-        at: "connection",
-      });
-      socket.destroy();
-      return;
-    }
-    let set = sockets.get(id.serial);
-    if (!set) sockets.set(id.serial, set = new Set());
-    set.add(socket);
-    socket.on("close", () => {
-      set.delete(socket);
-      if (set.size === 0) sockets.delete(id.serial);
-    });
-  });
-  deviceServer.on("tlsClientError", (err: Error, socket: TLSSocket) => {
-    const code = (err as Error & { code?: string }).code;
-    audit.log("mtls.refused", {
-      reason: (code ? `${code}: ` : "") + err.message.slice(0, 120),
-      ip: socket.remoteAddress,
-      at: "handshake",
-    });
-  });
-  injectWebSocket(deviceServer);
-  ctx.revocations.onRevoked((serials) => {
-    hub.closeSerials(serials, "certificate revoked");
-    for (const s of serials) for (const sock of sockets.get(s) ?? []) sock.destroy();
-    audit.log("revocation.enforced", { serials });
-  });
-  // user:remove / user:passwd in another process revoke login families: end
-  // their live sessions too, not only their future requests.
-  let familiesSince = Date.now();
-  ctx.revocations.onChange(() => {
-    const now = Date.now();
-    for (const f of familiesRevokedSince(db, familiesSince - 1000)) {
-      endFamilySessions(ctx, f, "session revoked");
-    }
-    familiesSince = now;
-  });
-  ctx.revocations.watch();
-  await new Promise<void>((resolve, reject) => {
-    deviceServer.once("error", reject);
-    deviceServer.listen(config.devicePort, config.host, () => resolve());
-  });
-  const devicePort = (deviceServer.address() as AddressInfo).port;
-  // With port 0 the real port is known only now; enrollment replies carry it.
-  ctx.config = { ...ctx.config, devicePort };
-
-  // --- public listener (HTTPS, HTTP/2) ---
-  const app = publicApp(ctx);
-  const operatorCert = config.tlsCertFile
+  // Listeners. With port 0 the real device port is known only now; enrollment replies carry it.
+  const devices = await startDeviceListener(ctx, hub);
+  ctx.config = { ...ctx.config, devicePort: devices.port };
+  const operatorCert = config.tlsCertFile && config.tlsKeyFile
     ? {
       cert: await Deno.readTextFile(config.tlsCertFile),
-      key: await Deno.readTextFile(config.tlsKeyFile!),
+      key: await Deno.readTextFile(config.tlsKeyFile),
     }
     : null;
-  const servePublic = (cert: string, key: string, port: number) => {
-    const ac = new AbortController();
-    let listening!: (port: number) => void;
-    const ready = new Promise<number>((r) => listening = r);
-    const server = Deno.serve({
-      hostname: config.host,
-      port,
-      cert,
-      key,
-      signal: ac.signal,
-      onListen: ({ port }) => listening(port),
-      onError: (err) => {
-        console.error(`public: ${(err as Error).message}`);
-        return new Response(JSON.stringify({ error: "internal", message: "internal error" }), {
-          status: 500,
-          headers: { "content-type": "application/json" },
-        });
-      },
-    }, (req, info) => app.fetch(req, { remoteAddr: (info.remoteAddr as Deno.NetAddr).hostname }));
-    return {
-      ready,
-      stop: async () => {
-        ac.abort();
-        await server.finished;
-      },
-    };
-  };
-  let publicServer = servePublic(
-    operatorCert?.cert ?? pki.serverCertPem + pki.caPem,
-    operatorCert?.key ?? pki.serverKeyPem,
-    config.port,
-  );
-  const publicPort = await publicServer.ready;
+  const web = await startPublicListener(publicApp(ctx).fetch, {
+    host: config.host,
+    port: config.port,
+    cert: operatorCert?.cert ?? pki.serverCertPem + pki.caPem,
+    key: operatorCert?.key ?? pki.serverKeyPem,
+  });
 
-  // The server certificate lives 90 days: check twice a day and swap it in
-  // without dropping device connections (setSecureContext) and with a brief
-  // re-listen of the public port.
-  const renewTimer = setInterval(async () => {
-    try {
-      const next = await ensurePki(config.dataDir, serverNames(config));
-      if (!next.renewedServer) return;
+  // Revocation, also by operator commands in other processes (the store's
+  // data_version is polled): revoked devices lose their connections at once,
+  // revoked logins (logout elsewhere, user:remove, user:passwd) their sessions.
+  ctx.revocations.onRevoked((serials) => {
+    hub.closeSerials(serials, "certificate revoked");
+    devices.destroySerials(serials);
+    audit.log("revocation.enforced", { serials });
+  });
+  ctx.revocations.onChange(() => viewing.endRevokedFamilies());
+  ctx.revocations.watch();
+
+  // The server certificate is renewed while running: device connections stay
+  // (setSecureContext); the public port re-listens unless the operator's own
+  // certificate is used.
+  const stopRenewal = watchServerCertificate({
+    dataDir: config.dataDir,
+    names: serverNames(config),
+    onRenewed: async (next) => {
       ctx.pki = next;
-      deviceServer.setSecureContext({
-        key: next.serverKeyPem,
-        cert: next.serverCertPem + next.caPem,
-        ca: [next.caPem],
-      });
+      devices.setCertificate(next);
       if (!operatorCert) {
-        await publicServer.stop();
-        publicServer = servePublic(next.serverCertPem + next.caPem, next.serverKeyPem, publicPort);
-        await publicServer.ready;
+        await web.setCertificate(next.serverCertPem + next.caPem, next.serverKeyPem);
       }
       audit.log("pki.server_renewed", { notAfter: next.serverNotAfter.toISOString() });
-    } catch (err) {
-      console.error(`pki: server certificate renewal failed: ${(err as Error).message}`);
-    }
-  }, 12 * 3_600_000);
-  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    },
+  });
 
+  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   return {
     ctx,
     hub,
-    publicPort,
-    devicePort,
-    publicUrl: `https://${shownHost}:${publicPort}`,
+    publicPort: web.port,
+    devicePort: devices.port,
+    publicUrl: `https://${shownHost}:${web.port}`,
     caFingerprint: pki.caFingerprint,
     async close() {
       ctx.revocations.stop();
+      viewing.close();
       hub.close();
-      for (const set of sockets.values()) for (const s of set) s.destroy();
-      await new Promise<void>((resolve) => deviceServer.close(() => resolve()));
-      clearInterval(renewTimer);
-      await publicServer.stop();
+      await devices.close();
+      stopRenewal();
+      await web.close();
       audit.close();
       db.close();
     },

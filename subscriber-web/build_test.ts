@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { buildWeb, type Manifest } from "../scripts/build_web.ts";
+import { buildWeb, type Manifest } from "./build.ts";
 
 Deno.test("buildWeb: hashed, CSP-clean output with a manifest", async () => {
   const outDir = await Deno.makeTempDir({ prefix: "vigil-web-" });

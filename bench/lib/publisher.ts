@@ -9,9 +9,9 @@
 import { dirname, join } from "node:path";
 import { addDevice } from "../../signaling/admin/commands.ts";
 import { enroll } from "../../publisher/device/enroll_client.ts";
-import { localPublishArgs } from "../../scripts/publish_command.ts";
+import { localPublishArgs } from "../../tests/helpers/publish_command.ts";
 import { stopProcess } from "../../tests/helpers/publisher_process.ts";
-import { publisherRuntimeEnv } from "../../publisher/runtime_flags.ts";
+import { publisherRuntimeEnv } from "../../publisher/config/runtime_flags.ts";
 
 /** Options of {@linkcode startBenchPublisher}. */
 export interface BenchPublisherOptions {
@@ -27,12 +27,12 @@ export interface BenchPublisherOptions {
   extra?: string[];
   /**
    * Comma-separated V8 flags replacing the launcher's own `--v8-flags=` (see
-   * publisher/runtime_flags.ts); "" runs V8 with its defaults.
+   * publisher/config/runtime_flags.ts); "" runs V8 with its defaults.
    */
   v8Flags?: string;
   /**
    * GLIBC_TUNABLES of the publisher process replacing the launcher's own (see
-   * publisher/runtime_flags.ts); "" runs malloc with its defaults.
+   * publisher/config/runtime_flags.ts); "" runs malloc with its defaults.
    */
   mallocTunables?: string;
   /** Write a V8 CPU profile into this directory on exit. */

@@ -2,16 +2,16 @@
  * The device channel client: mTLS `POST /device/token`, then a WebSocket to
  * `/device/ws` with the token as Bearer and the device certificate; `hello`
  * after `welcome`, heartbeats, offers → answers/rejects, trickled candidates,
- * closes in both directions. Reconnects with exponential backoff and jitter
+ * ICE restarts → restarted/restart-failed, closes in both directions. Reconnects with exponential backoff and jitter
  * (a fresh token each time: tokens live ≤ 5 min, an open socket stays
  * authorized), and reloads the state each time so a renewed certificate is used.
  *
  * @module
  */
 
-import type { Logger } from "../sources/mod.ts";
+import type { Logger } from "../../lib/log.ts";
 import type { IceServer } from "../peer/viewer_peer.ts";
-import type { OfferResult } from "../peer/session_manager.ts";
+import type { OfferResult, RestartResult } from "../peer/session_manager.ts";
 import {
   backoffDelay,
   type CameraInfo,
@@ -26,6 +26,7 @@ import { deviceBaseUrl, type DeviceState } from "./state.ts";
 export interface SessionHandler {
   offer(sessionId: string, sdp: string): Promise<OfferResult>;
   candidate(sessionId: string, frag: string): Promise<boolean>;
+  restart(sessionId: string, frag: string): Promise<RestartResult>;
   close(sessionId: string, reason?: string): Promise<void>;
 }
 
@@ -37,16 +38,14 @@ export interface DeviceChannelOptions {
   sessions: SessionHandler;
   /** Camera facts for `hello`. */
   camera: CameraInfo;
+  /** The viewer limit, told in `hello` (the server then admits no more). */
+  maxViewers: number;
   /** Publisher version for `hello`. */
   version: string;
   /** Logger. */
   logger: Logger;
   /** Backoff base (default 500 ms) and cap (default 30 s). */
   backoff?: { baseMs?: number; capMs?: number };
-  /** Called on each welcome. */
-  onWelcome?: (w: { deviceId: string; heartbeatMs: number; iceServers: IceServer[] }) => void;
-  /** Called when the server refuses the certificate (revoked, expired): a reconnect won't help soon. */
-  onAuthFailure?: (message: string) => void;
 }
 
 /** Connection state of the channel. */
@@ -177,9 +176,7 @@ export class DeviceChannel {
       token = (json as { token?: unknown }).token as string;
       if (typeof token !== "string" || token.length === 0) throw new Error("no token in reply");
     } catch (err) {
-      const msg = oneLine(err);
-      if (/401|certificate|revoked/i.test(msg)) this.#o.onAuthFailure?.(msg);
-      this.#scheduleReconnect(`token request failed: ${msg}`);
+      this.#scheduleReconnect(`token request failed: ${oneLine(err)}`);
       return;
     }
     if (this.#stopped) return this.#teardown(1000, "stopped");
@@ -219,12 +216,11 @@ export class DeviceChannel {
       case "welcome":
         this.#attempt = 0;
         this.#iceServers = f.iceServers;
-        this.#send(deviceFrames.hello(this.#o.camera, this.#o.version));
+        this.#send(deviceFrames.hello(this.#o.camera, this.#o.version, this.#o.maxViewers));
         this.#startHeartbeat(f.heartbeatMs);
         this.#o.logger.info(
           `channel: online as ${f.deviceId} (heartbeat ${f.heartbeatMs} ms, ${f.iceServers.length} ICE servers)`,
         );
-        this.#o.onWelcome?.(f);
         this.#connectedOnce.resolve();
         break;
       case "offer":
@@ -234,6 +230,9 @@ export class DeviceChannel {
         this.#o.sessions.candidate(f.sessionId, f.candidate).catch((err) =>
           this.#o.logger.warn(`channel: candidate for ${f.sessionId}: ${oneLine(err)}`)
         );
+        break;
+      case "restart":
+        this.#onRestart(f.sessionId, f.sdpfrag);
         break;
       case "close":
         this.#o.logger.info(
@@ -267,6 +266,22 @@ export class DeviceChannel {
     } else {
       this.#send(deviceFrames.reject(sessionId, r.status, r.message));
       this.#o.logger.warn(`session ${sessionId}: rejected ${r.status} ${r.message}`);
+    }
+  }
+
+  async #onRestart(sessionId: string, frag: string): Promise<void> {
+    let r: RestartResult;
+    try {
+      r = await this.#o.sessions.restart(sessionId, frag);
+    } catch (err) {
+      r = { ok: false, status: 409, message: oneLine(err) };
+    }
+    if (r.ok) {
+      this.#send(deviceFrames.restarted(sessionId, r.sdpfrag));
+      this.#o.logger.info(`session ${sessionId}: ICE restarted`);
+    } else {
+      this.#send(deviceFrames.restartFailed(sessionId, r.status, r.message));
+      this.#o.logger.warn(`session ${sessionId}: ICE restart refused ${r.status} ${r.message}`);
     }
   }
 

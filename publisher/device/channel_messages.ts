@@ -1,5 +1,5 @@
 /**
- * Schemas of the device channel as the publisher sees it (PROTOCOL.md):
+ * Schemas of the device channel as the publisher sees it (signaling/PROTOCOL.md):
  * frames from the server are validated before use; frames to the server are
  * built here so they always match the server's strict schemas.
  *
@@ -7,6 +7,7 @@
  */
 
 import { z } from "zod";
+import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
 
 const sessionId = z.string().min(1).max(100);
 
@@ -21,7 +22,7 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("welcome"),
     deviceId: z.string(),
-    heartbeatMs: z.number().int().min(500).max(60_000).default(3_000),
+    heartbeatMs: z.number().int().min(HEARTBEAT_MS.min).max(HEARTBEAT_MS.max).default(3_000),
     iceServers: z.array(IceServerSchema).default([]),
   }),
   z.object({
@@ -32,6 +33,8 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("candidate"), sessionId, candidate: z.string().max(16 * 1024) }),
   z.object({ type: z.literal("close"), sessionId, reason: z.string().optional() }),
+  // WHEP ICE restart (a PATCH with If-Match "*"): the viewer's sdpfrag.
+  z.object({ type: z.literal("restart"), sessionId, sdpfrag: z.string().min(1).max(16 * 1024) }),
   z.object({ type: z.literal("heartbeat"), t: z.number().optional() }),
   z.object({ type: z.literal("error"), message: z.string().optional() }),
 ]);
@@ -51,6 +54,26 @@ export function parseServerFrame(text: string): ServerFrame | null {
   return r.success ? r.data : null;
 }
 
+/**
+ * The device's replies to `restart`, as the server should parse them
+ * (`restarted` carries the publisher's sdpfrag for the PATCH 200 body;
+ * `restart-failed` the status the PATCH answers). Strict, like the server's
+ * schemas of the other device frames (signaling/device_messages.ts).
+ */
+export const RestartReplySchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("restarted"),
+    sessionId,
+    sdpfrag: z.string().min(10).max(16 * 1024),
+  }).strict(),
+  z.object({
+    type: z.literal("restart-failed"),
+    sessionId,
+    status: z.union([z.literal(400), z.literal(404), z.literal(409)]),
+    message: z.string().max(200),
+  }).strict(),
+]);
+
 /** Camera facts for `hello`. */
 export interface CameraInfo {
   label?: string;
@@ -63,14 +86,18 @@ const clip = (s: string) => s.slice(0, 200);
 
 /** Builders of the frames the device sends. */
 export const deviceFrames = {
-  hello: (camera: CameraInfo, version: string) =>
-    JSON.stringify({ type: "hello", camera, version: version.slice(0, 64) }),
+  hello: (camera: CameraInfo, version: string, maxViewers: number) =>
+    JSON.stringify({ type: "hello", camera, version: version.slice(0, 64), maxViewers }),
   heartbeat: (t: number) => JSON.stringify({ type: "heartbeat", t }),
   answer: (sessionId: string, sdp: string) => JSON.stringify({ type: "answer", sessionId, sdp }),
   reject: (sessionId: string, status: 400 | 429 | 503, message: string) =>
     JSON.stringify({ type: "reject", sessionId, status, message: clip(message) }),
   close: (sessionId: string, reason: string) =>
     JSON.stringify({ type: "close", sessionId, reason: clip(reason) }),
+  restarted: (sessionId: string, sdpfrag: string) =>
+    JSON.stringify({ type: "restarted", sessionId, sdpfrag }),
+  restartFailed: (sessionId: string, status: 400 | 404 | 409, message: string) =>
+    JSON.stringify({ type: "restart-failed", sessionId, status, message: clip(message) }),
 };
 
 /**

@@ -229,11 +229,6 @@ export class FanoutHub {
     };
   }
 
-  /** Forgets the cached GOP (e.g. the source changed resolution); new subscribers wait for an IDR. */
-  clearCache(): void {
-    this.#gop.clear();
-  }
-
   /** Unsubscribes everyone. */
   close(): void {
     for (const s of [...this.#subscribers.values()]) s.close();

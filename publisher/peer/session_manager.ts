@@ -12,6 +12,8 @@ export interface ManagedPeer {
   readonly answerSdp: string;
   /** Adds trickled candidates (sdpfrag). */
   addRemoteCandidates(frag: string): Promise<number>;
+  /** ICE restart: the viewer's sdpfrag in, the publisher's sdpfrag out. */
+  restartIce(frag: string): Promise<string>;
   /** Closes the peer. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -36,6 +38,11 @@ export interface SessionManagerOptions {
 export type OfferResult =
   | { ok: true; sdp: string }
   | { ok: false; status: 400 | 429 | 503; message: string };
+
+/** The reply to an ICE restart, as the device channel sends it. */
+export type RestartResult =
+  | { ok: true; sdpfrag: string }
+  | { ok: false; status: 400 | 404 | 409; message: string };
 
 /** Map of live viewer sessions with a viewer limit. */
 export class SessionManager {
@@ -64,7 +71,7 @@ export class SessionManager {
     return this.#peers.has(sessionId);
   }
 
-  /** Answers an offer, or says why not (429 duplicate/limit semantics per PROTOCOL.md). */
+  /** Answers an offer, or says why not: 400 for a duplicate id or a bad offer, 503 when full or shutting down. */
   async offer(sessionId: string, sdp: string): Promise<OfferResult> {
     if (this.#shutdown) return { ok: false, status: 503, message: "publisher shutting down" };
     if (this.#peers.has(sessionId) || this.#pending.has(sessionId)) {
@@ -102,6 +109,23 @@ export class SessionManager {
     if (!peer) return false;
     await peer.addRemoteCandidates(frag);
     return true;
+  }
+
+  /**
+   * Restarts ICE of a live session (WHEP ICE restart): 404 for an unknown
+   * session, 400 for a fragment that cannot restart (no ufrag/pwd), 409 when
+   * the session cannot restart now (one in progress, closing).
+   */
+  async restart(sessionId: string, frag: string): Promise<RestartResult> {
+    const peer = this.#peers.get(sessionId);
+    if (!peer) return { ok: false, status: 404, message: "no such session" };
+    try {
+      return { ok: true, sdpfrag: await peer.restartIce(frag) };
+    } catch (err) {
+      const msg = (err instanceof Error ? err.message : String(err)).slice(0, 200);
+      const status = err instanceof Error && err.name === "RestartError" ? 400 : 409;
+      return { ok: false, status, message: `cannot restart ICE: ${msg}`.slice(0, 200) };
+    }
   }
 
   /** Closes a session at the server's request (no `onPeerClosed`). */

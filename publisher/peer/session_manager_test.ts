@@ -15,6 +15,15 @@ function fakeFactory() {
       return Promise.resolve({
         answerSdp: `answer-${id}`,
         addRemoteCandidates: () => Promise.resolve(1),
+        restartIce: (frag: string) => {
+          if (frag === "bad") {
+            const err = new Error("needs a=ice-ufrag and a=ice-pwd");
+            err.name = "RestartError";
+            return Promise.reject(err);
+          }
+          if (frag === "busy") return Promise.reject(new Error("already in progress"));
+          return Promise.resolve(`restarted-${id}`);
+        },
         close: (reason?: string) => {
           closed.push(`${id}:${reason}`);
           return Promise.resolve();
@@ -55,4 +64,23 @@ Deno.test("SessionManager reports peers that close by themselves, not server clo
   assert.equal(await m.candidate("s1", "a=candidate:…"), false);
   await m.closeAll();
   assert.equal((await m.offer("s3", "x") as { status: number }).status, 503);
+});
+
+Deno.test("SessionManager restarts ICE of live sessions only", async () => {
+  const f = fakeFactory();
+  const m = new SessionManager({ createPeer: f.createPeer });
+  await m.offer("s1", "x");
+  assert.deepEqual(await m.restart("s1", "a=ice-ufrag:…"), { ok: true, sdpfrag: "restarted-p0" });
+  assert.deepEqual(await m.restart("nope", "a=ice-ufrag:…"), {
+    ok: false,
+    status: 404,
+    message: "no such session",
+  });
+  const bad = await m.restart("s1", "bad");
+  assert.equal(bad.ok, false);
+  assert.equal((bad as { status: number }).status, 400);
+  assert.match((bad as { message: string }).message, /ice-ufrag/);
+  assert.equal((await m.restart("s1", "busy") as { status: number }).status, 409);
+  await m.close("s1");
+  assert.equal((await m.restart("s1", "a=ice-ufrag:…") as { status: number }).status, 404);
 });

@@ -3,11 +3,14 @@
  * H.264 track fed from the {@linkcode FanoutHub}, non-trickle (the answer
  * carries every local candidate).
  *
- * Safety rules from DESIGN.md: `iceServers` is always explicit (never
- * werift's public STUN default); remote candidates that are not IP literals
- * (mDNS `.local`) are dropped before werift sees them; media starts only once
+ * Safety rules, from what werift 0.25.2 does (see also ARCHITECTURE.md):
+ * `iceServers` is always explicit (werift's default is a public STUN
+ * server); remote candidates that are not IP literals (mDNS `.local`) are
+ * dropped before werift sees them (one would make it bind 0.0.0.0:5353, which
+ * the publisher may not, and the process would die); media starts only once
  * connected (GOP replay, paced); the peer closes at once when ICE/DTLS closes
- * or fails, and when nothing was delivered within `noMediaTimeoutMs`.
+ * or fails (a closed viewer shows as DTLS "closed" at once but ICE "failed"
+ * only 30–50 s later), and when nothing was delivered within `noMediaTimeoutMs`.
  *
  * @module
  */
@@ -24,7 +27,10 @@ import type { FanoutHub, Subscription } from "../media/fanout.ts";
 import { paceReplay } from "../media/replay_pacer.ts";
 import { RtpPayloadCache } from "./rtp_payload_cache.ts";
 import { type DirectPath, startDirectPath } from "./werift_direct.ts";
+import { guardDtls } from "./dtls_guard.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
+import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
+import { parseRestartFrag, restartAnswerFrag, restartOffer } from "./ice_restart.ts";
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
 const sharedPayloads = new RtpPayloadCache();
@@ -145,20 +151,33 @@ export class ViewerPeer {
   #resolveClosed!: (reason: string) => void;
   #disposers: (() => void)[] = [];
   #direct: DirectPath | undefined;
+  readonly #plan: OfferPlan;
+  /** The remote description werift has now (updated by ICE restarts). */
+  #weriftOffer: string;
+  #restarting = false;
 
-  private constructor(pc: RTCPeerConnection, track: MediaStreamTrack, opts: ViewerPeerOptions) {
+  private constructor(
+    pc: RTCPeerConnection,
+    track: MediaStreamTrack,
+    plan: OfferPlan,
+    opts: ViewerPeerOptions,
+  ) {
     this.#pc = pc;
     this.#track = track;
+    this.#plan = plan;
+    this.#weriftOffer = plan.weriftOffer;
     this.#opts = opts;
     this.answerSdp = "";
     this.closed = new Promise((r) => (this.#resolveClosed = r));
   }
 
   /**
-   * Answers `offerSdp` (a recvonly video offer). Rejects (and releases
-   * everything) when the offer cannot be answered.
+   * Answers `offerSdp` (recvonly or sendrecv video; other sections are answered
+   * inactive or rejected, see offer_plan.ts: werift only sees the video).
+   * Rejects (and releases everything) when the offer cannot be answered.
    */
   static async answer(offerSdp: string, opts: ViewerPeerOptions): Promise<ViewerPeer> {
+    const plan = planOffer(stripUnusableCandidates(offerSdp)); // throws before werift is involved
     const pc = new RTCPeerConnection({
       iceServers: opts.iceServers, // explicit: werift's default is a public STUN server
       iceInterfaceAddresses: opts.interfaceAddresses,
@@ -171,7 +190,7 @@ export class ViewerPeer {
       codecs: { video: [h264Codec()], audio: [] },
     });
     const track = new MediaStreamTrack({ kind: "video" });
-    const peer = new ViewerPeer(pc, track, opts);
+    const peer = new ViewerPeer(pc, track, plan, opts);
     try {
       const tx = pc.addTransceiver(track, { direction: "sendonly" });
       const rtcp = tx.sender.onRtcp.subscribe(() => {
@@ -184,19 +203,23 @@ export class ViewerPeer {
       });
       peer.#disposers.push(() => pli.unSubscribe());
       peer.#watchState();
-      await pc.setRemoteDescription({ type: "offer", sdp: stripUnusableCandidates(offerSdp) });
+      await pc.setRemoteDescription({ type: "offer", sdp: plan.weriftOffer });
       // Answer a=setup:passive: the viewer starts DTLS the moment its own ICE check
       // succeeds. As the client (werift's default, a=setup:active) werift's ClientHello
       // raced Chromium's ICE and the handshake finished ~100 ms later on loopback.
       const role = answerDtlsRole(offerSdp, opts.dtlsRole ?? "server");
       for (const t of pc.getTransceivers()) if (t.dtlsTransport) t.dtlsTransport.role = role;
       peer.#watchDtls();
+      // Early ClientHellos and retransmitted flights (dtls_guard.ts).
+      for (const dtls of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
+        if (dtls) peer.#disposers.push(guardDtls(dtls));
+      }
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       await waitForGathering(pc, opts.gatherTimeoutMs ?? 5_000);
       const sdp = pc.localDescription?.sdp;
       if (!sdp) throw new Error("no local description");
-      (peer as { answerSdp: string }).answerSdp = sdp;
+      (peer as { answerSdp: string }).answerSdp = composeAnswer(plan, sdp);
       peer.#timers.push(setTimeout(() => {
         if (pc.connectionState !== "connected") peer.close("ice connect timeout");
       }, opts.connectTimeoutMs ?? 20_000));
@@ -231,19 +254,29 @@ export class ViewerPeer {
 
   /**
    * Adds trickled remote candidates (an sdpfrag or bare candidate lines);
-   * mDNS and host-name candidates are skipped. Returns how many were added.
+   * mDNS and host-name candidates are skipped, and so are candidates of a
+   * section that does not share the video's transport (werift has only that
+   * one). Returns how many were added.
    */
   async addRemoteCandidates(frag: string): Promise<number> {
     if (this.isClosed) return 0;
     const parsed = parseSdpFrag(frag);
     this.#stats.skippedCandidates += parsed.skipped;
     let added = 0;
-    const mid = this.#pc.getTransceivers()[0]?.mid ?? "0";
+    const plan = this.#plan;
+    const offeredMid = plan.offer.media[plan.video].mid;
+    const mid = this.#pc.getTransceivers()[0]?.mid ?? offeredMid ?? "0";
     for (const c of parsed.candidates) {
+      const sameTransport = c.sdpMid === undefined || c.sdpMid === offeredMid ||
+        plan.bundle.includes(c.sdpMid);
+      if (!sameTransport) {
+        this.#stats.skippedCandidates++;
+        continue;
+      }
       try {
         await this.#pc.addIceCandidate({
           candidate: c.candidate,
-          sdpMid: c.sdpMid ?? mid,
+          sdpMid: mid,
           ...(c.usernameFragment ? { usernameFragment: c.usernameFragment } : {}),
         });
         added++;
@@ -252,6 +285,45 @@ export class ViewerPeer {
       }
     }
     return added;
+  }
+
+  /**
+   * ICE restart (WHEP, as WHIP RFC 9725 section 4.3.2): takes the viewer's
+   * sdpfrag with a new ufrag/pwd (and candidates), restarts werift's ICE
+   * agent on the same peer connection (the DTLS association and SRTP keys
+   * stay: the new pair carries the same session) and returns the answer
+   * sdpfrag with the publisher's new ufrag/pwd and all its candidates.
+   * Media resumes once the new pair is nominated; no new session.
+   * Throws {@linkcode RestartError} for an unusable fragment.
+   */
+  async restartIce(frag: string): Promise<string> {
+    if (this.isClosed) throw new Error("the session is closed");
+    if (this.#restarting) throw new Error("an ICE restart is already in progress");
+    const request = parseRestartFrag(frag);
+    this.#restarting = true;
+    try {
+      const pc = this.#pc;
+      const offer = restartOffer(this.#weriftOffer, request);
+      // A new remote ufrag/pwd makes werift restart its agent (new local ufrag/pwd).
+      await pc.setRemoteDescription({ type: "offer", sdp: offer });
+      await pc.setLocalDescription(await pc.createAnswer());
+      await waitForGathering(pc, this.#opts.gatherTimeoutMs ?? 5_000);
+      this.#weriftOffer = offer;
+      // werift's connect() skips a transport whose DTLS is connected, so the
+      // restarted agent would never run its checks: start it here.
+      for (const dtls of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
+        const ice = dtls?.iceTransport;
+        // After gathering werift's agent says "completed" (gathered), not "checking".
+        if (ice && (ice.state === "new" || ice.state === "completed")) {
+          ice.start().catch(() => this.close("ice restart failed"));
+        }
+      }
+      const answer = pc.localDescription?.sdp;
+      if (!answer) throw new Error("no local description after the restart");
+      return restartAnswerFrag(this.#plan, answer);
+    } finally {
+      this.#restarting = false;
+    }
   }
 
   /** Closes the peer and stops media. Idempotent. */
@@ -286,7 +358,11 @@ export class ViewerPeer {
       }
     });
     const b = pc.iceConnectionStateChange.subscribe((state) => {
-      if (state === "failed" || state === "closed") this.close(`ice ${state}`);
+      if (state === "connected" || state === "completed") {
+        // e.g. after an ICE restart: the aggregate connection state may not change
+        if (disconnectTimer !== undefined) clearTimeout(disconnectTimer);
+        disconnectTimer = undefined;
+      } else if (state === "failed" || state === "closed") this.close(`ice ${state}`);
       else if (state === "disconnected" && disconnectTimer === undefined) {
         disconnectTimer = setTimeout(() => this.close("ice disconnected"), 5_000);
         this.#timers.push(disconnectTimer);

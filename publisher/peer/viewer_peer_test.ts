@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { RTCPeerConnection, RTCRtpCodecParameters } from "werift";
 import { FanoutHub } from "../media/fanout.ts";
-import { createSource, silentLogger } from "../sources/mod.ts";
+import { silentLogger } from "../../lib/log.ts";
+import { createSource } from "../sources/mod.ts";
 import { type SendPath, ViewerPeer } from "./viewer_peer.ts";
-import { RtpLossCounter } from "./rtp_loss.ts";
+import { RtpLossCounter } from "../../tests/helpers/rtp_loss.ts";
 
 const LOOPBACK = { udp4: "127.0.0.1" };
 

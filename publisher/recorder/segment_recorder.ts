@@ -9,7 +9,7 @@
 import type { AccessUnit } from "../media/access_unit.ts";
 import { toAnnexB } from "../media/annexb.ts";
 import { ParameterSetCache } from "../media/parameter_sets.ts";
-import { consoleLogger, type Logger } from "../sources/source.ts";
+import { consoleLogger, type Logger } from "../../lib/log.ts";
 import { type BackoffOptions, ProcessSupervisor } from "../sources/supervisor.ts";
 import { remuxCommand } from "./remux_command.ts";
 import type { RetentionPolicy } from "./retention.ts";

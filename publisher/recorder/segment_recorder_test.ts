@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import type { AccessUnit } from "../media/access_unit.ts";
 import { assembleAccessUnits, splitAnnexB } from "../media/annexb.ts";
 import { SAMPLE_CLIP_PATH } from "../sources/config.ts";
-import { assertBinaries, ignoreWithout } from "../sources/needs_binary.ts";
-import { silentLogger } from "../sources/source.ts";
+import { assertBinaries, ignoreWithout } from "../sources/_needs_binary.ts";
+import { silentLogger } from "../../lib/log.ts";
 import { SegmentRecorder } from "./segment_recorder.ts";
 import { listSegments } from "./sweeper.ts";
 
@@ -134,7 +134,7 @@ Deno.test({
             main,
             `import { SegmentRecorder } from ${url("./segment_recorder.ts")};
 import { installChildCleanup } from ${url("../sources/supervisor.ts")};
-import { silentLogger } from ${url("../sources/source.ts")};
+import { silentLogger } from ${url("../../lib/log.ts")};
 import { assembleAccessUnits, splitAnnexB } from ${url("../media/annexb.ts")};
 installChildCleanup({ graceMs: 3000 });
 const aus = assembleAccessUnits(splitAnnexB(await Deno.readFile(Deno.args[0])));

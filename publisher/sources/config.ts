@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { shownDefault } from "../../lib/settings.ts";
 
 /** Path of the sample clip shipped in the repository (used by `kind: "file"` without `path`). */
 export const SAMPLE_CLIP_PATH: string = new URL("../assets/sample-720p30.h264", import.meta.url)
@@ -17,34 +18,44 @@ const even = (what: string) =>
   z.number().int().min(16).max(4096).refine((n) => n % 2 === 0, `${what} must be even (4:2:0)`);
 
 /**
- * Source configuration. Defaults: 1280×720, 30 fps, 1500 kbit/s, GOP 30.
- * Unknown keys are rejected.
- *
- * - `device`: V4L2 capture device, `/dev/videoN` (v4l2; default /dev/video0).
- * - `path`: Annex-B file to loop (file; default the sample clip).
- * - `binary`: executable to spawn instead of the default (ffmpeg / rpicam-vid),
- *   e.g. `libcamera-vid` or an absolute path.
- * - `encoder`: v4l2 only; `auto` uses the Pi's hardware encoder when present.
- * - `timestampSei`: embed a capture-time SEI in every access unit
- *   (see media/timestamp_sei.ts).
- * - `lowLatencyFlushMs`: process sources (synthetic, v4l2, rpicam) end a picture
- *   once the encoder's pipe has been idle this long, instead of one frame
- *   interval later when the next picture starts (default 4; 0 waits for the
- *   next picture). See sources/process_source.ts.
+ * Source configuration; every key with its default (unknown keys are
+ * rejected). `device`, `path` and `binary` have defaults that depend on the
+ * kind (see their descriptions). `lowLatencyFlushMs`: see
+ * sources/process_source.ts; `timestampSei`: see media/timestamp_sei.ts.
  */
 export const SourceConfigSchema = z.object({
-  kind: z.enum(["file", "synthetic", "v4l2", "rpicam"]),
-  width: even("width").default(1280),
-  height: even("height").default(720),
-  fps: z.number().positive().max(120).default(30),
-  bitrateKbps: z.number().int().min(50).max(50_000).default(1500),
-  gop: z.number().int().min(1).max(600).default(30),
-  device: z.string().regex(/^\/dev\/video[0-9]{1,3}$/, "device must be /dev/videoN").optional(),
-  path: z.string().min(1).optional(),
-  binary: z.string().regex(/^[A-Za-z0-9_./-]+$/, "binary must be a plain name or path").optional(),
-  encoder: z.enum(["auto", "h264_v4l2m2m", "libx264"]).default("auto"),
-  timestampSei: z.boolean().default(false),
-  lowLatencyFlushMs: z.number().int().min(0).max(100).default(DEFAULT_LOW_LATENCY_FLUSH_MS),
+  kind: z.enum(["file", "synthetic", "v4l2", "rpicam"]).describe(
+    "rpicam, v4l2 (USB camera), synthetic (ffmpeg test pattern) or file (loop a clip)",
+  ),
+  width: even("width").default(1280).describe("picture width (even)"),
+  height: even("height").default(720).describe("picture height (even)"),
+  fps: z.number().positive().max(120).default(30).describe("frames per second"),
+  bitrateKbps: z.number().int().min(50).max(50_000).default(1500).describe("H.264 bitrate, kbit/s"),
+  gop: z.number().int().min(1).max(600).default(30).describe(
+    "frames between keyframes (bounds how old a new viewer's first picture is)",
+  ),
+  device: shownDefault(
+    z.string().regex(/^\/dev\/video[0-9]{1,3}$/, "device must be /dev/videoN").optional()
+      .describe("v4l2: the capture device"),
+    "/dev/video0",
+  ),
+  path: shownDefault(
+    z.string().min(1).optional().describe("file: an H.264 Annex-B clip to loop"),
+    "the shipped sample",
+  ),
+  binary: shownDefault(
+    z.string().regex(/^[A-Za-z0-9_./-]+$/, "binary must be a plain name or path").optional()
+      .describe("executable to spawn instead of the default, e.g. libcamera-vid"),
+    "ffmpeg / rpicam-vid",
+  ),
+  encoder: z.enum(["auto", "h264_v4l2m2m", "libx264"]).default("auto").describe(
+    "v4l2: auto uses the Pi's hardware encoder when present",
+  ),
+  timestampSei: z.boolean().default(false).describe(
+    "stamp each picture's capture time in an SEI (latency benchmark)",
+  ),
+  lowLatencyFlushMs: z.number().int().min(0).max(100).default(DEFAULT_LOW_LATENCY_FLUSH_MS)
+    .describe("camera sources: send a picture once the encoder's pipe paused this long; 0: off"),
 }).strict();
 
 /** A parsed source configuration (defaults applied). */

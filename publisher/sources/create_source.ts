@@ -17,7 +17,8 @@ import { parseSourceConfig, SAMPLE_CLIP_PATH, type SourceConfig } from "./config
 import { FileSource } from "./file_source.ts";
 import { findBinary, pathExists } from "./find_binary.ts";
 import { ProcessSource, type ProcessSourceOptions } from "./process_source.ts";
-import type { Logger, SourceInfo, VideoSource } from "./source.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { SourceInfo, VideoSource } from "./source.ts";
 import type { BackoffOptions } from "./supervisor.ts";
 
 /** Runtime options of {@linkcode createSource} that are not part of the config. */

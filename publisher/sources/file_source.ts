@@ -16,13 +16,8 @@ import { assembleAccessUnits, splitAnnexB } from "../media/annexb.ts";
 import { withTimestampSei } from "../media/timestamp_sei.ts";
 import { AccessUnitChannel } from "./au_channel.ts";
 import { FramePacer, type PacerClock } from "./pacer.ts";
-import {
-  consoleLogger,
-  type Logger,
-  type SourceInfo,
-  type SourceStats,
-  type VideoSource,
-} from "./source.ts";
+import { consoleLogger, type Logger } from "../../lib/log.ts";
+import type { SourceInfo, SourceStats, VideoSource } from "./source.ts";
 
 /** Options of {@linkcode FileSource}. */
 export interface FileSourceOptions {

@@ -13,8 +13,7 @@
  * @module
  */
 
-export type { Logger, SourceInfo, SourceKind, SourceStats, VideoSource } from "./source.ts";
-export { consoleLogger, silentLogger } from "./source.ts";
+export type { SourceInfo, SourceKind, SourceStats, VideoSource } from "./source.ts";
 export {
   parseSourceConfig,
   SAMPLE_CLIP_PATH,

@@ -26,13 +26,8 @@ import { AccessUnitAssembler, AnnexBParser } from "../media/annexb.ts";
 import { withTimestampSei } from "../media/timestamp_sei.ts";
 import { AccessUnitChannel } from "./au_channel.ts";
 import { LiveTimestamper } from "./live_clock.ts";
-import {
-  consoleLogger,
-  type Logger,
-  type SourceInfo,
-  type SourceStats,
-  type VideoSource,
-} from "./source.ts";
+import { consoleLogger, type Logger } from "../../lib/log.ts";
+import type { SourceInfo, SourceStats, VideoSource } from "./source.ts";
 import { type BackoffOptions, type ProcessCommand, ProcessSupervisor } from "./supervisor.ts";
 
 /** Cut pictures after which the low-latency flush is turned off for the source's life. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { AccessUnit } from "../media/access_unit.ts";
 import { MAX_FLUSH_MISSES, ProcessSource } from "./process_source.ts";
-import { type Logger, silentLogger } from "./source.ts";
+import { type Logger, silentLogger } from "../../lib/log.ts";
 
 // Three one-slice pictures (IDR with SPS/PPS, then two P pictures) in Annex-B.
 const SPS = [0, 0, 0, 1, 0x67, 0x42, 0xe0, 0x1f, 0xaa];

@@ -64,30 +64,3 @@ export interface VideoSource extends AsyncIterable<AccessUnit> {
   /** A snapshot of the counters. */
   stats(): SourceStats;
 }
-
-/** Structured logger: any object with these methods (console-compatible). */
-export interface Logger {
-  /** Routine events. */
-  info(message: string, fields?: Record<string, unknown>): void;
-  /** Recoverable problems (a restart). */
-  warn(message: string, fields?: Record<string, unknown>): void;
-  /** Failures. */
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/**
- * Logger writing one line per event to the console.
- *
- * @example
- * ```ts
- * consoleLogger.warn("source restarted", { code: 1 });
- * ```
- */
-export const consoleLogger: Logger = {
-  info: (m, f) => console.info(m, ...(f ? [f] : [])),
-  warn: (m, f) => console.warn(m, ...(f ? [f] : [])),
-  error: (m, f) => console.error(m, ...(f ? [f] : [])),
-};
-
-/** A logger that discards everything (tests). */
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

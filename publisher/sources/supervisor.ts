@@ -10,7 +10,7 @@
  */
 
 import { sleep } from "./pacer.ts";
-import { consoleLogger, type Logger } from "./source.ts";
+import { consoleLogger, type Logger } from "../../lib/log.ts";
 
 /** What to run. */
 export interface ProcessCommand {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { silentLogger } from "./source.ts";
+import { silentLogger } from "../../lib/log.ts";
 import {
   type ExitInfo,
   killSupervisedChildren,

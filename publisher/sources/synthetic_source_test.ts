@@ -3,9 +3,9 @@ import type { AccessUnit } from "../media/access_unit.ts";
 import { NalType, nalType } from "../media/nal.ts";
 import { findCaptureTime } from "../media/timestamp_sei.ts";
 import { createSource } from "./create_source.ts";
-import { assertBinaries, ignoreWithout } from "./needs_binary.ts";
+import { assertBinaries, ignoreWithout } from "./_needs_binary.ts";
 import type { ProcessSource } from "./process_source.ts";
-import { silentLogger } from "./source.ts";
+import { silentLogger } from "../../lib/log.ts";
 
 Deno.test({
   name: "synthetic source (ffmpeg testsrc2 → Annex-B → access units)",

@@ -1,20 +1,20 @@
 /**
  * Operator commands (devices, users, PKI), as functions over the data dir so
- * that tests can call them in-process. The CLI wrapper is `admin_main.ts`.
+ * that tests can call them in-process. The CLI wrapper is `main.ts`.
  * @module
  */
 import { join } from "node:path";
-import { DEVICE_ID, USER_NAME } from "../config.ts";
-import { UsageError } from "../../scripts/cli.ts";
+import { DEVICE_ID, USER_NAME } from "../store/ids.ts";
+import { UsageError } from "../../lib/cli.ts";
 import { type Database, openDatabase } from "../store/db.ts";
 import { addDeviceWithToken, listDevices, revokeDevice } from "../store/devices.ts";
 import { createUser, listUsers, removeUser, setPassword } from "../store/users.ts";
 import { revokeUserFamilies } from "../store/refresh_tokens.ts";
 import { checkPasswordPolicy, hashPassword } from "../auth/password.ts";
-import { randomToken, sha256Hex } from "../secrets.ts";
-import { ensureCa } from "../pki_state.ts";
+import { randomToken, sha256Hex } from "../auth/secrets.ts";
+import { ensureCa } from "../certs/pki_state.ts";
 import { fingerprint256 } from "../../pki/mod.ts";
-import { AuditLog } from "../audit.ts";
+import { AuditLog } from "../audit/audit_log.ts";
 
 /** Opens the store of a data dir (creating it). */
 export async function openDataDir(dataDir: string): Promise<Database> {

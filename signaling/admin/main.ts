@@ -1,11 +1,10 @@
 /**
  * Operator CLI: `device:add|device:list|device:revoke|user:add|user:list|
- * user:remove|user:passwd|pki:init`. Run through `scripts/admin.ts`, which
- * grants it only the data dir.
+ * user:remove|user:passwd|keys:rotate|pki:init`. Run through `scripts/admin.ts`
+ * with the flags of `adminFlags` (options.ts): the data dir only.
  * @module
  */
-import { resolve } from "node:path";
-import { parseCli, parseDuration, runMain, UsageError } from "../../scripts/cli.ts";
+import { runMain, UsageError } from "../../lib/cli.ts";
 import {
   addDevice,
   deviceList,
@@ -17,36 +16,10 @@ import {
   userPasswd,
   userRemove,
 } from "./commands.ts";
-import { ensurePki } from "../pki_state.ts";
+import { ADMIN_USAGE, type AdminOptions, readAdminArgs } from "./options.ts";
+import { ensurePki } from "../certs/pki_state.ts";
 import { rotateJwtKey } from "../auth/jwt_keys.ts";
-import { makeConfig } from "../config.ts";
-import { serverNames } from "../server_names.ts";
-
-const USAGE = `
-vigil operator commands (all accept --data-dir DIR, default ./data, and --json):
-
-  deno task device:add <id> [--label TEXT] [--ttl 15m] [--server-url URL]
-      register a camera; prints a one-time enrollment token and the command to run on the Pi
-  deno task device:list                     devices and their certificate state
-  deno task device:revoke <id>              revoke a device's certificates; live connections close within 1 s
-  deno task user:add <name> --cameras id1,id2|'*' [--password-stdin]
-  deno task user:list
-  deno task user:remove <name>
-  deno task user:passwd <name> [--password-stdin]
-  deno task keys:rotate                     new JWT signing key; a running server picks it up on restart
-  deno task pki:init [--san NAME]...        create the CA, server certificate (done by serve on first start)
-`;
-
-const OPTIONS = {
-  "data-dir": { type: "string" },
-  json: { type: "boolean" },
-  label: { type: "string" },
-  ttl: { type: "string" },
-  "server-url": { type: "string" },
-  cameras: { type: "string" },
-  "password-stdin": { type: "boolean" },
-  san: { type: "string", multiple: true },
-} as const;
+import { serverNames } from "../certs/server_names.ts";
 
 async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin || !Deno.stdin.isTerminal()) {
@@ -76,25 +49,20 @@ async function readPassword(fromStdin: boolean): Promise<string> {
   return a;
 }
 
-function defaultServerUrl(): string {
-  const { dnsNames } = serverNames(makeConfig());
+/** `https://<this host's name>:<port>`: what devices most likely reach. */
+function defaultServerUrl(o: AdminOptions): string {
+  const { dnsNames } = serverNames(o.server);
   const host = dnsNames.find((n) => n !== "localhost") ?? "localhost";
-  return `https://${host}:8443`;
+  return `https://${host}:${o.server.port}`;
 }
 
 await runMain("vigil", async () => {
-  const [command, ...rest] = Deno.args;
-  if (!command || command === "--help" || command === "-h") {
-    console.log(USAGE.trim());
+  const o = await readAdminArgs(Deno.args);
+  const { command, positionals, dataDir } = o;
+  if (!command) {
+    console.log(ADMIN_USAGE.trim());
     return;
   }
-  const { values: v, positionals } = parseCli(rest, {
-    name: command,
-    usage: USAGE,
-    options: OPTIONS,
-    positionals: true,
-  });
-  const dataDir = resolve(v["data-dir"] ?? "./data");
   const arg = () => {
     if (positionals.length !== 1) {
       throw new UsageError(`${command} takes exactly one name (see --help)`);
@@ -102,15 +70,15 @@ await runMain("vigil", async () => {
     return positionals[0];
   };
   const print = (data: unknown, text: string) =>
-    console.log(v.json ? JSON.stringify(data, null, 2) : text);
+    console.log(o.json ? JSON.stringify(data, null, 2) : text);
 
   switch (command) {
     case "device:add": {
       const r = await addDevice(dataDir, {
         id: arg(),
-        label: v.label,
-        ttlMs: parseDuration(v.ttl ?? "15m"),
-        serverUrl: v["server-url"] ?? defaultServerUrl(),
+        label: o.label,
+        ttlMs: o.ttlMs,
+        serverUrl: o.serverUrl ?? defaultServerUrl(o),
       });
       print(
         r,
@@ -147,12 +115,12 @@ await runMain("vigil", async () => {
     }
     case "user:add": {
       const name = arg();
-      if (!v.cameras) throw new UsageError("user:add needs --cameras id1,id2 or --cameras '*'");
-      const cameras = parseCameras(v.cameras);
+      if (!o.cameras) throw new UsageError("user:add needs --cameras id1,id2 or --cameras '*'");
+      const cameras = parseCameras(o.cameras);
       const r = await userAdd(dataDir, {
         name,
         cameras,
-        password: await readPassword(!!v["password-stdin"]),
+        password: await readPassword(o.passwordStdin),
       });
       print(r, `user "${r.name}" added; may watch ${r.cameras.join(", ")}`);
       break;
@@ -174,7 +142,7 @@ await runMain("vigil", async () => {
     }
     case "user:passwd": {
       const name = arg();
-      const r = await userPasswd(dataDir, name, await readPassword(!!v["password-stdin"]));
+      const r = await userPasswd(dataDir, name, await readPassword(o.passwordStdin));
       print(r, `password of "${r.name}" changed; their sessions are ended`);
       break;
     }
@@ -192,13 +160,7 @@ await runMain("vigil", async () => {
       break;
     }
     case "pki:init": {
-      const sans = v.san ?? [];
-      const names = serverNames(
-        makeConfig({
-          sanDns: sans.filter((s) => !/^[\d.:]+$/.test(s)),
-          sanIp: sans.filter((s) => /^[\d.:]+$/.test(s)),
-        }),
-      );
+      const names = serverNames({ ...o.server, san: [...o.server.san, ...o.san] });
       await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
       const p = await ensurePki(dataDir, names);
       print(

@@ -107,15 +107,6 @@ export function recordCertificate(db: Database, cert: Omit<CertificateRecord, "r
   );
 }
 
-/** Looks up a certificate by serial (lowercase hex). */
-export function certificateBySerial(db: Database, serial: string): CertificateRecord | null {
-  const row = db.prepare(
-    `SELECT serial, device_id, fingerprint256, x5t_s256, not_before, not_after, issued_at, revoked_at
-     FROM certificates WHERE serial = ?`,
-  ).get(serial) as Record<string, unknown> | undefined;
-  return row ? toCertificate(row) : null;
-}
-
 /** Whether a device exists and is not revoked. */
 export function isDeviceActive(db: Database, id: string): boolean {
   const row = db.prepare("SELECT revoked_at FROM devices WHERE id = ?").get(id) as
@@ -170,17 +161,4 @@ export function listDevices(db: Database): DeviceRecord[] {
     certNotAfter: r.cert_not_after as number | null,
     pendingTokenExpiresAt: r.token_expires as number | null,
   }));
-}
-
-function toCertificate(row: Record<string, unknown>): CertificateRecord {
-  return {
-    serial: row.serial as string,
-    deviceId: row.device_id as string,
-    fingerprint256: row.fingerprint256 as string,
-    x5tS256: row.x5t_s256 as string,
-    notBefore: row.not_before as number,
-    notAfter: row.not_after as number,
-    issuedAt: row.issued_at as number,
-    revokedAt: row.revoked_at as number | null,
-  };
 }

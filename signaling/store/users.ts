@@ -69,16 +69,6 @@ export function setPassword(db: Database, name: string, hash: string, now: numbe
   return Number(r.changes) === 1;
 }
 
-/** Replaces a user's camera list; returns false for an unknown user. */
-export function setCameras(db: Database, name: string, cameras: string[], now: number): boolean {
-  const r = db.prepare("UPDATE users SET cameras = ?, updated_at = ? WHERE name = ?").run(
-    JSON.stringify(cameras),
-    now,
-    name,
-  );
-  return Number(r.changes) === 1;
-}
-
 /** Removes a user (and, by cascade, their refresh tokens). */
 export function removeUser(db: Database, name: string): boolean {
   return Number(db.prepare("DELETE FROM users WHERE name = ?").run(name).changes) === 1;

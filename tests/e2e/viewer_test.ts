@@ -5,7 +5,7 @@
  */
 import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
 import assert from "node:assert/strict";
-import { buildWeb } from "../../scripts/build_web.ts";
+import { buildWeb } from "../../subscriber-web/build.ts";
 import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
 import { enroll } from "../../publisher/device/enroll_client.ts";
 import { startTestServer } from "../helpers/server.ts";

@@ -7,10 +7,17 @@ import { type Browser, chromium } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
-/** Launches Chromium with the flags this sandbox needs and a fresh profile. */
-export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+/**
+ * Launches Chromium with the flags this sandbox needs and a fresh profile.
+ * `executablePath` may name a wrapper that execs Debian's Chromium (e.g.
+ * inside a network namespace).
+ */
+export function launchChromium(
+  extraArgs: string[] = [],
+  o: { executablePath?: string } = {},
+): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: o.executablePath ?? CHROMIUM,
     headless: true,
     args: [
       "--no-sandbox",

@@ -4,7 +4,7 @@
  * log file (it holds no secrets).
  * @module
  */
-import { localPublishArgs } from "../../scripts/publish_command.ts";
+import { localPublishArgs } from "./publish_command.ts";
 
 /** Starts the publisher and waits until it is online. */
 export async function startLocalPublisher(
@@ -15,10 +15,12 @@ export async function startLocalPublisher(
     command?: string;
     env?: Record<string, string>;
     timeoutMs?: number;
+    /** The whole command line instead (e.g. `ip netns exec … deno run … publish.ts …`). */
+    argv?: string[];
   },
 ): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(o.command ?? "deno", {
-    args: localPublishArgs(stateDir, o.extra),
+  const child = new Deno.Command(o.argv?.[0] ?? o.command ?? "deno", {
+    args: o.argv ? o.argv.slice(1) : localPublishArgs(stateDir, o.extra),
     env: o.env,
     stdout: "piped",
     stderr: "piped",

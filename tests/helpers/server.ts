@@ -3,7 +3,7 @@
  * data dir, and device-side helpers that enroll over real TLS.
  * @module
  */
-import { makeConfig, type ServerConfig } from "../../signaling/config.ts";
+import { type ServerSettings, serverSettings } from "../../signaling/config/settings.ts";
 import { type RunningServer, startServer } from "../../signaling/server.ts";
 import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
 import { createCsr, exportPrivateKeyPem, generateDeviceKey } from "../../pki/mod.ts";
@@ -18,14 +18,15 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts a server on 127.0.0.1 with random ports. */
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerSettings> = {},
+): Promise<TestServer> {
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-test-" });
-  const server = await startServer(makeConfig({
+  const server = await startServer(serverSettings({
     dataDir,
     host: "127.0.0.1",
     port: 0,
     devicePort: 0,
-    auditFile: true,
     webDir: `${dataDir}/web`,
     ...overrides,
   }));

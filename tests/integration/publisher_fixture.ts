@@ -13,8 +13,9 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 /** Repo root (the publisher runs from here, as `deno task publish` does). */
 export const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
-import { localViewerNetArgs as localViewerNets } from "../../publisher/local_networks.ts";
+import { localViewerNetArgs as localViewerNets } from "../../publisher/config/local_networks.ts";
 import { stopProcess } from "../helpers/publisher_process.ts";
+import { taskArgs } from "../helpers/tasks.ts";
 export { localViewerNets };
 
 /** A running publisher with its server. */
@@ -24,7 +25,7 @@ export interface PublisherRig {
   stateDir: string;
   /** The arguments given to `scripts/publish.ts`. */
   args: string[];
-  /** The launcher process (`deno run --allow-read --allow-run=deno scripts/publish.ts …`). */
+  /** The launcher process (`deno task publish`'s command). */
   launcher: Deno.ChildProcess;
   /** Everything the publisher printed so far (stdout + stderr). */
   log(): string;
@@ -44,17 +45,10 @@ export interface RigOptions {
   viewerNets?: string[];
 }
 
-/** `deno run … scripts/publish.ts <args> --print-flags`: the launcher's computed flags. */
+/** `deno task publish <args> --print-flags`: the launcher's computed flags. */
 export async function printFlags(args: string[]): Promise<string[]> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-run=deno",
-      "scripts/publish.ts",
-      ...args,
-      "--print-flags",
-    ],
+    args: [...taskArgs("publish"), ...args, "--print-flags"],
     cwd: REPO,
     stdout: "piped",
     stderr: "piped",
@@ -90,7 +84,7 @@ export async function startPublisherRig(o: RigOptions): Promise<PublisherRig> {
       : localViewerNets();
     const args = ["--state-dir", stateDir, "--source", o.source, ...nets];
     const proc = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-run=deno", "scripts/publish.ts", ...args],
+      args: [...taskArgs("publish"), ...args],
       cwd: REPO,
       stdin: "null",
       stdout: "piped",

@@ -5,7 +5,7 @@
  * running publisher owns no listening TCP socket (it connects out).
  */
 import assert from "node:assert/strict";
-import { PUBLISHER_MALLOC_TUNABLES } from "../../publisher/runtime_flags.ts";
+import { PUBLISHER_MALLOC_TUNABLES } from "../../publisher/config/runtime_flags.ts";
 import {
   printFlags,
   procInfo,

@@ -128,26 +128,36 @@ Deno.test("WHEP through the signaling server", async (t) => {
       assert.equal((await offline.json()).error, "camera_offline");
     });
 
-    await t.step("oversized SDP → 413, wrong type → 415, sendrecv → 400", async () => {
-      const big = await whep(
-        "door",
-        alice.token,
-        RECVONLY_OFFER + "a=x:" + "y".repeat(20_000) + "\r\n",
-      );
-      assert.equal(big.status, 413);
-      await big.body?.cancel();
-      const json = await whep("door", alice.token, "{}", "application/json");
-      assert.equal(json.status, 415);
-      await json.body?.cancel();
-      const sendrecv = await whep(
-        "door",
-        alice.token,
-        RECVONLY_OFFER.replace("a=recvonly", "a=sendrecv"),
-      );
-      assert.equal(sendrecv.status, 400);
-      await sendrecv.body?.cancel();
-      assert.equal(offers(pub).length, before);
-    });
+    await t.step(
+      "oversized SDP → 413, wrong type → 415, sendonly or data channel → 400",
+      async () => {
+        const big = await whep(
+          "door",
+          alice.token,
+          RECVONLY_OFFER + "a=x:" + "y".repeat(20_000) + "\r\n",
+        );
+        assert.equal(big.status, 413);
+        await big.body?.cancel();
+        const json = await whep("door", alice.token, "{}", "application/json");
+        assert.equal(json.status, 415);
+        await json.body?.cancel();
+        const sendonly = await whep(
+          "door",
+          alice.token,
+          RECVONLY_OFFER.replace("a=recvonly", "a=sendonly"),
+        );
+        assert.equal(sendonly.status, 400);
+        await sendonly.body?.cancel();
+        const dataChannel = await whep(
+          "door",
+          alice.token,
+          RECVONLY_OFFER + "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=recvonly\r\n",
+        );
+        assert.equal(dataChannel.status, 400);
+        assert.match((await dataChannel.json()).message, /data channel/);
+        assert.equal(offers(pub).length, before);
+      },
+    );
 
     await t.step("a silent publisher → 504 after the answer timeout", async () => {
       pub.behaviour = "silent";

@@ -321,12 +321,18 @@ Deno.test(`fuzz: device channel, JSON bodies and WHEP offers (seed ${SEED})`, as
   };
   let pub: ScriptedPublisher | null = null;
   let devClient: Deno.HttpClient | null = null;
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   try {
     const dev = await enrollDevice(s, "cam-f");
     devClient = dev.client;
     pub = await ScriptedPublisher.connect(dev);
     pub.policy = "reject";
     const p = pub;
+    // Heartbeats like a real device: the HTTP phases below take longer than the server's
+    // device timeout on a loaded machine, and a silent channel would be dropped.
+    const welcome = p.frames.find((f) => f.type === "welcome");
+    const everyMs = typeof welcome?.heartbeatMs === "number" ? welcome.heartbeatMs : 3000;
+    keepAlive = setInterval(() => p.open && p.send({ type: "heartbeat", t: Date.now() }), everyMs);
 
     await t.step(`device channel: ${COUNTS.device} random and mutated frames`, async () => {
       const templates: Record<string, unknown>[] = [
@@ -470,7 +476,7 @@ Deno.test(`fuzz: device channel, JSON bodies and WHEP offers (seed ${SEED})`, as
         `whep: ${relayed} fuzzed offers passed the server's checks and were rejected by the publisher`,
       );
       assert.ok(relayed > 0, "no fuzzed offer reached the publisher: the fuzzing is too shallow");
-      assert.equal(s.ctx.sessions.get("nonexistent"), undefined);
+      assert.equal(s.ctx.viewing.get("nonexistent"), undefined);
     });
 
     await t.step("afterwards: both servers answer, a valid login and WHEP offer work", async () => {
@@ -497,6 +503,7 @@ Deno.test(`fuzz: device channel, JSON bodies and WHEP offers (seed ${SEED})`, as
       assert.match(await res.text(), /a=sendonly/);
     });
   } finally {
+    clearInterval(keepAlive);
     await pub?.close();
     devClient?.close();
     await login.stop();

@@ -40,12 +40,20 @@ export class ScriptedPublisher {
   policy: OfferPolicy = "answer";
   #waiters: { pred: (f: Record<string, unknown>) => boolean; resolve: () => void }[] = [];
   #closed: Promise<CloseEvent>;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
   open = true;
 
   private constructor(readonly ws: WebSocket, readonly deviceId: string) {
+    // Heartbeats as a real publisher sends them (every 3 s): without them a
+    // slow phase of a test (≥ 10 s under load) gets the channel dropped.
+    const heartbeat = setInterval(() => {
+      if (ws.readyState === WebSocket.OPEN) this.send({ type: "heartbeat", t: Date.now() });
+    }, 3_000);
     this.#closed = new Promise((resolve) => {
       ws.addEventListener("close", (e) => {
+        clearInterval(heartbeat);
         this.open = false;
+        clearInterval(this.#heartbeat);
         resolve(e);
       });
     });
@@ -59,6 +67,13 @@ export class ScriptedPublisher {
       }
       this.frames.push(frame);
       if (frame.type === "offer") this.#onOffer(frame);
+      // Heartbeats as a real publisher sends them: a slow test phase must not look like silence.
+      if (frame.type === "welcome" && typeof frame.heartbeatMs === "number") {
+        this.#heartbeat = setInterval(
+          () => this.send({ type: "heartbeat", t: Date.now() }),
+          frame.heartbeatMs,
+        );
+      }
       for (const w of [...this.#waiters]) {
         if (w.pred(frame)) {
           this.#waiters.splice(this.#waiters.indexOf(w), 1);

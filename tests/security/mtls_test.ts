@@ -25,7 +25,7 @@ import { issueCertificate } from "../../pki/issue.ts";
 import { x509 } from "../../pki/x509_lib.ts";
 import { enrollDevice, startTestServer } from "../helpers/server.ts";
 import { auditSince } from "./helpers.ts";
-import { opensslTest } from "../../pki/testing.ts";
+import { opensslTest } from "../../pki/_testing.ts";
 
 type Outcome = { kind: "tls-refused"; error: string } | { kind: "http"; status: number };
 
@@ -142,7 +142,7 @@ Deno.test("mTLS: the device listener refuses every certificate but a current dev
       const r = await attempt(url, caPem, { cert: caPem, key: caKey });
       assert.equal(r.kind, "tls-refused", JSON.stringify(r));
       // The self-signed root passes OpenSSL's chain check; vigil's own check at
-      // `secureConnection` (signaling/device_identity.ts) destroys the socket.
+      // `secureConnection` (signaling/devices/identity.ts) destroys the socket.
       assert.deepEqual(refusals(s, from), [
         "connection: a CA certificate is not a device certificate",
       ]);
@@ -185,7 +185,7 @@ Deno.test("mTLS: the device listener refuses every certificate but a current dev
 
 // An independent TLS client (openssl s_client) sees the same refusals: the
 // result does not depend on Deno's client. Under CI=true a missing openssl
-// fails; locally the test is skipped with a printed reason (pki/testing.ts).
+// fails; locally the test is skipped with a printed reason (pki/_testing.ts).
 opensslTest(
   "mTLS: openssl s_client gets a token with the device certificate and none with a foreign one",
   async () => {

@@ -2,7 +2,7 @@
  * Finding F-1 (fixed): an established WHEP session must not outlive the
  * viewer's authorization. Logout, refresh-token reuse, user:remove and
  * user:passwd revoke the login family and close its live sessions at the
- * publisher (signaling/end_sessions.ts).
+ * publisher (signaling/sessions/viewing.ts).
  */
 import assert from "node:assert/strict";
 import { userRemove } from "../../signaling/admin/commands.ts";

@@ -1,0 +1,86 @@
+/**
+ * The exact `deno run` flags of the publisher process for its options and
+ * its enrollment. Pure. What werift 0.25.2 on Deno 2.9.6 needs, as checked on
+ * this project's machines (tests/integration/publisher_privilege_test.ts runs
+ * the real publisher under these flags):
+ *
+ * - net: the device listener `host:port`; the local address werift binds its
+ *   UDP sockets to (any port: ICE picks one); the viewers' ranges (CIDR is
+ *   accepted by `--allow-net`), because UDP `send` to a viewer is checked
+ *   against the destination address.
+ * - read: the state dir, the config file, the file source's clip, the record dir.
+ * - write: the state dir (renewal replaces key and certificate) and the record dir.
+ * - run: the camera binary, and ffmpeg when recording.
+ * - sys: networkInterfaces (without it werift gathers no candidates, silently).
+ * - env: none; `--ignore-env` answers werift's dependencies' env reads with undefined.
+ * - no prompt: a missing permission fails instead of asking.
+ *
+ * After the permissions come the runtime flags (runtime_flags.ts).
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import type { DeviceConfig } from "../device/state.ts";
+import { serverHost } from "../device/state.ts";
+import { SAMPLE_CLIP_PATH } from "../sources/config.ts";
+import type { PublishOptions } from "./options.ts";
+import { publisherRuntimeFlags } from "./runtime_flags.ts";
+
+/** Inputs of {@linkcode publisherFlags}. */
+export interface PublisherFlagsInput {
+  /** The parsed `publish` options. */
+  options: PublishOptions;
+  /** The enrollment (`device.json`): where the device listener is. */
+  device: DeviceConfig;
+  /** Binary the camera source spawns, or null (file source): `sourceBinary(options.source)`. */
+  sourceBinary: string | null;
+  /** Binary the recorder spawns (default "ffmpeg"). */
+  recordBinary?: string;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The `deno run` flags for `publisher/main.ts`: permissions, then runtime flags.
+ *
+ * @example
+ * ```ts
+ * publisherFlags({ options: parsePublishArgs(["--source", "rpicam"], null),
+ *   device: { serverUrl: "https://cams.lan:8443", devicePort: 8444, … }, sourceBinary: "rpicam-vid" });
+ * // ["--allow-net=cams.lan:8444,0.0.0.0,10.0.0.0/8,…", "--allow-read=/…/device-state", …]
+ * ```
+ */
+export function publisherFlags(i: PublisherFlagsInput): string[] {
+  const o = i.options;
+  const recordDir = o.record?.dir ?? null;
+  const clip = o.source.kind === "file" ? [resolve(o.source.path ?? SAMPLE_CLIP_PATH)] : [];
+  const net = [
+    hostPort(serverHost(i.device), i.device.devicePort),
+    o.interfaceAddress ?? "0.0.0.0",
+    ...o.viewerNets,
+  ];
+  const read = [
+    o.stateDir,
+    ...(o.configFile ? [o.configFile] : []),
+    ...clip,
+    ...(recordDir ? [recordDir] : []),
+  ];
+  const write = [o.stateDir, ...(recordDir ? [recordDir] : [])];
+  const run = [
+    ...(i.sourceBinary ? [i.sourceBinary] : []),
+    ...(recordDir ? [i.recordBinary ?? "ffmpeg"] : []),
+  ];
+  const uniq = (xs: string[]) => [...new Set(xs)].join(",");
+  return [
+    `--allow-net=${uniq(net)}`,
+    `--allow-read=${uniq(read)}`,
+    `--allow-write=${uniq(write)}`,
+    ...(run.length ? [`--allow-run=${uniq(run)}`] : []),
+    "--allow-sys=networkInterfaces",
+    "--ignore-env",
+    "--no-prompt",
+    ...publisherRuntimeFlags(),
+  ];
+}

@@ -1,0 +1,122 @@
+/**
+ * The operator commands' command line, parsed the same way by their launcher
+ * (`scripts/admin.ts`, to compute the flags) and by the commands themselves
+ * (`main.ts`). `--config FILE` reads the server's own settings file, so that
+ * the commands find its data dir, enrollment token lifetime, port and names.
+ *
+ * @example
+ * ```ts
+ * const o = parseAdminArgs(["device:list", "--data-dir=/srv/vigil"], null);
+ * adminFlags(o); // ["--allow-read=/srv/vigil", "--allow-write=/srv/vigil", "--allow-sys=hostname"]
+ * ```
+ * @module
+ */
+import { resolve } from "node:path";
+import { parseCli } from "../../lib/cli.ts";
+import { parseSettings, readConfigText } from "../../lib/settings.ts";
+import { parseDuration } from "../../lib/duration.ts";
+import { SERVE_SPEC } from "../config/options.ts";
+import type { ServerSettings } from "../config/settings.ts";
+
+/** `--help` of the operator commands. */
+export const ADMIN_USAGE = `
+vigil operator commands. All accept --data-dir DIR (default ./data), --config FILE (the server's
+settings file: its data dir, token lifetime, port and names), --json and --print-flags.
+
+  deno task device:add <id> [--label TEXT] [--ttl DUR] [--server-url URL]
+      register a camera; prints a one-time enrollment token and the command to run on the Pi
+      (--ttl default: the server's enrollTokenTtlMs, 15m)
+  deno task device:list                     devices and their certificate state
+  deno task device:revoke <id>              revoke a device's certificates; live connections close within 1 s
+  deno task user:add <name> --cameras id1,id2|'*' [--password-stdin]
+  deno task user:list
+  deno task user:remove <name>
+  deno task user:passwd <name> [--password-stdin]
+  deno task keys:rotate                     new JWT signing key; a running server picks it up on restart
+  deno task pki:init [--san NAME]...        create the CA, server certificate (done by serve on first start)
+`;
+
+const OPTIONS = {
+  "data-dir": { type: "string" },
+  config: { type: "string" },
+  json: { type: "boolean" },
+  label: { type: "string" },
+  ttl: { type: "string" },
+  "server-url": { type: "string" },
+  cameras: { type: "string" },
+  "password-stdin": { type: "boolean" },
+  san: { type: "string", multiple: true },
+  "print-flags": { type: "boolean" },
+} as const;
+
+/** The parsed command line of an operator command. */
+export interface AdminOptions {
+  /** `device:add`, `user:list`, …; "" when none was given (print the help). */
+  command: string;
+  positionals: string[];
+  /** Absolute data dir: `--data-dir`, else the config file's, else ./data. */
+  dataDir: string;
+  /** The `--config` file (absolute), or null. */
+  configFile: string | null;
+  /** The server's settings (from `--config`, else the defaults). */
+  server: ServerSettings;
+  json: boolean;
+  label: string | undefined;
+  /** Lifetime of a new enrollment token (ms). */
+  ttlMs: number;
+  serverUrl: string | undefined;
+  cameras: string | undefined;
+  passwordStdin: boolean;
+  /** Extra certificate names for `pki:init` (besides the config's). */
+  san: string[];
+}
+
+/** Parses an operator command line and the server config file's text (null: none). Pure. */
+export function parseAdminArgs(argv: string[], configText: string | null): AdminOptions {
+  const [first, ...rest] = argv;
+  const command = !first || first.startsWith("-") ? "" : first;
+  const { values: v, positionals } = parseCli(command ? rest : argv, {
+    name: command || "vigil",
+    usage: ADMIN_USAGE,
+    options: OPTIONS,
+    positionals: true,
+  });
+  const { settings: server } = parseSettings(
+    SERVE_SPEC,
+    v.config !== undefined ? ["--config", v.config] : [],
+    configText,
+  );
+  return {
+    command,
+    positionals,
+    dataDir: resolve(v["data-dir"] ?? server.dataDir),
+    configFile: v.config !== undefined ? resolve(v.config) : null,
+    server,
+    json: v.json ?? false,
+    label: v.label,
+    ttlMs: v.ttl !== undefined ? parseDuration(v.ttl) : server.enrollTokenTtlMs,
+    serverUrl: v["server-url"],
+    cameras: v.cameras,
+    passwordStdin: v["password-stdin"] ?? false,
+    san: v.san ?? [],
+  };
+}
+
+/** {@linkcode parseAdminArgs} with the `--config` file read from disk. */
+export async function readAdminArgs(argv: string[]): Promise<AdminOptions> {
+  return parseAdminArgs(argv, await readConfigText(argv));
+}
+
+/**
+ * The operator commands' `deno run` flags: read/write the data dir only,
+ * read the config file, and the host name (certificate names, the default
+ * server URL). Pure.
+ */
+export function adminFlags(o: AdminOptions): string[] {
+  const read = [o.dataDir, ...(o.configFile ? [o.configFile] : [])];
+  return [
+    `--allow-read=${[...new Set(read)].join(",")}`,
+    `--allow-write=${o.dataDir}`,
+    "--allow-sys=hostname",
+  ];
+}

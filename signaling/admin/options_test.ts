@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { UsageError } from "../../lib/cli.ts";
+import { adminFlags, parseAdminArgs } from "./options.ts";
+
+Deno.test("admin options: --data-dir=X and --data-dir X give the same flags", () => {
+  const a = parseAdminArgs(["device:list", "--data-dir=/tmp/x"], null);
+  const b = parseAdminArgs(["device:list", "--data-dir", "/tmp/x"], null);
+  assert.equal(a.dataDir, "/tmp/x");
+  assert.deepEqual(adminFlags(a), adminFlags(b));
+  assert.deepEqual(adminFlags(a), [
+    "--allow-read=/tmp/x",
+    "--allow-write=/tmp/x",
+    "--allow-sys=hostname",
+  ]);
+});
+
+Deno.test("admin options: the server's config file names the data dir and token lifetime", () => {
+  const file = JSON.stringify({ dataDir: "/srv/vigil", enrollTokenTtlMs: "1h", port: 9443 });
+  const o = parseAdminArgs(["device:add", "cam", "--config=/etc/vigil.json"], file);
+  assert.equal(o.command, "device:add");
+  assert.deepEqual(o.positionals, ["cam"]);
+  assert.equal(o.dataDir, "/srv/vigil");
+  assert.equal(o.ttlMs, 3_600_000);
+  assert.equal(o.server.port, 9443);
+  assert.deepEqual(adminFlags(o), [
+    "--allow-read=/srv/vigil,/etc/vigil.json",
+    "--allow-write=/srv/vigil",
+    "--allow-sys=hostname",
+  ]);
+  const over = parseAdminArgs(
+    ["device:add", "cam", "--config", "/etc/vigil.json", "--data-dir", "/d", "--ttl", "5m"],
+    file,
+  );
+  assert.equal(over.dataDir, "/d", "--data-dir wins");
+  assert.equal(over.ttlMs, 300_000, "--ttl wins");
+  assert.equal(parseAdminArgs(["device:add", "cam"], null).ttlMs, 15 * 60_000);
+});
+
+Deno.test("admin options: bad input is a usage error", () => {
+  assert.throws(() => parseAdminArgs(["device:add", "--ttl", "soon"], null), UsageError);
+  assert.throws(() => parseAdminArgs(["device:list", "--bogus"], null), UsageError);
+  assert.throws(
+    () => parseAdminArgs(["device:list", "--config", "c.json"], '{"nope": 1}'),
+    /c\.json: unknown setting "nope"/,
+  );
+  assert.equal(parseAdminArgs([], null).command, "");
+});

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { UsageError } from "../../lib/cli.ts";
+import { parseServeArgs } from "./options.ts";
+import { serverFlags } from "./flags.ts";
+import { serverSettings } from "./settings.ts";
+
+Deno.test("serve options: defaults written once, in the schema", () => {
+  const { settings: s, configFile } = parseServeArgs([], null);
+  assert.equal(configFile, null);
+  assert.equal(s.dataDir, `${Deno.cwd()}/data`);
+  assert.equal(s.host, "0.0.0.0");
+  assert.deepEqual([s.port, s.devicePort], [8443, 8444]);
+  assert.equal(s.deviceCertLifetimeMs, 24 * 3_600_000);
+  assert.equal(s.enrollTokenTtlMs, 15 * 60_000);
+  assert.deepEqual([s.accessTokenTtlMs, s.deviceTokenTtlMs], [300_000, 300_000]);
+  assert.equal(s.refreshTokenTtlMs, 12 * 3_600_000);
+  assert.equal(s.answerTimeoutMs, 10_000);
+  assert.deepEqual([s.maxSessionsPerCamera, s.maxSessionsPerViewer], [16, 4]);
+  assert.deepEqual([s.heartbeatMs, s.deviceTimeoutMs], [3_000, 10_000]);
+  assert.deepEqual(s.iceServers, []);
+  const { dataDir: _d, webDir: _w, ...rest } = s;
+  const { dataDir: _d2, webDir: _w2, ...defaults } = serverSettings();
+  assert.deepEqual(rest, defaults, "the programs and in-process servers share the defaults");
+});
+
+Deno.test("serve options: flags, a config file, and which wins", () => {
+  const file = JSON.stringify({
+    port: 9443,
+    answerTimeoutMs: "20s",
+    iceServers: [{ urls: "turn:turn.example:3478", username: "u", credential: "c" }],
+  });
+  const { settings: s, configFile } = parseServeArgs(
+    ["--config=/etc/vigil.json", "--port", "10443", "--san", "cams.lan", "--san=192.0.2.7"],
+    file,
+  );
+  assert.equal(configFile, "/etc/vigil.json");
+  assert.equal(s.port, 10443, "flags win over the file");
+  assert.equal(s.answerTimeoutMs, 20_000);
+  assert.deepEqual(s.san, ["cams.lan", "192.0.2.7"]);
+  assert.deepEqual(s.iceServers, [{
+    urls: ["turn:turn.example:3478"],
+    username: "u",
+    credential: "c",
+  }]);
+});
+
+Deno.test("serve options: bad settings are refused with the setting's name", () => {
+  const refuses = (argv: string[], file: string | null, re: RegExp) =>
+    assert.throws(
+      () => parseServeArgs(argv, file),
+      (e) => e instanceof UsageError && re.test(e.message),
+    );
+  refuses(["--tls-cert", "/c.pem"], null, /tls-key|go together/);
+  refuses(["--access-token-ttl", "10m"], null, /^--access-token-ttl: must be at most 5m$/);
+  refuses(["--heartbeat", "100ms"], null, /^--heartbeat: must be at least 500ms$/);
+  refuses(["--heartbeat", "10s"], null, /deviceTimeoutMs: must be at least two heartbeat/);
+  refuses(["--max-sessions-per-camera", "0"], null, /^--max-sessions-per-camera: /);
+  refuses(["--san", "bad name"], null, /^--san: a DNS name or an IP address$/);
+  refuses(["--config", "c.json"], '{"iceServers": [{"urls": "http://x"}]}', /c\.json: iceServers/);
+  refuses(["--config", "c.json"], '{"auditFile": false}', /unknown setting "auditFile"/);
+});
+
+Deno.test("serverFlags: its ports, its data dir, its files, nothing else", () => {
+  const flags = serverFlags(parseServeArgs(
+    [
+      "--data-dir=/srv/d",
+      "--web-dir",
+      "/srv/web",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--tls-cert=/etc/c.pem",
+      "--tls-key=/etc/k.pem",
+      "--config",
+      "/etc/vigil.json",
+    ],
+    "{}",
+  ));
+  assert.deepEqual(flags, [
+    "--allow-net=127.0.0.1,127.0.0.1:8444",
+    "--allow-read=/srv/d,/srv/web,/etc/c.pem,/etc/k.pem,/etc/vigil.json",
+    "--allow-write=/srv/d",
+    "--allow-sys=hostname",
+    "--ignore-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE",
+  ]);
+  const both = serverFlags(parseServeArgs(["--data-dir=/d", "--web-dir=/w"], null));
+  assert.equal(both[0], "--allow-net=0.0.0.0:8443,0.0.0.0:8444");
+  assert.equal(both[1], "--allow-read=/d,/w");
+});

@@ -1,0 +1,188 @@
+/**
+ * The server's settings: one zod schema holds every setting with its default
+ * and a one-line description. `options.ts` reads them from the command line
+ * and an optional `--config FILE`; the README's table is generated from here
+ * (`deno task docs:config`). Pure: no I/O.
+ *
+ * @example
+ * ```ts
+ * const settings = serverSettings({ dataDir: "/tmp/vigil", port: 0, devicePort: 0 });
+ * settings.answerTimeoutMs; // 10000
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
+import { duration, settingFlag as flag } from "../../lib/settings.ts";
+import { MAX_TOKEN_TTL_MS } from "../auth/jwt_keys.ts";
+
+const port = (def: number) => z.number().int().min(0).max(65535).default(def);
+const count = (def: number, max: number) => z.number().int().min(1).max(max).default(def);
+const maxTokenTtl = `${MAX_TOKEN_TTL_MS / 60_000}m`;
+
+/** An ICE server as handed to publishers (`welcome.iceServers`); `urls` normalized to a list. */
+export const IceServerSchema = z.object({
+  urls: z.union([z.string(), z.array(z.string()).min(1)])
+    .transform((u) => typeof u === "string" ? [u] : u)
+    .pipe(
+      z.array(
+        z.string().regex(/^(stun|turns?):[^\s]+$/, "an ICE server URL is stun:, turn: or turns:"),
+      ),
+    ),
+  username: z.string().max(512).optional(),
+  credential: z.string().max(512).optional(),
+}).strict();
+
+/** An ICE server with `urls` as a list. */
+export type IceServer = z.output<typeof IceServerSchema>;
+
+/** Every server setting. */
+export const ServerSettingsSchema = z.object({
+  dataDir: flag(
+    z.string().min(1).default("./data").describe(
+      "database, CA, JWT keys and audit log (dir 0700, keys 0600)",
+    ),
+    "data-dir",
+    "DIR",
+  ),
+  host: flag(
+    z.string().min(1).default("0.0.0.0").describe("listen address of both ports"),
+    "host",
+    "ADDR",
+  ),
+  port: flag(
+    port(8443).describe(
+      "public HTTPS port: viewers, enrollment, the viewer app (0: any free port)",
+    ),
+    "port",
+    "N",
+  ),
+  devicePort: flag(
+    port(8444).describe(
+      "device mTLS port: device tokens, renewal, device channel (0: any free port)",
+    ),
+    "device-port",
+    "N",
+  ),
+  san: flag(
+    z.array(z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, "a DNS name or an IP address"))
+      .default([])
+      .describe(
+        "extra DNS name or IP of the server certificate, beyond the host name, localhost and 127.0.0.1",
+      ),
+    "san",
+    "NAME",
+  ),
+  tlsCertFile: flag(
+    z.string().min(1).nullable().default(null).describe(
+      "operator certificate chain for the public port, instead of one from the built-in CA",
+    ),
+    "tls-cert",
+    "FILE",
+  ),
+  tlsKeyFile: flag(
+    z.string().min(1).nullable().default(null).describe("the private key of --tls-cert"),
+    "tls-key",
+    "FILE",
+  ),
+  webDir: flag(
+    z.string().min(1).default("./subscriber-web/dist").describe("the built viewer app"),
+    "web-dir",
+    "DIR",
+  ),
+  deviceCertLifetimeMs: flag(
+    duration("24h", { min: "1m", max: "365d" }).describe(
+      "device certificate lifetime (devices renew at 2/3 of it)",
+    ),
+    "cert-lifetime",
+    "DUR",
+  ),
+  enrollTokenTtlMs: duration("15m", { min: "1m", max: "30d" }).describe(
+    "lifetime of a device:add enrollment token (read by the operator commands given --config)",
+  ),
+  accessTokenTtlMs: flag(
+    duration("5m", { min: "30s", max: maxTokenTtl }).describe(
+      `viewer access token lifetime (at most ${maxTokenTtl})`,
+    ),
+    "access-token-ttl",
+    "DUR",
+  ),
+  refreshTokenTtlMs: flag(
+    duration("12h", { min: "10m", max: "90d" }).describe(
+      "how long a viewer stays logged in without activity (rotating refresh cookie)",
+    ),
+    "refresh-token-ttl",
+    "DUR",
+  ),
+  deviceTokenTtlMs: flag(
+    duration("5m", { min: "30s", max: maxTokenTtl }).describe(
+      `device token lifetime (opens the device channel; at most ${maxTokenTtl})`,
+    ),
+    "device-token-ttl",
+    "DUR",
+  ),
+  answerTimeoutMs: flag(
+    duration("10s", { min: "100ms", max: "2m" }).describe(
+      "wait for a publisher's WHEP answer (then 504)",
+    ),
+    "answer-timeout",
+    "DUR",
+  ),
+  maxSessionsPerCamera: flag(
+    count(16, 1000).describe(
+      "most viewers of one camera (a publisher announcing a lower maxViewers lowers it)",
+    ),
+    "max-sessions-per-camera",
+    "N",
+  ),
+  maxSessionsPerViewer: flag(
+    count(4, 100).describe("most sessions one viewer account has open at once"),
+    "max-sessions-per-viewer",
+    "N",
+  ),
+  heartbeatMs: flag(
+    duration("3s", { min: `${HEARTBEAT_MS.min}ms`, max: `${HEARTBEAT_MS.max}ms` }).describe(
+      "how often devices send a heartbeat (told in welcome)",
+    ),
+    "heartbeat",
+    "DUR",
+  ),
+  deviceTimeoutMs: flag(
+    duration("10s", { min: "1s", max: "10m" }).describe(
+      "a device silent this long is offline (at least 2 heartbeats)",
+    ),
+    "device-timeout",
+    "DUR",
+  ),
+  iceServers: z.array(IceServerSchema).default([]).describe(
+    "STUN/TURN servers for publishers, [{urls, username?, credential?}] (config file only)",
+  ),
+}).strict().superRefine((s, ctx) => {
+  if ((s.tlsCertFile === null) !== (s.tlsKeyFile === null)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [s.tlsCertFile === null ? "tlsCertFile" : "tlsKeyFile"],
+      message: "--tls-cert and --tls-key go together",
+    });
+  }
+  if (s.deviceTimeoutMs < 2 * s.heartbeatMs) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["deviceTimeoutMs"],
+      message: "must be at least two heartbeat intervals",
+    });
+  }
+});
+
+/** Validated server settings (durations in milliseconds). */
+export type ServerSettings = z.output<typeof ServerSettingsSchema>;
+
+/**
+ * Settings from overrides over the defaults, validated (throws a ZodError);
+ * for in-process servers (tests, benchmarks). Programs use `options.ts`.
+ */
+export function serverSettings(
+  overrides: Partial<z.input<typeof ServerSettingsSchema>> = {},
+): ServerSettings {
+  return ServerSettingsSchema.parse(overrides);
+}

@@ -1,0 +1,222 @@
+/**
+ * The server side of device channels. One live connection per device (a newer
+ * one replaces the older); while connected, the device answers the bus topic
+ * `camera.<id>.offer` and receives `camera.<id>.control` messages; the
+ * sessions it ended, or that end with its channel, are announced on
+ * `session.<sid>.closed` (bus/topics.ts). Silence longer than the timeout,
+ * revocation, certificate expiry or close marks the camera offline.
+ * Independent of the WebSocket library: it talks to a {@linkcode DeviceSocket}.
+ * @module
+ */
+import type { AuditLog } from "../audit/audit_log.ts";
+import type { EventBus } from "../bus/bus.ts";
+import { type OfferReply, topics } from "../bus/topics.ts";
+import type { IceServer } from "../config/settings.ts";
+import { parseDeviceMessage, type ServerMessage } from "./messages.ts";
+import type { Presence } from "./presence.ts";
+
+/** The minimal socket the hub needs. */
+export interface DeviceSocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+interface Connection {
+  id: number;
+  deviceId: string;
+  serial: string;
+  socket: DeviceSocket;
+  lastSeen: number;
+  /**
+   * The channel ends when its certificate expires. The device token only
+   * authorizes opening it (≤ 5 min): ending live channels at token expiry
+   * would cut every viewer every five minutes.
+   */
+  expiresAt: number;
+  /** Offers relayed and not answered yet. */
+  pending: Map<string, (reply: OfferReply) => void>;
+  /** Sessions answered and not closed yet: they end with this channel. */
+  sessions: Set<string>;
+  cleanup: (() => void)[];
+}
+
+/** Options of the hub. */
+export interface DeviceHubOptions {
+  bus: EventBus;
+  presence: Presence;
+  audit: AuditLog;
+  heartbeatMs: number;
+  timeoutMs: number;
+  iceServers: IceServer[];
+}
+
+/** Tracks live device connections. */
+export class DeviceHub {
+  #conns = new Map<string, Connection>();
+  #nextId = 1;
+  #sweeper: ReturnType<typeof setInterval>;
+
+  constructor(private readonly o: DeviceHubOptions) {
+    this.#sweeper = setInterval(() => this.#sweep(), Math.min(1000, o.timeoutMs / 4));
+  }
+
+  /** Whether a device has a live channel. */
+  isConnected(deviceId: string): boolean {
+    return this.#conns.has(deviceId);
+  }
+
+  /** Number of live channels. */
+  get size(): number {
+    return this.#conns.size;
+  }
+
+  /** Registers a new authenticated channel; returns its message and close callbacks. */
+  attach(deviceId: string, serial: string, socket: DeviceSocket, expiresAt = Infinity) {
+    const old = this.#conns.get(deviceId);
+    if (old) this.#drop(old, 4000, "replaced by a newer connection");
+    const conn: Connection = {
+      id: this.#nextId++,
+      deviceId,
+      serial,
+      socket,
+      lastSeen: Date.now(),
+      expiresAt,
+      pending: new Map(),
+      sessions: new Set(),
+      cleanup: [],
+    };
+    this.#conns.set(deviceId, conn);
+    const { bus } = this.o;
+    conn.cleanup.push(
+      bus.respond(topics.offer(deviceId), (req) => {
+        return new Promise<OfferReply>((resolve) => {
+          conn.pending.set(req.sessionId, resolve);
+          this.#send(conn, { type: "offer", ...req });
+        });
+      }),
+      bus.subscribe(topics.control(deviceId), (m) => {
+        if (m.type === "close") {
+          conn.pending.delete(m.sessionId);
+          conn.sessions.delete(m.sessionId);
+        }
+        this.#send(conn, m);
+      }),
+    );
+    this.#send(conn, {
+      type: "welcome",
+      deviceId,
+      heartbeatMs: this.o.heartbeatMs,
+      iceServers: this.o.iceServers,
+    });
+    this.o.audit.log("device.connected", { device: deviceId, serial });
+    return {
+      onMessage: (text: string) => this.#onMessage(conn, text),
+      onClose: () => this.#drop(conn, 1000, "closed"),
+    };
+  }
+
+  /** Closes the channels of the given certificate serials (revocation). */
+  closeSerials(serials: string[], reason: string): void {
+    const set = new Set(serials);
+    for (const c of [...this.#conns.values()]) if (set.has(c.serial)) this.#drop(c, 4003, reason);
+  }
+
+  /** Closes a device's channel. */
+  closeDevice(deviceId: string, reason: string): void {
+    const c = this.#conns.get(deviceId);
+    if (c) this.#drop(c, 4003, reason);
+  }
+
+  /** Closes everything (server shutdown). */
+  close(): void {
+    clearInterval(this.#sweeper);
+    for (const c of [...this.#conns.values()]) this.#drop(c, 1001, "server shutting down");
+  }
+
+  #onMessage(conn: Connection, text: string): void {
+    if (this.#conns.get(conn.deviceId) !== conn) return;
+    conn.lastSeen = Date.now();
+    const parsed = parseDeviceMessage(text);
+    if (!parsed.ok) {
+      this.o.audit.log("device.bad_message", { device: conn.deviceId, reason: parsed.error });
+      this.#send(conn, { type: "error", message: parsed.error });
+      return;
+    }
+    const m = parsed.message;
+    switch (m.type) {
+      case "hello":
+        this.o.presence.online(conn.deviceId, m.camera.label ?? "", m.maxViewers ?? null);
+        break;
+      case "heartbeat":
+        this.#send(conn, { type: "heartbeat", t: m.t });
+        break;
+      case "answer":
+      case "reject": {
+        const resolve = conn.pending.get(m.sessionId);
+        if (!resolve) {
+          this.#send(conn, { type: "error", message: `no pending offer ${m.sessionId}` });
+          return;
+        }
+        conn.pending.delete(m.sessionId);
+        if (m.type === "answer") conn.sessions.add(m.sessionId);
+        resolve(m.type === "answer" ? { sdp: m.sdp } : { status: m.status, message: m.message });
+        break;
+      }
+      case "close": {
+        // Only a session this channel answered: a device cannot end another camera's.
+        if (!conn.sessions.delete(m.sessionId)) break;
+        this.o.bus.publish(topics.sessionClosed(m.sessionId), {
+          camera: conn.deviceId,
+          cause: "publisher",
+          reason: m.reason,
+        });
+        break;
+      }
+    }
+  }
+
+  #send(conn: Connection, m: ServerMessage): void {
+    try {
+      conn.socket.send(JSON.stringify(m));
+    } catch {
+      // A send on a closing socket: its close handler cleans up.
+    }
+  }
+
+  #drop(conn: Connection, code: number, reason: string): void {
+    if (this.#conns.get(conn.deviceId) === conn) {
+      this.#conns.delete(conn.deviceId);
+      this.o.presence.offline(conn.deviceId);
+    }
+    for (const fn of conn.cleanup.splice(0)) fn();
+    // Its sessions, answered or still negotiating, end with the channel.
+    for (const sessionId of [...conn.sessions, ...conn.pending.keys()]) {
+      this.o.bus.publish(topics.sessionClosed(sessionId), {
+        camera: conn.deviceId,
+        cause: "offline",
+        reason: "publisher offline",
+      });
+    }
+    conn.sessions.clear();
+    for (const resolve of conn.pending.values()) {
+      resolve({ status: 503, message: "the camera went offline" });
+    }
+    conn.pending.clear();
+    try {
+      conn.socket.close(code, reason);
+    } catch {
+      // already closed
+    }
+    if (code !== 1000) {
+      this.o.audit.log("device.disconnected", { device: conn.deviceId, code, reason });
+    }
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const c of [...this.#conns.values()]) {
+      if (now - c.lastSeen > this.o.timeoutMs) this.#drop(c, 4008, "heartbeat timeout");
+      else if (now >= c.expiresAt) this.#drop(c, 4001, "certificate expired; renew and reconnect");
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The public listener's app: security headers, body limits, the API routes
+ * and the viewer's static files.
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import { join, normalize } from "node:path";
+import type { ServerContext } from "../context.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { cameraRoutes } from "./routes/cameras.ts";
+import { enrollRoutes } from "./routes/enroll.ts";
+import type { AppEnv } from "./routes/env.ts";
+import { problem } from "./routes/errors.ts";
+import { pkiRoutes } from "./routes/pki.ts";
+import { whepRoutes } from "./routes/whep.ts";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".map": "application/json",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+
+/** Builds the public app. */
+export function publicApp(ctx: ServerContext) {
+  const app = new Hono<AppEnv>();
+  app.use(
+    "*",
+    secureHeaders({
+      strictTransportSecurity: "max-age=31536000; includeSubDomains",
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", "blob:"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: "no-referrer",
+      xFrameOptions: "DENY",
+      xContentTypeOptions: "nosniff",
+      crossOriginOpenerPolicy: "same-origin",
+      crossOriginResourcePolicy: "same-origin",
+      permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
+    }),
+  );
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => problem(c, 413, "too_large", "the request body is too large"),
+    }),
+  );
+  app.route("/", pkiRoutes(ctx));
+  app.route("/", enrollRoutes(ctx));
+  app.route("/", authRoutes(ctx));
+  app.route("/", cameraRoutes(ctx));
+  app.route("/", whepRoutes(ctx));
+
+  app.get("*", async (c) => {
+    let path = c.req.path === "/" ? "/index.html" : c.req.path;
+    if (!path.startsWith("/assets/") && path !== "/index.html" && !path.includes(".")) {
+      path = "/index.html";
+    }
+    const file = normalize(join(ctx.config.webDir, path));
+    if (!file.startsWith(normalize(ctx.config.webDir))) {
+      return problem(c, 404, "not_found", "not found");
+    }
+    try {
+      const body = await Deno.readFile(file);
+      const ext = file.slice(file.lastIndexOf("."));
+      return c.body(body, 200, {
+        "content-type": TYPES[ext] ?? "application/octet-stream",
+        "cache-control": path.startsWith("/assets/")
+          ? "public, max-age=31536000, immutable"
+          : "no-cache",
+      });
+    } catch {
+      if (path === "/index.html") {
+        return c.text("The viewer is not built yet: run `deno task build:web`.", 503);
+      }
+      return problem(c, 404, "not_found", "not found");
+    }
+  });
+  app.notFound((c) => problem(c, 404, "not_found", "not found"));
+  app.onError((err, c) => {
+    console.error(`public: ${c.req.method} ${c.req.path}: ${err.message}`);
+    return problem(c, 500, "internal", "internal error");
+  });
+  return app;
+}

@@ -1,0 +1,199 @@
+/**
+ * Viewer sessions: login, refresh (rotating, reuse-detecting) and logout, and
+ * the Bearer middleware that guards every viewer route.
+ * @module
+ */
+import { Hono } from "hono";
+import type { MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import type { ServerContext } from "../../context.ts";
+import { dummyHash, verifyPassword } from "../../auth/password.ts";
+import { signAccessToken, TokenError, verifyAccessToken } from "../../auth/tokens.ts";
+import { randomToken, sha256Hex } from "../../auth/secrets.ts";
+import { findUser } from "../../store/users.ts";
+import {
+  consumeRefreshToken,
+  familyOf,
+  isFamilyRevoked,
+  revokeFamily,
+  storeRefreshToken,
+} from "../../store/refresh_tokens.ts";
+import type { AppEnv } from "./env.ts";
+import { problem, readJson } from "./errors.ts";
+
+/** The refresh cookie: `__Host-` pins it to this origin, path `/`, Secure. */
+export const REFRESH_COOKIE = "__Host-vigil-refresh";
+
+const LoginBody = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(1024),
+}).strict();
+
+/** Checks `Authorization: Bearer` (only there: never a query string or cookie). */
+export function requireViewer(ctx: ServerContext): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const m = /^Bearer ([^\s]+)$/.exec(header);
+    if (!m) {
+      const inQuery = /[?&](access_token|token)=/.test(c.req.url);
+      ctx.audit.log("token.refused", {
+        route: c.req.path,
+        reason: inQuery ? "token in query string" : "missing bearer token",
+        ip: c.env.remoteAddr,
+      });
+      return problem(
+        c,
+        401,
+        "unauthorized",
+        inQuery
+          ? "tokens are not accepted in URLs; send Authorization: Bearer"
+          : "missing Authorization: Bearer token",
+        { "www-authenticate": 'Bearer realm="vigil"' },
+      );
+    }
+    try {
+      const claims = await verifyAccessToken(ctx.ring, m[1], ctx.issuer);
+      if (isFamilyRevoked(ctx.db, claims.sid)) throw new TokenError("session ended");
+      c.set("viewer", claims);
+    } catch (err) {
+      const reason = err instanceof TokenError ? err.reason : "rejected";
+      ctx.audit.log("token.refused", { route: c.req.path, reason, ip: c.env.remoteAddr });
+      return problem(c, 401, "invalid_token", `the access token was refused (${reason})`, {
+        "www-authenticate": 'Bearer realm="vigil", error="invalid_token"',
+      });
+    }
+    await next();
+  };
+}
+
+/** `/auth/login`, `/auth/refresh`, `/auth/logout`. */
+export function authRoutes(ctx: ServerContext) {
+  const app = new Hono<AppEnv>();
+
+  async function issueSession(
+    c: Parameters<MiddlewareHandler<AppEnv>>[0],
+    username: string,
+    cams: string[],
+    familyId: string,
+  ) {
+    const refresh = randomToken("vrt");
+    storeRefreshToken(ctx.db, {
+      hash: await sha256Hex(refresh),
+      familyId,
+      username,
+      expiresAt: Date.now() + ctx.config.refreshTokenTtlMs,
+    }, Date.now());
+    setCookie(c, REFRESH_COOKIE, refresh, {
+      httpOnly: true,
+      secure: true,
+      sameSite: "Strict",
+      path: "/",
+      maxAge: Math.floor(ctx.config.refreshTokenTtlMs / 1000),
+    });
+    const accessToken = await signAccessToken(ctx.ring, {
+      issuer: ctx.issuer,
+      sub: username,
+      cams,
+      sid: familyId,
+      ttlMs: ctx.config.accessTokenTtlMs,
+    });
+    c.header("cache-control", "no-store");
+    return c.json({
+      accessToken,
+      tokenType: "Bearer",
+      expiresIn: Math.floor(ctx.config.accessTokenTtlMs / 1000),
+      username,
+      cameras: cams,
+    });
+  }
+
+  app.post("/auth/login", async (c) => {
+    const ip = c.env.remoteAddr;
+    const body = await readJson(c, LoginBody);
+    if (!body.ok) return body.response;
+    const { username, password } = body.data;
+    const wait = Math.max(
+      ctx.throttles.loginUser.retryAfterMs(username.toLowerCase()),
+      ctx.throttles.loginAddress.retryAfterMs(ip),
+    );
+    if (wait > 0) {
+      ctx.audit.log("login.throttled", { user: username, ip });
+      return problem(c, 429, "throttled", "too many failed logins; try again later", {
+        "retry-after": String(Math.ceil(wait / 1000)),
+      });
+    }
+    const user = findUser(ctx.db, username);
+    // Same work for an unknown user as for a wrong password.
+    const ok = await verifyPassword(password, user?.passwordHash ?? await dummyHash()) &&
+      user !== null;
+    if (!ok || !user) {
+      ctx.throttles.loginUser.fail(username.toLowerCase());
+      ctx.throttles.loginAddress.fail(ip);
+      ctx.audit.log("login.failure", {
+        user: username,
+        ip,
+        reason: user ? "bad password" : "unknown user",
+      });
+      return problem(c, 401, "invalid_credentials", "wrong user name or password");
+    }
+    ctx.throttles.loginUser.succeed(username.toLowerCase());
+    ctx.audit.log("login.success", { user: user.name, ip });
+    return issueSession(c, user.name, user.cameras, crypto.randomUUID());
+  });
+
+  app.post("/auth/refresh", async (c) => {
+    const token = getCookie(c, REFRESH_COOKIE);
+    if (!token || token.length > 200) {
+      ctx.audit.log("refresh.refused", {
+        reason: token ? "oversized" : "missing",
+        ip: c.env.remoteAddr,
+      });
+      return problem(c, 401, "no_session", "no refresh cookie; log in");
+    }
+    const r = consumeRefreshToken(ctx.db, await sha256Hex(token), Date.now());
+    if (!r.ok) {
+      ctx.audit.log("refresh.refused", {
+        reason: r.reason,
+        family: r.familyId,
+        ip: c.env.remoteAddr,
+      });
+      if (r.reason === "reused" && r.familyId) {
+        ctx.viewing.endFamily(r.familyId, "session revoked");
+      }
+      deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
+      const message = r.reason === "reused"
+        ? "this refresh token was already used; the session has been ended for safety"
+        : `the session is ${r.reason === "unknown" ? "unknown" : r.reason}; log in again`;
+      return problem(c, 401, `refresh_${r.reason}`, message);
+    }
+    const user = findUser(ctx.db, r.username);
+    if (!user) return problem(c, 401, "no_session", "the account no longer exists");
+    ctx.audit.log("refresh.success", { user: user.name, family: r.familyId });
+    return issueSession(c, user.name, user.cameras, r.familyId);
+  });
+
+  app.post("/auth/logout", async (c) => {
+    const token = getCookie(c, REFRESH_COOKIE);
+    let family: string | null = null;
+    if (token && token.length <= 200) family = familyOf(ctx.db, await sha256Hex(token));
+    if (!family) {
+      const m = /^Bearer ([^\s]+)$/.exec(c.req.header("authorization") ?? "");
+      if (m) {
+        try {
+          family = (await verifyAccessToken(ctx.ring, m[1], ctx.issuer)).sid;
+        } catch {
+          // an invalid token cannot name a session to end
+        }
+      }
+    }
+    deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
+    if (family) {
+      revokeFamily(ctx.db, family, Date.now(), "logout");
+      ctx.viewing.endFamily(family, "logged out");
+      ctx.audit.log("logout", { family });
+    }
+    return c.body(null, 204);
+  });
+  return app;
+}

@@ -1,0 +1,85 @@
+/**
+ * The cameras a viewer may watch, and a live presence stream (server-sent
+ * events over an authenticated fetch: EventSource cannot send headers).
+ * @module
+ */
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { ServerContext } from "../../context.ts";
+import type { CameraPresence } from "../../devices/presence.ts";
+import { listDevices } from "../../store/devices.ts";
+import type { AppEnv } from "./env.ts";
+import { mayWatch } from "../../auth/scope.ts";
+import { topics } from "../../bus/topics.ts";
+import { requireViewer } from "./auth.ts";
+
+function visibleCameras(ctx: ServerContext, cams: string[]) {
+  return listDevices(ctx.db)
+    .filter((d) => d.revokedAt === null && mayWatch(cams, d.id))
+    .map((d) => {
+      const p = ctx.presence.get(d.id);
+      return {
+        id: d.id,
+        label: p?.label || d.label || d.id,
+        online: p?.online ?? false,
+        since: new Date(p?.since ?? ctx.startedAt).toISOString(),
+      };
+    });
+}
+
+/** `GET /api/cameras` and `GET /api/cameras/events`. */
+export function cameraRoutes(ctx: ServerContext) {
+  const app = new Hono<AppEnv>();
+  app.use("/api/*", requireViewer(ctx));
+  app.get("/api/cameras", (c) => {
+    c.header("cache-control", "no-store");
+    return c.json({ cameras: visibleCameras(ctx, c.get("viewer").cams) });
+  });
+  app.get("/api/cameras/events", (c) => {
+    const viewer = c.get("viewer");
+    c.header("cache-control", "no-store");
+    return streamSSE(c, async (stream) => {
+      const queue: CameraPresence[] = [];
+      let wake: (() => void) | null = null;
+      const off = ctx.bus.subscribe(topics.presence, (p) => {
+        if (!mayWatch(viewer.cams, p.id)) return;
+        queue.push(p);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      // Access tokens live ≤ 5 min: end the stream when this one expires.
+      const endAt = viewer.exp * 1000;
+      try {
+        for (const cam of visibleCameras(ctx, viewer.cams)) {
+          await stream.writeSSE({ event: "presence", data: JSON.stringify(cam) });
+        }
+        while (!stream.aborted && Date.now() < endAt) {
+          while (queue.length > 0) {
+            const p = queue.shift()!;
+            await stream.writeSSE({
+              event: "presence",
+              data: JSON.stringify({
+                id: p.id,
+                label: p.label,
+                online: p.online,
+                since: new Date(p.since).toISOString(),
+              }),
+            });
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 15_000);
+          });
+          wake = null;
+          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+        }
+      } finally {
+        off();
+      }
+    });
+  });
+  return app;
+}

@@ -1,0 +1,83 @@
+/**
+ * The table of live viewing sessions: who watches which camera, with
+ * per-camera and per-viewer limits. Pure bookkeeping, driven only by
+ * {@linkcode ViewingSessions} (viewing.ts).
+ * @module
+ */
+
+/** One viewer's session with one camera. */
+export interface WhepSession {
+  id: string;
+  camera: string;
+  viewer: string;
+  /** The login (refresh-token family) that opened it: logout ends it. */
+  family: string;
+  createdAt: number;
+}
+
+/** Why a new session cannot be admitted. */
+export type AdmitRefusal = "camera_full" | "viewer_full";
+
+/** What {@linkcode SessionTable.admit} needs. */
+export interface AdmitRequest {
+  camera: string;
+  viewer: string;
+  family?: string;
+  /** This camera's limit, when lower than the table's (the publisher's maxViewers). */
+  cameraLimit?: number;
+}
+
+/** The session table. */
+export class SessionTable {
+  #byId = new Map<string, WhepSession>();
+
+  constructor(private readonly limits: { perCamera: number; perViewer: number }) {}
+
+  /** Reserves a session slot, or says why not. */
+  admit(r: AdmitRequest, now = Date.now()): WhepSession | AdmitRefusal {
+    let perCamera = 0;
+    let perViewer = 0;
+    for (const s of this.#byId.values()) {
+      if (s.camera === r.camera) perCamera++;
+      if (s.viewer === r.viewer) perViewer++;
+    }
+    if (perCamera >= Math.min(this.limits.perCamera, r.cameraLimit ?? Infinity)) {
+      return "camera_full";
+    }
+    if (perViewer >= this.limits.perViewer) return "viewer_full";
+    const s = {
+      id: crypto.randomUUID(),
+      camera: r.camera,
+      viewer: r.viewer,
+      family: r.family ?? "",
+      createdAt: now,
+    };
+    this.#byId.set(s.id, s);
+    return s;
+  }
+
+  get(id: string): WhepSession | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Removes a session; returns it if it existed. */
+  remove(id: string): WhepSession | undefined {
+    const s = this.#byId.get(id);
+    this.#byId.delete(id);
+    return s;
+  }
+
+  /** Sessions opened by a login family (logout, reuse, user removal end them). */
+  ofFamily(family: string): WhepSession[] {
+    return [...this.#byId.values()].filter((s) => s.family === family);
+  }
+
+  /** Every session (server shutdown). */
+  all(): WhepSession[] {
+    return [...this.#byId.values()];
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+}
