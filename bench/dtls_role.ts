@@ -5,14 +5,17 @@
  * a=setup:active: before) and as DTLS server (a=setup:passive: after). Measured in
  * the page: answer applied → connectionState "connected" → first presented frame.
  *
- * `deno run -A bench/dtls_role.ts [RUNS]`
+ * The same harness compares the send paths ({@linkcode benchSendPathFirstFrame}):
+ * werift's RTP sender vs the direct SRTP path, both as DTLS server.
+ *
+ * `deno run -A bench/dtls_role.ts [RUNS] [--send-path]`
  * @module
  */
 import type { Browser, Page } from "playwright-core";
 import { assembleAccessUnits, splitAnnexB } from "../publisher/media/annexb.ts";
 import { frameTimestamp } from "../publisher/media/access_unit.ts";
 import { FanoutHub } from "../publisher/media/fanout.ts";
-import { ViewerPeer } from "../publisher/peer/viewer_peer.ts";
+import { type SendPath, ViewerPeer } from "../publisher/peer/viewer_peer.ts";
 import { SAMPLE_CLIP_PATH } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { median, quantile, round } from "./lib/stats.ts";
@@ -28,12 +31,19 @@ export interface RoleSeries {
    * publisher's watchdog repairs by renegotiating); each was repeated.
    */
   callsWithoutFrame: number;
+  /** What both sides saw in each of those calls. */
+  failures?: string[];
 }
 
-/** Most calls without a frame per role before the benchmark gives up. */
+/** Most calls without a frame per variant before the benchmark gives up. */
 const MAX_CALLS_WITHOUT_FRAME = 3;
 
-async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
+async function call(
+  page: Page,
+  hub: FanoutHub,
+  role: "client" | "server",
+  sendPath: SendPath = "direct",
+) {
   const offer = await page.evaluate(async () => {
     const pc = new RTCPeerConnection({ iceServers: [] });
     (globalThis as unknown as { pc: RTCPeerConnection }).pc = pc;
@@ -51,6 +61,7 @@ async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
     interfaceAddresses: { udp4: "127.0.0.1" },
     additionalHostAddresses: ["127.0.0.1"],
     dtlsRole: role,
+    sendPath,
   });
   try {
     return await page.evaluate(async (sdp) => {
@@ -75,9 +86,21 @@ async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
         first,
         new Promise<number>((r) => setTimeout(() => r(-1), 10_000)),
       ]);
+      let inbound = "";
+      if (firstFrameMs < 0) {
+        (await pc.getStats()).forEach((r) => {
+          if (r.type === "inbound-rtp") {
+            inbound = `received ${r.packetsReceived} packets, decoded ${r.framesDecoded}`;
+          }
+        });
+      }
       pc.close();
-      return { connectedMs, firstFrameMs };
-    }, peer.answerSdp);
+      return { connectedMs, firstFrameMs, inbound };
+    }, peer.answerSdp).then((r) => ({
+      ...r,
+      publisher: `${peer.stats.sendPath} path, ${peer.stats.packets} packets sent, ` +
+        `${peer.isClosed ? "closed" : peer.connectionState}`,
+    }));
   } finally {
     await peer.close();
   }
@@ -85,6 +108,51 @@ async function call(page: Page, hub: FanoutHub, role: "client" | "server") {
 
 /** Alternates the two roles `runs` times each (after one warm-up call each). */
 export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleSeries[]> {
+  const r = await alternate(runs, browser, [
+    { name: "client", role: "client" },
+    { name: "server", role: "server" },
+  ]);
+  return r.map(({ name, connectedMs, firstFrameMs, failures }) => ({
+    role: name as RoleSeries["role"],
+    connectedMs,
+    firstFrameMs,
+    callsWithoutFrame: failures.length,
+    failures,
+  }));
+}
+
+/** Answer → first frame on each send path (publisher as DTLS server), alternating. */
+export interface SendPathSeries {
+  sendPath: SendPath;
+  connectedMs: RoleSeries["connectedMs"];
+  firstFrameMs: RoleSeries["firstFrameMs"];
+  failures?: string[];
+}
+
+/** Alternates werift's send path and the direct one `runs` times each (after a warm-up each). */
+export async function benchSendPathFirstFrame(
+  runs = 20,
+  browser?: Browser,
+): Promise<SendPathSeries[]> {
+  const r = await alternate(runs, browser, [
+    { name: "werift", role: "server", sendPath: "werift" },
+    { name: "direct", role: "server", sendPath: "direct" },
+  ]);
+  return r.map(({ name, connectedMs, firstFrameMs, failures }) => ({
+    sendPath: name as SendPath,
+    connectedMs,
+    firstFrameMs,
+    failures,
+  }));
+}
+
+interface Variant {
+  name: string;
+  role: "client" | "server";
+  sendPath?: SendPath;
+}
+
+async function alternate(runs: number, browser: Browser | undefined, variants: Variant[]) {
   const aus = assembleAccessUnits(splitAnnexB(await Deno.readFile(SAMPLE_CLIP_PATH)));
   const hub = new FanoutHub();
   let i = 0;
@@ -101,25 +169,27 @@ export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleS
   const own = browser ? null : await launchChromium();
   const page = await (browser ?? own!).newPage();
   await page.goto("about:blank");
-  const samples = {
-    client: { c: [] as number[], f: [] as number[], stalls: 0 },
-    server: { c: [] as number[], f: [] as number[], stalls: 0 },
-  };
+  const samples = variants.map(() => ({ c: [] as number[], f: [] as number[] }));
+  const failures = variants.map(() => [] as string[]);
   try {
     for (let k = 0; k <= runs; k++) {
-      for (const role of ["client", "server"] as const) {
-        let r = await call(page, hub, role);
+      for (const [v, variant] of variants.entries()) {
+        let r = await call(page, hub, variant.role, variant.sendPath);
         while (r.firstFrameMs < 0) {
-          if (++samples[role].stalls > MAX_CALLS_WITHOUT_FRAME) {
+          // Like the built viewer's watchdog, a session that shows nothing is redone (counted).
+          failures[v].push(
+            `no frame in 10 s: viewer ${r.inbound || "no inbound RTP"}; ${r.publisher}`,
+          );
+          if (failures[v].length > MAX_CALLS_WITHOUT_FRAME) {
             throw new Error(
-              `dtls role ${role}: ${MAX_CALLS_WITHOUT_FRAME + 1} calls without a frame`,
+              `${variant.name}: ${failures[v].length} calls without a frame (${failures[v]})`,
             );
           }
-          r = await call(page, hub, role);
+          r = await call(page, hub, variant.role, variant.sendPath);
         }
         if (k > 0) {
-          samples[role].c.push(round(r.connectedMs));
-          samples[role].f.push(round(r.firstFrameMs));
+          samples[v].c.push(round(r.connectedMs));
+          samples[v].f.push(round(r.firstFrameMs));
         }
       }
     }
@@ -134,29 +204,34 @@ export async function benchDtlsRole(runs = 20, browser?: Browser): Promise<RoleS
     p95: round(quantile(xs, 0.95)),
     samples: xs,
   });
-  return (["client", "server"] as const).map((role) => ({
-    role,
-    connectedMs: summary(samples[role].c),
-    firstFrameMs: summary(samples[role].f),
-    callsWithoutFrame: samples[role].stalls,
+  return variants.map((v, n) => ({
+    name: v.name,
+    connectedMs: summary(samples[n].c),
+    firstFrameMs: summary(samples[n].f),
+    failures: failures[n],
   }));
 }
 
 if (import.meta.main) {
   let runs: number;
   try {
-    runs = countSetting("RUNS", Deno.args[0], 20, 1, 1000);
+    runs = countSetting("RUNS", Deno.args.find((a) => !a.startsWith("--")), 20, 1, 1000);
   } catch (error) {
     console.error(
-      `dtls_role: ${(error as Error).message}\nusage: deno run -A bench/dtls_role.ts [RUNS]`,
+      `dtls_role: ${
+        (error as Error).message
+      }\nusage: deno run -A bench/dtls_role.ts [RUNS] [--send-path]`,
     );
     Deno.exit(2);
   }
-  const result = await benchDtlsRole(runs);
+  const result = Deno.args.includes("--send-path")
+    ? (await benchSendPathFirstFrame(runs)).map((r) => ({ ...r, role: r.sendPath }))
+    : await benchDtlsRole(runs);
   for (const r of result) {
     console.log(
       `${r.role.padEnd(6)}: connected ${r.connectedMs.median} / p95 ${r.connectedMs.p95} ms, ` +
-        `first frame ${r.firstFrameMs.median} / p95 ${r.firstFrameMs.p95} ms (from the answer)`,
+        `first frame ${r.firstFrameMs.median} / p95 ${r.firstFrameMs.p95} ms (from the answer)` +
+        (r.failures?.length ? `; ${r.failures.length} redone: ${r.failures.join(" | ")}` : ""),
     );
   }
   Deno.exit(0);

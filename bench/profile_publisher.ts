@@ -6,6 +6,8 @@
  * CHROMIUM=1, pages of the built viewer in headless Chromium) for
  * SECONDS, then prints the hottest functions and packages by self time.
  *
+ * SEND_PATH=werift|direct picks the publisher's send path (its --send-path).
+ *
  * Needs `-A` (it spawns the publisher, the probe and reads the profile).
  * @module
  */
@@ -23,7 +25,7 @@ import { procCpuSeconds, procStatusMiB } from "./lib/proc.ts";
 
 let viewers: number, seconds: number, top: number;
 try {
-  viewers = countSetting("VIEWERS", Deno.args[0], 8, 1, 64);
+  viewers = countSetting("VIEWERS", Deno.args[0], 8, 0, 64);
   seconds = countSetting("SECONDS", Deno.args[1], 15, 1, 600);
   top = countSetting("PROFILE_TOP", Deno.env.get("PROFILE_TOP"), 25, 1, 500);
 } catch (error) {
@@ -36,6 +38,14 @@ try {
 }
 /** V8 flags replacing the publisher's own, to compare settings ("" = V8's defaults). */
 const v8Flags = Deno.env.get("PUBLISHER_V8_FLAGS");
+/** GLIBC_TUNABLES of the publisher replacing its own ("" = glibc's defaults). */
+const mallocTunables = Deno.env.get("PUBLISHER_MALLOC");
+/** SEND_PATH=werift|direct: the publisher's --send-path (default its own, direct). */
+const sendPath = Deno.env.get("SEND_PATH");
+if (sendPath && sendPath !== "werift" && sendPath !== "direct") {
+  console.error(`bench:profile: SEND_PATH must be werift or direct, got "${sendPath}"`);
+  Deno.exit(2);
+}
 /** NO_PROFILE=1: measure CPU and memory only, without the profiler's own cost. */
 const profiling = !Deno.env.get("NO_PROFILE");
 const CAMERA = "profile-cam";
@@ -103,8 +113,9 @@ try {
     dataDir: s.dataDir,
     base: s.base,
     camera: CAMERA,
-    extra: ["--max-viewers", String(viewers + 2)],
+    extra: ["--max-viewers", String(viewers + 2), ...(sendPath ? ["--send-path", sendPath] : [])],
     v8Flags,
+    mallocTunables,
     cpuProfDir: profiling ? profDir : undefined,
   });
   log(
@@ -121,7 +132,11 @@ try {
   const rssTimer = setInterval(() => rssMax = Math.max(rssMax, procStatusMiB(pid, "VmRSS")), 250);
   const cpu0 = procCpuSeconds(publisher.pid);
   const t0 = performance.now();
-  const frames = chromium ? await chromiumViewers() : await weriftViewers();
+  const frames = viewers === 0
+    ? await sleep(seconds * 1000).then(() => [])
+    : chromium
+    ? await chromiumViewers()
+    : await weriftViewers();
   const cpuPerS = (procCpuSeconds(publisher.pid) - cpu0) / ((performance.now() - t0) / 1000);
   clearInterval(rssTimer);
   log(`publisher ${round(cpuPerS, 3)} CPU-s/s; frames per viewer: ${frames.join(", ")}`);

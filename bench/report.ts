@@ -5,7 +5,13 @@
  *
  * @module
  */
-import type { RoleSeries } from "./dtls_role.ts";
+import type { RoleSeries, SendPathSeries } from "./dtls_role.ts";
+import type { SendPathResult } from "./send_path.ts";
+import {
+  sendPathBeforeAfterRows,
+  sendPathLevelTable,
+  sendPathTargetRows,
+} from "./send_path_report.ts";
 import type { GlassToGlassResult } from "./glass_to_glass.ts";
 import type { IdleDevicesResult } from "./idle_devices/mod.ts";
 import type { JanusAbResult } from "./janus/ab.ts";
@@ -27,6 +33,10 @@ export interface BenchResults {
   encode?: Summary;
   publisherCost?: CostRow[];
   memory?: { variant: string; settings: string; idle: CostRow; loaded: CostRow }[];
+  /** Per-viewer cost on each send path (bench/send_path.ts). */
+  sendPath?: SendPathResult[];
+  /** Answer → first frame on each send path (bench/dtls_role.ts). */
+  sendPathFirstFrame?: SendPathSeries[];
   signaling?: {
     tokens: Awaited<ReturnType<typeof benchTokens>>;
     whepSetups: Awaited<ReturnType<typeof benchWhepSetups>>;
@@ -191,6 +201,7 @@ export function markdown(r: BenchResults): string {
     }
   }
 
+  out.push(...sendPathTargetRows(r.sendPath ?? []));
   if (r.janus) out.push("", ...janusMarkdown(r.janus));
 
   out.push(
@@ -200,6 +211,7 @@ export function markdown(r: BenchResults): string {
     row(["Change", "Before", "After", "After / before"]),
     row(["---", "---", "---", "---"]),
   );
+  out.push(...sendPathBeforeAfterRows(r.sendPath ?? [], r.sendPathFirstFrame));
   const dtlsClient = r.dtlsRole?.find((x) => x.role === "client");
   const dtlsServer = r.dtlsRole?.find((x) => x.role === "server");
   if (dtlsClient && dtlsServer) {
@@ -274,6 +286,10 @@ export function markdown(r: BenchResults): string {
     ]),
   );
 
+  const levels = sendPathLevelTable(r.sendPath ?? []);
+  if (levels.length) {
+    out.push("", "## Publisher CPU and RSS per send path and viewer count", "", ...levels);
+  }
   if (cost) {
     out.push(
       "",

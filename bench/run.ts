@@ -10,6 +10,9 @@
  * 3. publisher cost for 1–4 Chromium and 1–16 werift viewers: CPU per viewer, RSS,
  *    frames and losses (bench/publisher_cost.ts), and the publisher's memory settings
  *    (V8 young-generation cap, glibc mmap threshold) off (before) and on (after);
+ *    per send path (werift's RTP sender before, direct SRTP after; bench/send_path.ts):
+ *    CPU slope over 1, 2, 4, 8 Chromium viewers, first-viewer surcharge, idle CPU,
+ *    RSS idle / 4 / 16 viewers, loss at 16, and answer → first frame;
  * 4. signaling: token verifications/s vs jose ES256, WHEP setups/s (bench/signaling.ts),
  *    and memory per idle connected device with 1,000 devices (bench/idle_devices/mod.ts);
  * 5. vigil's publisher beside Janus 1.1 fed the same clip, alternating A/B: CPU per added
@@ -18,8 +21,9 @@
  *
  * Writes bench/results.json, bench/RESULTS.md and a chart, bench/results.svg
  * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),
- * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_JANUS_ROUNDS (2), BENCH_SKIP (comma list
- * of sections: ttff, dtls, g2g, cost, memory, signaling, devices, janus).
+ * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SEND_PATH_ROUNDS (1), BENCH_JANUS_ROUNDS (2),
+ * BENCH_SKIP (comma list of sections: ttff, dtls, g2g, cost, sendpath, memory, signaling, devices,
+ * janus).
  *
  * Needs `-A`: it starts a real server in-process, spawns publishers (with their
  * launcher's exact flags), werift probes, server processes and headless Chromium,
@@ -38,7 +42,8 @@ import { DEFAULT_LOW_LATENCY_FLUSH_MS } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { startTestServer } from "../tests/helpers/server.ts";
 import { chartSvg } from "./chart.ts";
-import { benchDtlsRole } from "./dtls_role.ts";
+import { benchDtlsRole, benchSendPathFirstFrame } from "./dtls_role.ts";
+import { benchSendPaths } from "./send_path.ts";
 import { benchGlassToGlass, G2G_SOURCE } from "./glass_to_glass.ts";
 import { benchIdleDevices } from "./idle_devices/mod.ts";
 import { benchJanusAb } from "./janus/ab.ts";
@@ -51,13 +56,31 @@ import { type BenchResults, markdown } from "./report.ts";
 import { benchTokens, benchWhepSetups } from "./signaling.ts";
 import { baselineTtff, vigilTtff } from "./ttff.ts";
 
-const SECTIONS = ["ttff", "dtls", "g2g", "cost", "memory", "signaling", "devices", "janus"];
+const SECTIONS = [
+  "ttff",
+  "dtls",
+  "g2g",
+  "cost",
+  "sendpath",
+  "memory",
+  "signaling",
+  "devices",
+  "janus",
+];
 let TTFF_RUNS: number, WINDOW_S: number, DEVICES: number, JANUS_ROUNDS: number;
+let SEND_PATH_ROUNDS: number;
 let SKIP: Set<string>;
 try {
   TTFF_RUNS = countSetting("BENCH_TTFF_RUNS", Deno.env.get("BENCH_TTFF_RUNS"), 20, 1, 1000);
   WINDOW_S = countSetting("BENCH_WINDOW_S", Deno.env.get("BENCH_WINDOW_S"), 10, 1, 600);
   DEVICES = countSetting("BENCH_DEVICES", Deno.env.get("BENCH_DEVICES"), 1000, 1, 5000);
+  SEND_PATH_ROUNDS = countSetting(
+    "BENCH_SEND_PATH_ROUNDS",
+    Deno.env.get("BENCH_SEND_PATH_ROUNDS"),
+    1,
+    1,
+    10,
+  );
   JANUS_ROUNDS = countSetting("BENCH_JANUS_ROUNDS", Deno.env.get("BENCH_JANUS_ROUNDS"), 2, 1, 20);
   SKIP = new Set((Deno.env.get("BENCH_SKIP") ?? "").split(",").filter(Boolean));
   const unknown = [...SKIP].filter((s) => !SECTIONS.includes(s));
@@ -79,6 +102,8 @@ const CAMERAS = {
   cost: "bench-cam",
   g2gBefore: "g2g-before",
   g2gAfter: "g2g-after",
+  sendPathA: "sendpath-a",
+  sendPathB: "sendpath-b",
   memBefore: "mem-before",
   memV8: "mem-v8",
   memAfter: "mem-after",
@@ -177,13 +202,20 @@ async function main(): Promise<BenchResults> {
         log(
           `  ${r.role}: connected ${r.connectedMs.median} ms, first frame ${r.firstFrameMs.median} ms after the answer`,
         );
+        for (const f of r.failures ?? []) log(`    redone: ${f}`);
+      }
+      log(`send path: werift's RTP sender (before) vs direct (after), ${TTFF_RUNS} calls each…`);
+      results.sendPathFirstFrame = await benchSendPathFirstFrame(TTFF_RUNS, browser);
+      for (const r of results.sendPathFirstFrame) {
+        log(`  ${r.sendPath}: first frame ${r.firstFrameMs.median} ms after the answer`);
+        for (const f of r.failures ?? []) log(`    redone: ${f}`);
       }
     }
 
     // ---- the cost stream: a 2 Mbit/s clip through the file source ----
     const clipPath = join(work, "bench-720p30-2mbps.h264");
     const needCost = !SKIP.has("ttff") || !SKIP.has("cost");
-    if (needCost || !SKIP.has("memory") || !SKIP.has("janus")) {
+    if (needCost || !SKIP.has("memory") || !SKIP.has("janus") || !SKIP.has("sendpath")) {
       log(
         `encoding the bench clip (${CLIP.width}x${CLIP.height}, ${CLIP.fps} fps, ${CLIP.kbps} kbit/s)…`,
       );
@@ -244,6 +276,26 @@ async function main(): Promise<BenchResults> {
         results.publisherCost = rows;
       }
       await stop(pub);
+    }
+
+    // ---- send path: werift's RTP sender (before) vs direct SRTP (after), per-viewer cost ----
+    if (!SKIP.has("sendpath")) {
+      const cameras = [CAMERAS.sendPathA, CAMERAS.sendPathB];
+      log(`send path: ${SEND_PATH_ROUNDS} round(s) of Chromium 1, 2, 4, 8 and werift 16 viewers…`);
+      results.sendPath = await benchSendPaths({
+        browser,
+        workDir: join(work, "send-path"),
+        dataDir: s.dataDir,
+        base: s.base,
+        cameras,
+        user: USER,
+        password: PASSWORD,
+        caFile,
+        source: clipSource,
+        windowS: WINDOW_S,
+        rounds: SEND_PATH_ROUNDS,
+        log: (m) => log(`  ${m}`),
+      });
     }
 
     // ---- vigil beside Janus: a fresh publisher (as Janus is fresh; the cost levels above

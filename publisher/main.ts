@@ -12,13 +12,12 @@ import { FanoutHub } from "./media/fanout.ts";
 import { SegmentRecorder } from "./recorder/mod.ts";
 import { consoleLogger } from "../lib/log.ts";
 import { createSource } from "./sources/mod.ts";
-import { ViewerPeer } from "./peer/viewer_peer.ts";
 import { SessionManager } from "./peer/session_manager.ts";
 import { DeviceChannel } from "./device/channel.ts";
 import { readPublishArgs } from "./config/options.ts";
 import { renew, renewDueAt } from "./device/renew_client.ts";
 import { loadState } from "./device/state.ts";
-import { certInfo } from "../pki/mod.ts";
+import { certValidity } from "./cert_validity.ts";
 import { oneLine } from "./device/http.ts";
 
 /** Version sent in `hello`. */
@@ -59,12 +58,15 @@ await runMain("publish", async () => {
     log.info(`recording into ${o.record.dir}`);
   }
 
+  // werift (with its own X.509, curve and mDNS libraries) is ~25 MiB resident: it is
+  // loaded when the first viewer's offer arrives, not while the camera waits for one.
+  let viewerPeer: Promise<typeof import("./peer/viewer_peer.ts")> | undefined;
   // deno-lint-ignore prefer-const
   let channel: DeviceChannel;
   const sessions = new SessionManager({
     maxViewers: o.maxViewers,
-    createPeer: (sdp, onClose, onConnected) =>
-      ViewerPeer.answer(sdp, {
+    createPeer: async (sdp, onClose, onConnected) =>
+      (await (viewerPeer ??= import("./peer/viewer_peer.ts"))).ViewerPeer.answer(sdp, {
         hub,
         iceServers: channel.iceServers,
         interfaceAddresses: o.interfaceAddress ? { udp4: o.interfaceAddress } : undefined,
@@ -72,6 +74,7 @@ await runMain("publish", async () => {
           ? [o.interfaceAddress]
           : undefined,
         icePortRange: o.icePortRange,
+        sendPath: o.sendPath,
         onClose,
         onConnected,
       }),
@@ -106,7 +109,7 @@ await runMain("publish", async () => {
   // Renewal at 2/3 of the certificate's lifetime, then reconnect with the new cert.
   let renewTimer: ReturnType<typeof setTimeout> | undefined;
   const scheduleRenewal = async (retryMs?: number) => {
-    const info = certInfo((await loadState(o.stateDir)).certPem);
+    const info = certValidity((await loadState(o.stateDir)).certPem);
     const due = retryMs !== undefined
       ? Date.now() + retryMs
       : renewDueAt(info.notBefore, info.notAfter).getTime();

@@ -62,6 +62,12 @@ export interface WindowSample {
   rssMiB: number;
   /** Highest VmRSS seen (sampled every 250 ms), MiB. */
   rssMaxMiB: number;
+  /**
+   * RssAnon at the end, MiB: the process's private memory. The rest of VmRSS is
+   * mostly file pages of the deno executable itself (its code and startup
+   * snapshot, ~30–50 MiB), shared with other deno processes and reclaimable.
+   */
+  rssAnonMiB?: number;
 }
 
 /** CPU-s/s and RSS of `pid` over `seconds`. */
@@ -79,5 +85,6 @@ export async function sampleWindow(pid: number, seconds: number): Promise<Window
     wallS,
     rssMiB: procStatusMiB(pid, "VmRSS"),
     rssMaxMiB: rssMax,
+    rssAnonMiB: procStatusMiB(pid, "RssAnon"),
   };
 }

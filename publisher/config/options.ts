@@ -38,6 +38,8 @@ export interface PublishOptions {
   interfaceAddress: string | undefined;
   viewerNets: string[];
   icePortRange: [number, number] | undefined;
+  /** How RTP leaves the process (publisher/peer/viewer_peer.ts `sendPath`). */
+  sendPath: "direct" | "werift";
 }
 
 /** Parses `publish` arguments and the config file's text (null: none). Pure. */
@@ -63,5 +65,6 @@ function resolved(s: PublisherSettings, configFile: string | null): PublishOptio
     interfaceAddress: s.network.interfaceAddress,
     viewerNets: s.network.viewerNets,
     icePortRange: s.network.icePortRange,
+    sendPath: s.sendPath,
   };
 }

@@ -55,3 +55,22 @@ Deno.test("publish options: bad input names the flag or the key", () => {
     /unknown setting "network\.viewerNet"/,
   );
 });
+
+Deno.test("publish options: --send-path", async (t) => {
+  await t.step("direct by default", () => {
+    assert.equal(parsePublishArgs([], null).sendPath, "direct");
+  });
+  await t.step("the config's sendPath, overridden by the command line", () => {
+    const cfg = JSON.stringify({ sendPath: "werift" });
+    assert.equal(parsePublishArgs([], cfg).sendPath, "werift");
+    assert.equal(parsePublishArgs(["--send-path", "direct"], cfg).sendPath, "direct");
+  });
+  await t.step("anything else is a usage error naming the setting", () => {
+    assert.throws(() => parsePublishArgs(["--send-path", "fast"], null), (e: Error) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /send-path|sendPath/);
+      return true;
+    });
+    assert.throws(() => parsePublishArgs([], JSON.stringify({ sendPath: "fast" })), UsageError);
+  });
+});

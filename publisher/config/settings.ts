@@ -51,6 +51,13 @@ export const PublisherSettingsSchema = z.object({
     "max-viewers",
     "N",
   ),
+  sendPath: flag(
+    z.enum(["direct", "werift"]).default("direct").describe(
+      "how RTP leaves: direct (SRTP written to the ICE socket by vigil) or werift (its RTP sender)",
+    ),
+    "send-path",
+    "PATH",
+  ),
   camera: z.object({
     label: shownDefault(
       z.string().max(100).optional().describe("the name viewers see"),

@@ -6,13 +6,7 @@
  */
 
 import { z } from "zod";
-import {
-  certInfo,
-  createCsr,
-  exportPrivateKeyPem,
-  fingerprint256,
-  generateDeviceKey,
-} from "../../pki/mod.ts";
+import { fingerprint256 } from "../../pki/fingerprint.ts";
 import { postJson } from "./http.ts";
 import { deviceBaseUrl, type DeviceState, loadState, saveRenewal } from "./state.ts";
 
@@ -54,6 +48,10 @@ export interface RenewResult {
 /** Renews the device certificate in `stateDir`; returns the new certificate's facts. */
 export async function renew(stateDir: string): Promise<RenewResult> {
   const state = await loadState(stateDir);
+  // Loaded on renewal only: pki/mod.ts brings @peculiar/x509 (~20 MiB resident).
+  const { certInfo, createCsr, exportPrivateKeyPem, generateDeviceKey } = await import(
+    "../../pki/mod.ts"
+  );
   const keys = await generateDeviceKey();
   const csr = await createCsr(keys, state.config.deviceId);
   const keyPem = await exportPrivateKeyPem(keys.privateKey);

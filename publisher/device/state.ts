@@ -14,7 +14,9 @@
 
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { normalizeFingerprint, writePublicFile, writeSecretFile } from "../../pki/mod.ts";
+// Not pki/mod.ts: that loads @peculiar/x509 (~20 MiB resident) into the publisher at start.
+import { normalizeFingerprint } from "../../pki/fingerprint.ts";
+import { writePublicFile, writeSecretFile } from "../../pki/files.ts";
 
 /** Default state directory. */
 export const DEFAULT_STATE_DIR = "./device-state";

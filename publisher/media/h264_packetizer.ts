@@ -90,6 +90,21 @@ function isTransmitted(nalu: Uint8Array): boolean {
 }
 
 /**
+ * One RTP payload described without copying the picture: `prefixLength` bytes
+ * (`prefix0`, `prefix1`: an FU-A indicator and header, RFC 6184 §5.8) followed
+ * by `body`, a view into the NAL unit (or, for a STAP-A, a small built buffer).
+ * A sender writes prefix and body straight into its packet buffer.
+ */
+export interface RtpFragment {
+  prefixLength: 0 | 2;
+  prefix0: number;
+  prefix1: number;
+  body: Uint8Array;
+  /** RTP marker bit: last packet of the access unit. */
+  marker: boolean;
+}
+
+/**
  * Stateless RFC 6184 packetization of one access unit's NAL units: runs of
  * consecutive NAL units that fit together go in one STAP-A, a NAL unit that fits
  * alone goes as a single NAL unit packet, a larger one is split into FU-A
@@ -101,8 +116,26 @@ function isTransmitted(nalu: Uint8Array): boolean {
  * ```
  */
 export function packetizeNalus(nalus: readonly Uint8Array[], maxPayloadSize: number): RtpPayload[] {
+  return fragmentNalus(nalus, maxPayloadSize).map(
+    ({ prefixLength, prefix0, prefix1, body, marker }) => {
+      if (prefixLength === 0) return { payload: body, marker };
+      const payload = new Uint8Array(prefixLength + body.length);
+      payload[0] = prefix0;
+      payload[1] = prefix1;
+      payload.set(body, prefixLength);
+      return { payload, marker };
+    },
+  );
+}
+
+/**
+ * {@linkcode packetizeNalus} without copies: FU-A bodies and single NAL unit
+ * payloads are views into `nalus` (keep them unchanged while the fragments are
+ * used); only STAP-A payloads are built.
+ */
+export function fragmentNalus(nalus: readonly Uint8Array[], maxPayloadSize: number): RtpFragment[] {
   const sendable = nalus.filter(isTransmitted);
-  const out: RtpPayload[] = [];
+  const out: RtpFragment[] = [];
   let i = 0;
   while (i < sendable.length) {
     // Longest run starting at i that fits in one STAP-A.
@@ -115,10 +148,10 @@ export function packetizeNalus(nalus: readonly Uint8Array[], maxPayloadSize: num
       j++;
     }
     if (j - i >= 2) {
-      out.push({ payload: buildStapA(sendable.slice(i, j), size), marker: false });
+      out.push(whole(buildStapA(sendable.slice(i, j), size)));
       i = j;
     } else if (sendable[i].length <= maxPayloadSize) {
-      out.push({ payload: sendable[i], marker: false });
+      out.push(whole(sendable[i]));
       i++;
     } else {
       fragmentFuA(sendable[i], maxPayloadSize, out);
@@ -127,6 +160,10 @@ export function packetizeNalus(nalus: readonly Uint8Array[], maxPayloadSize: num
   }
   if (out.length > 0) out[out.length - 1].marker = true;
   return out;
+}
+
+function whole(body: Uint8Array): RtpFragment {
+  return { prefixLength: 0, prefix0: 0, prefix1: 0, body, marker: false };
 }
 
 /** STAP-A (RFC 6184 §5.7.1): F = OR of the F bits, NRI = the highest NRI, type 24. */
@@ -152,7 +189,7 @@ function buildStapA(nalus: readonly Uint8Array[], size: number): Uint8Array {
  * FU header = S, E, R=0 and the NAL unit type. The NAL header byte itself is not
  * sent; its bits travel in the indicator and header.
  */
-function fragmentFuA(nalu: Uint8Array, maxPayloadSize: number, out: RtpPayload[]): void {
+function fragmentFuA(nalu: Uint8Array, maxPayloadSize: number, out: RtpFragment[]): void {
   const indicator = (nalu[0] & 0xe0) | NalType.FuA;
   const type = nalType(nalu);
   const body = nalu.subarray(1);
@@ -163,13 +200,15 @@ function fragmentFuA(nalu: Uint8Array, maxPayloadSize: number, out: RtpPayload[]
   let o = 0;
   for (let k = 0; k < count; k++) {
     const len = base + (k < extra ? 1 : 0);
-    const payload = new Uint8Array(FU_A_HEADER_BYTES + len);
     const start = k === 0 ? 0x80 : 0;
     const end = k === count - 1 ? 0x40 : 0;
-    payload[0] = indicator;
-    payload[1] = start | end | type;
-    payload.set(body.subarray(o, o + len), FU_A_HEADER_BYTES);
+    out.push({
+      prefixLength: FU_A_HEADER_BYTES,
+      prefix0: indicator,
+      prefix1: start | end | type,
+      body: body.subarray(o, o + len),
+      marker: false,
+    });
     o += len;
-    out.push({ payload, marker: false });
   }
 }

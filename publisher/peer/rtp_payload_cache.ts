@@ -7,14 +7,20 @@
  * viewer. The cache is keyed by the unit's `nalus` array, which the fan-out hub
  * hands unchanged to all subscribers (live and replayed, whatever their
  * timestamp offset), so entries die with the unit (WeakMap) and nothing is
- * evicted by hand. werift only reads payloads (`RtpPacket.clone` shares them;
+ * evicted by hand. {@linkcode RtpPayloadCache.fragmentsOf} describes the same
+ * payloads as views into the NAL units, without the copies. werift only reads payloads (`RtpPacket.clone` shares them;
  * SRTP writes a new buffer), so sharing is safe.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import type { AccessUnit } from "../media/access_unit.ts";
-import { DEFAULT_MAX_PAYLOAD_SIZE, packetizeNalus } from "../media/h264_packetizer.ts";
+import {
+  DEFAULT_MAX_PAYLOAD_SIZE,
+  fragmentNalus,
+  packetizeNalus,
+  type RtpFragment,
+} from "../media/h264_packetizer.ts";
 
 /** One RTP payload as werift takes it. */
 export interface SharedRtpPayload {
@@ -33,12 +39,28 @@ export interface SharedRtpPayload {
  */
 export class RtpPayloadCache {
   readonly #byNalus = new WeakMap<readonly Uint8Array[], readonly SharedRtpPayload[]>();
+  readonly #fragments = new WeakMap<readonly Uint8Array[], readonly RtpFragment[]>();
   readonly #maxPayloadSize: number;
   #packetized = 0;
 
   /** `maxPayloadSize`: largest RTP payload in bytes (default 1200). */
   constructor(maxPayloadSize = DEFAULT_MAX_PAYLOAD_SIZE) {
     this.#maxPayloadSize = maxPayloadSize;
+  }
+
+  /**
+   * The payloads of `au` as {@linkcode RtpFragment}s: views into its NAL units
+   * (no copy of the picture), for senders that write straight into their own
+   * packet buffers (publisher/peer/direct_rtp_sender.ts). Made once per unit.
+   */
+  fragmentsOf(au: Pick<AccessUnit, "nalus">): readonly RtpFragment[] {
+    let fragments = this.#fragments.get(au.nalus);
+    if (!fragments) {
+      fragments = fragmentNalus(au.nalus, this.#maxPayloadSize);
+      this.#fragments.set(au.nalus, fragments);
+      this.#packetized++;
+    }
+    return fragments;
   }
 
   /** How many access units were actually packetized (the rest were cache hits). */

@@ -48,3 +48,20 @@ Deno.test("RtpPayloadCache: viewers of one hub share the work, also a late joine
   assert.deepEqual(seen[0], seen[1]);
   assert.deepEqual(seen[2], seen[0]);
 });
+
+Deno.test("RtpPayloadCache.fragmentsOf: the same payloads as views into the NAL units, made once", () => {
+  const cache = new RtpPayloadCache(1200);
+  const au = unit(0, true);
+  const fragments = cache.fragmentsOf(au);
+  const later: AccessUnit = { ...au, timestamp: 5 }; // another timestamp, same NAL units
+  assert.equal(cache.fragmentsOf(later), fragments);
+  const materialized = fragments.map((f) =>
+    f.prefixLength ? [f.prefix0, f.prefix1, ...f.body] : [...f.body]
+  );
+  assert.deepEqual(materialized, packetizeNalus(au.nalus, 1200).map((p) => [...p.payload]));
+  // FU-A bodies are windows on the IDR slice itself: no copy of the picture.
+  const fuA = fragments.filter((f) => f.prefixLength === 2);
+  assert.ok(fuA.length >= 4);
+  assert.ok(fuA.every((f) => f.body.buffer === idr.buffer));
+  assert.equal(fragments.at(-1)!.marker, true);
+});

@@ -22,9 +22,11 @@ import {
   RtpHeader,
   RtpPacket,
 } from "werift";
+import type { AccessUnit } from "../media/access_unit.ts";
 import type { FanoutHub, Subscription } from "../media/fanout.ts";
 import { paceReplay } from "../media/replay_pacer.ts";
 import { RtpPayloadCache } from "./rtp_payload_cache.ts";
+import { type DirectPath, startDirectPath } from "./werift_direct.ts";
 import { guardDtls } from "./dtls_guard.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
@@ -81,6 +83,14 @@ export interface ViewerPeerOptions {
    * offer that chose a role gets the other one.
    */
   dtlsRole?: "server" | "client";
+  /**
+   * How RTP leaves the process (default "direct"): "direct" protects and writes
+   * it to the ICE pair's socket itself (publisher/peer/werift_direct.ts), falling
+   * back to werift when that path cannot start (the reason is in
+   * {@linkcode ViewerPeerStats.sendPathNote}); "werift" hands every packet to
+   * werift's RTCRtpSender (the path before, kept for the benchmark's comparison).
+   */
+  sendPath?: SendPath;
   /** Replay pacing rate (default that of {@linkcode paceReplay}). */
   replayBitsPerSecond?: number;
   /** Called once when the peer closed, with the reason. */
@@ -103,10 +113,19 @@ export type CandidateType = "host" | "srflx" | "prflx" | "relay";
 
 const CANDIDATE_TYPES = new Set<string>(["host", "srflx", "prflx", "relay"]);
 
+/** How a viewer's RTP is sent; see {@linkcode ViewerPeerOptions.sendPath}. */
+export type SendPath = "werift" | "direct";
+
 /** Counters of one viewer peer. */
 export interface ViewerPeerStats {
-  /** RTP packets handed to werift. */
+  /** RTP packets sent (retransmissions not included). */
   packets: number;
+  /** The send path in use once media started. */
+  sendPath?: SendPath;
+  /** Why the direct path was not used, when it was asked for. */
+  sendPathNote?: string;
+  /** Packets resent after a NACK (by either path). */
+  retransmitted: number;
   /** Access units sent. */
   accessUnits: number;
   /** PLI/FIR received. */
@@ -136,6 +155,7 @@ export class ViewerPeer {
   readonly #track: MediaStreamTrack;
   readonly #stats: ViewerPeerStats = {
     packets: 0,
+    retransmitted: 0,
     accessUnits: 0,
     keyframeRequests: 0,
     skippedCandidates: 0,
@@ -146,6 +166,7 @@ export class ViewerPeer {
   #lastRtcp = 0;
   #resolveClosed!: (reason: string) => void;
   #disposers: (() => void)[] = [];
+  #direct: DirectPath | undefined;
   readonly #plan: OfferPlan;
   /** The remote description werift has now (updated by ICE restarts). */
   #weriftOffer: string;
@@ -230,7 +251,14 @@ export class ViewerPeer {
 
   /** A snapshot of the counters. */
   get stats(): ViewerPeerStats {
-    return { ...this.#stats };
+    // werift keeps its NACK counter private in its types (a plain field in 0.25.2).
+    const werift = this.#pc.getTransceivers()[0]?.sender as unknown as {
+      retransmittedPacketsSent?: number;
+    };
+    const retransmitted = this.#direct
+      ? this.#direct.sender.stats.retransmitted
+      : werift?.retransmittedPacketsSent ?? 0;
+    return { ...this.#stats, retransmitted };
   }
 
   /** werift's aggregate connection state. */
@@ -392,17 +420,30 @@ export class ViewerPeer {
   }
 
   #startMedia(): void {
-    if (this.#sub || this.isClosed) return;
+    if (this.#sub || this.#direct || this.isClosed) return;
     const payloads = this.#opts.payloads ?? sharedPayloads;
     let seq = crypto.getRandomValues(new Uint16Array(1))[0];
     const base = crypto.getRandomValues(new Uint32Array(1))[0];
-    // Straight to the sender: track.writeRtp would clone each packet and fan it out
-    // through an event (with a promise per packet) to this one sender anyway.
-    const sender = this.#pc.getTransceivers()[0].sender;
     const stats = this.#stats;
-    this.#sub = this.#opts.hub.subscribe(
-      paceReplay((au) => {
-        if (this.isClosed) return;
+    let send: (au: AccessUnit) => void;
+    const wanted = this.#opts.sendPath ?? "direct";
+    const direct = wanted === "direct" ? startDirectPath(this.#pc, seq) : undefined;
+    if (direct && !("unavailable" in direct)) {
+      this.#direct = direct;
+      this.#disposers.push(() => direct.dispose());
+      stats.sendPath = "direct";
+      send = (au) => {
+        const list = payloads.fragmentsOf(au);
+        direct.sendAccessUnit(list, base + au.timestamp);
+        stats.packets += list.length;
+      };
+    } else {
+      stats.sendPath = "werift";
+      if (direct) stats.sendPathNote = direct.unavailable;
+      // Straight to the sender: track.writeRtp would clone each packet and fan it out
+      // through an event (with a promise per packet) to this one sender anyway.
+      const sender = this.#pc.getTransceivers()[0].sender;
+      send = (au) => {
         const timestamp = (base + au.timestamp) >>> 0;
         for (const { payload, marker } of payloads.of(au)) {
           const header = new RtpHeader({
@@ -415,9 +456,27 @@ export class ViewerPeer {
           sender.sendRtp(new RtpPacket(header, payload)).catch(() => {});
           stats.packets++;
         }
-        stats.accessUnits++;
-      }, { bitsPerSecond: this.#opts.replayBitsPerSecond }),
-    );
+      };
+    }
+    const subscribe = () => {
+      if (this.isClosed) return;
+      this.#sub = this.#opts.hub.subscribe(
+        paceReplay((au) => {
+          if (this.isClosed) return;
+          send(au);
+          stats.accessUnits++;
+        }, { bitsPerSecond: this.#opts.replayBitsPerSecond }),
+      );
+    };
+    if (this.#direct) {
+      // werift's last DTLS flight leaves through socket.send, which starts the write a
+      // tick later; our writes start at once and would reach the viewer before it has
+      // its keys (it drops them: the replayed IDR was lost). One macrotask puts them after.
+      const t = setTimeout(subscribe, 0);
+      this.#timers.push(t);
+    } else {
+      subscribe();
+    }
     this.#lastRtcp = performance.now();
     const rtcpLimit = this.#opts.rtcpTimeoutMs ?? 10_000;
     const rtcpTimer = setInterval(() => {

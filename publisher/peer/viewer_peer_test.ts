@@ -3,13 +3,15 @@ import { RTCPeerConnection, RTCRtpCodecParameters } from "werift";
 import { FanoutHub } from "../media/fanout.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { createSource } from "../sources/mod.ts";
-import { ViewerPeer } from "./viewer_peer.ts";
+import { type SendPath, ViewerPeer } from "./viewer_peer.ts";
+import { RtpLossCounter } from "../../tests/helpers/rtp_loss.ts";
 
 const LOOPBACK = { udp4: "127.0.0.1" };
 
 /** A werift recvonly client, as a WHEP player would be. */
-async function recvonlyClient() {
+async function recvonlyClient(debug: { inboundPacketLoss?: number } = {}) {
   const pc = new RTCPeerConnection({
+    debug,
     iceServers: [],
     iceInterfaceAddresses: LOOPBACK,
     iceAdditionalHostAddresses: ["127.0.0.1"],
@@ -87,6 +89,7 @@ Deno.test({
     assert.ok(frames >= 30, `only ${frames} frames within 3 s`);
     assert.ok(h264, "non-H.264 payload seen");
     assert.ok(peer.stats.accessUnits >= 30);
+    assert.equal(peer.stats.sendPath, "direct", peer.stats.sendPathNote);
 
     // Still alive while the client keeps reporting.
     await new Promise((r) => setTimeout(r, 3_000));
@@ -107,3 +110,55 @@ Deno.test({
     await pump;
   },
 });
+
+for (const sendPath of ["direct", "werift"] as SendPath[]) {
+  Deno.test({
+    name: `ViewerPeer (${sendPath} path): packets lost on the way are NACKed and resent`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const hub = new FanoutHub();
+      const source = createSource({ kind: "file" }, { logger: silentLogger });
+      await source.start();
+      const pump = (async () => {
+        for await (const au of source) hub.publish(au);
+      })();
+      // werift's debug option drops an inbound RTP/RTCP packet when loss/100 < random():
+      // 90 drops ~10 % of them before SRTP, as a lossy link would.
+      const client = await recvonlyClient({ inboundPacketLoss: 90 });
+      const loss = new RtpLossCounter();
+      let frames = 0;
+      client.onTrack.subscribe((track) => {
+        track.onReceiveRtp.subscribe((rtp) => {
+          loss.add(rtp.header.sequenceNumber);
+          if (rtp.header.marker) frames++;
+        });
+      });
+      const peer = await ViewerPeer.answer(client.localDescription!.sdp, {
+        hub,
+        iceServers: [],
+        interfaceAddresses: LOOPBACK,
+        additionalHostAddresses: ["127.0.0.1"],
+        sendPath,
+      });
+      try {
+        await client.setRemoteDescription({ type: "answer", sdp: peer.answerSdp });
+        await new Promise((r) => setTimeout(r, 4_000));
+        assert.equal(peer.stats.sendPath, sendPath);
+        assert.ok(frames >= 60, `only ${frames} frames`);
+        const retransmitted = peer.stats.retransmitted;
+        console.log(
+          `${sendPath}: ${loss.received} received, ${loss.lost} still missing, ${retransmitted} resent`,
+        );
+        assert.ok(retransmitted > 0, "no packet was resent");
+        // Most losses are repaired (a resent packet can be lost again, ~10 %).
+        assert.ok(loss.lost < retransmitted, `${loss.lost} missing, ${retransmitted} resent`);
+      } finally {
+        await client.close();
+        await peer.close();
+        await source.stop();
+        await pump;
+      }
+    },
+  });
+}
