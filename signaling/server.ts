@@ -14,9 +14,14 @@
  */
 import { join } from "node:path";
 import { AuditLog } from "./audit/audit_log.ts";
-import { loadKeyRing } from "./auth/jwt_keys.ts";
+import { fileKeySource, loadKeyRing, type PrivateKeySource } from "./auth/jwt_keys.ts";
+import { loadKek } from "./auth/kek.ts";
+import { openBus } from "./bus/open.ts";
+import { topics } from "./bus/topics.ts";
+import { sealedKeySource, sharedCa } from "./certs/shared_keys.ts";
+import { ClusterFollower } from "./cluster/follower.ts";
+import { Readiness } from "./cluster/readiness.ts";
 import { Throttle } from "./auth/rate_limit.ts";
-import { InProcessBus } from "./bus/bus.ts";
 import { ensurePki } from "./certs/pki_state.ts";
 import { watchServerCertificate } from "./certs/renewal.ts";
 import { serverNames } from "./certs/server_names.ts";
@@ -29,7 +34,7 @@ import { startDeviceListener } from "./http/device_listener.ts";
 import { publicApp } from "./http/public_app.ts";
 import { startPublicListener } from "./http/public_listener.ts";
 import { ViewingSessions } from "./sessions/viewing.ts";
-import { openSqliteStore } from "./store/sqlite.ts";
+import { openStore } from "./store/open.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -46,14 +51,30 @@ export interface RunningServer {
 export async function startServer(config: ServerSettings): Promise<RunningServer> {
   // State.
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openSqliteStore(join(config.dataDir, "vigil.db"));
-  const pki = await ensurePki(config.dataDir, serverNames(config));
-  const ring = await loadKeyRing(store, config.dataDir);
+  const nodeId = config.nodeId ?? crypto.randomUUID().slice(0, 8);
+  // A cluster's key material is sealed in the shared store (certs/shared_keys.ts).
+  const kek = config.kekFile ? await loadKek(config.kekFile) : null;
+  const store = await openStore(config);
+  const opened = await openBus(config, nodeId).catch(async (err) => {
+    await store.close();
+    throw err;
+  });
+  // Events from here on are followed (below): a key another node makes while we load is seen.
+  const startSeq = await store.events.last();
+  const ca = kek && config.store ? await sharedCa(store, kek) : undefined;
+  const keys: PrivateKeySource = kek && config.store
+    ? sealedKeySource(store, kek)
+    : fileKeySource(config.dataDir);
+  const pki = await ensurePki(config.dataDir, serverNames(config), new Date(), ca);
+  const ring = await loadKeyRing(store, keys);
   const audit = new AuditLog(join(config.dataDir, "audit.log"));
 
   // Domain: everything talks through the bus.
-  const bus = new InProcessBus();
-  const presence = new Presence(bus);
+  const bus = opened.bus;
+  const presence = new Presence(bus, {
+    nodeId,
+    announceMs: opened.kind === "nats" ? 5_000 : 0,
+  });
   const viewing = new ViewingSessions({
     bus,
     presence,
@@ -83,6 +104,8 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     presence,
     revocations: await RevocationList.load(store),
     viewing,
+    nodeId,
+    readiness: new Readiness({ store, bus: opened, ring: () => ctx.ring }),
     throttles: {
       loginUser: new Throttle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
       loginAddress: new Throttle({ freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
@@ -121,12 +144,39 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
   });
   ctx.revocations.watch();
 
+  // Cluster events (store/cluster.ts) the revocation list does not cover:
+  // key rotation. Read at every store change (the poll above), at once when
+  // another node nudges over the bus, and after a bus outage (what was
+  // missed is in the log).
+  const follower = await ClusterFollower.start(store, {
+    "keys.rotated": async () => {
+      ctx.ring = await loadKeyRing(store, keys);
+      audit.log("keys.reloaded", { kid: ctx.ring.current.kid });
+    },
+  }, startSeq);
+  await follower.check();
+  ctx.revocations.onChange(() => follower.check());
+  const offNudge = bus.subscribe(topics.clusterEvents, (m) => {
+    if (m.node === nodeId) return;
+    ctx.revocations.reload().catch((err) =>
+      console.error(`cluster: reading the store after a nudge failed: ${(err as Error).message}`)
+    );
+  });
+  const offBusState = opened.onStateChange((h) => {
+    if (h.state !== "connected") return;
+    presence.sync();
+    presence.announce();
+    ctx.revocations.reload().catch(() => {});
+  });
+  presence.sync();
+
   // The server certificate is renewed while running: device connections stay
   // (setSecureContext); the public port re-listens unless the operator's own
   // certificate is used.
   const stopRenewal = watchServerCertificate({
     dataDir: config.dataDir,
     names: serverNames(config),
+    sharedCa: ca,
     onRenewed: async (next) => {
       ctx.pki = next;
       devices.setCertificate(next);
@@ -147,11 +197,16 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     caFingerprint: pki.caFingerprint,
     async close() {
       await ctx.revocations.stop();
+      offNudge();
+      offBusState();
+      await follower.stop();
       viewing.close();
       hub.close();
+      presence.close();
       await devices.close();
       stopRenewal();
       await web.close();
+      await opened.close();
       audit.close();
       await store.close();
     },

@@ -13,15 +13,38 @@ import { randomToken, sha256Hex } from "../auth/secrets.ts";
 import { ensureCa } from "../certs/pki_state.ts";
 import { fingerprint256 } from "../../pki/mod.ts";
 import { AuditLog } from "../audit/audit_log.ts";
+import { sharedCaCertificate } from "../certs/shared_keys.ts";
+import { openStore, type StoreSettings } from "../store/open.ts";
 
-/** Opens the store of a data dir (creating it). */
-export async function openDataDir(dataDir: string): Promise<Store> {
+/**
+ * Where the commands work: a data dir (its SQLite store and files), or a
+ * cluster's shared store (`--store`; the data dir then holds only the
+ * command's audit log).
+ */
+export type AdminTarget = string | (StoreSettings & { kekFile?: string | null });
+
+const dirOf = (t: AdminTarget) => typeof t === "string" ? t : t.dataDir;
+
+/** Opens the store of a target (creating the data dir). */
+export async function openDataDir(t: AdminTarget): Promise<Store> {
+  const dataDir = dirOf(t);
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (typeof t !== "string" && t.store) return await openStore(t);
   return await openSqliteStore(join(dataDir, "vigil.db"));
 }
 
-function audit(dataDir: string, event: string, fields: Record<string, unknown>) {
-  const log = new AuditLog(join(dataDir, "audit.log"));
+/** The CA certificate: the cluster's (public, from the store) or the data dir's (created). */
+async function caCertificate(t: AdminTarget, db: Store): Promise<string> {
+  if (typeof t !== "string" && t.store) {
+    const pem = await sharedCaCertificate(db);
+    if (!pem) throw new Error("the cluster has no CA yet: start a node first");
+    return pem;
+  }
+  return (await ensureCa(dirOf(t))).ca.certPem;
+}
+
+function audit(t: AdminTarget, event: string, fields: Record<string, unknown>) {
+  const log = new AuditLog(join(dirOf(t), "audit.log"));
   log.log(event, { ...fields, by: "operator" });
   log.close();
 }
@@ -38,21 +61,21 @@ export interface DeviceAdded {
 
 /** Registers a device and returns its one-time enrollment token. */
 export async function addDevice(
-  dataDir: string,
+  dataDir: AdminTarget,
   a: { id: string; label?: string; ttlMs: number; serverUrl: string },
 ): Promise<DeviceAdded> {
   const id = DEVICE_ID.safeParse(a.id);
   if (!id.success) throw new UsageError(id.error.issues[0].message);
   const db = await openDataDir(dataDir);
   try {
-    const { ca } = await ensureCa(dataDir);
+    const caPem = await caCertificate(dataDir, db);
     const token = randomToken("vet");
     const expiresAt = Date.now() + a.ttlMs;
     await db.devices.addWithToken({ id: a.id, label: a.label ?? "" }, {
       hash: await sha256Hex(token),
       expiresAt,
     }, Date.now());
-    const fp = fingerprint256(ca.certPem);
+    const fp = fingerprint256(caPem);
     audit(dataDir, "device.added", { device: a.id, expiresAt: new Date(expiresAt).toISOString() });
     return {
       deviceId: a.id,
@@ -70,7 +93,7 @@ export async function addDevice(
 }
 
 /** Lists devices with their state. */
-export async function deviceList(dataDir: string) {
+export async function deviceList(dataDir: AdminTarget) {
   const db = await openDataDir(dataDir);
   try {
     const now = Date.now();
@@ -94,7 +117,7 @@ export async function deviceList(dataDir: string) {
 }
 
 /** Revokes a device's certificates (the server closes its connections within 1 s). */
-export async function deviceRevoke(dataDir: string, id: string) {
+export async function deviceRevoke(dataDir: AdminTarget, id: string) {
   const db = await openDataDir(dataDir);
   try {
     const serials = await db.devices.revoke(id, Date.now(), "operator");
@@ -119,7 +142,7 @@ export function parseCameras(text: string): string[] {
 
 /** Creates a viewer account. */
 export async function userAdd(
-  dataDir: string,
+  dataDir: AdminTarget,
   a: { name: string; password: string; cameras: string[] },
 ) {
   const n = USER_NAME.safeParse(a.name);
@@ -141,7 +164,7 @@ export async function userAdd(
 }
 
 /** Lists viewer accounts. */
-export async function userList(dataDir: string) {
+export async function userList(dataDir: AdminTarget) {
   const db = await openDataDir(dataDir);
   try {
     return (await db.users.list()).map((u) => ({
@@ -155,7 +178,7 @@ export async function userList(dataDir: string) {
 }
 
 /** Removes a viewer account and ends its sessions. */
-export async function userRemove(dataDir: string, name: string) {
+export async function userRemove(dataDir: AdminTarget, name: string) {
   const db = await openDataDir(dataDir);
   try {
     await db.refreshTokens.revokeUserFamilies(name, Date.now());
@@ -168,7 +191,7 @@ export async function userRemove(dataDir: string, name: string) {
 }
 
 /** Sets a new password and ends the user's sessions. */
-export async function userPasswd(dataDir: string, name: string, password: string) {
+export async function userPasswd(dataDir: AdminTarget, name: string, password: string) {
   const policy = checkPasswordPolicy(password);
   if (policy) throw new UsageError(policy);
   const db = await openDataDir(dataDir);

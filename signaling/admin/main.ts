@@ -7,6 +7,7 @@
 import { runMain, UsageError } from "../../lib/cli.ts";
 import {
   addDevice,
+  type AdminTarget,
   deviceList,
   deviceRevoke,
   openDataDir,
@@ -18,7 +19,9 @@ import {
 } from "./commands.ts";
 import { ADMIN_USAGE, type AdminOptions, readAdminArgs } from "./options.ts";
 import { ensurePki } from "../certs/pki_state.ts";
-import { rotateJwtKey } from "../auth/jwt_keys.ts";
+import { type PrivateKeySource, rotateJwtKey } from "../auth/jwt_keys.ts";
+import { loadKek } from "../auth/kek.ts";
+import { sealedKeySource } from "../certs/shared_keys.ts";
 import { serverNames } from "../certs/server_names.ts";
 
 async function readPassword(fromStdin: boolean): Promise<string> {
@@ -58,7 +61,11 @@ function defaultServerUrl(o: AdminOptions): string {
 
 await runMain("vigil", async () => {
   const o = await readAdminArgs(Deno.args);
-  const { command, positionals, dataDir } = o;
+  const { command, positionals } = o;
+  // The commands' state: the data dir, or the cluster's store (commands.ts).
+  const dataDir: AdminTarget = o.store
+    ? { dataDir: o.dataDir, store: o.store, storePasswordFile: o.storePasswordFile }
+    : o.dataDir;
   if (!command) {
     console.log(ADMIN_USAGE.trim());
     return;
@@ -149,10 +156,15 @@ await runMain("vigil", async () => {
     case "keys:rotate": {
       const db = await openDataDir(dataDir);
       try {
-        const kid = await rotateJwtKey(db, dataDir);
+        let keys: string | PrivateKeySource = o.dataDir;
+        if (o.store) {
+          if (!o.kekFile) throw new UsageError("keys:rotate in a cluster needs --kek-file");
+          keys = sealedKeySource(db, await loadKek(o.kekFile));
+        }
+        const kid = await rotateJwtKey(db, keys);
         print(
           { kid },
-          `new JWT signing key ${kid}; restart the server to sign with it (old keys verify until their tokens expire)`,
+          `new JWT signing key ${kid}; running servers sign with it within a second (old keys verify until their tokens expire)`,
         );
       } finally {
         await db.close();
@@ -160,9 +172,12 @@ await runMain("vigil", async () => {
       break;
     }
     case "pki:init": {
+      if (o.store) {
+        throw new UsageError("pki:init is for one server: a cluster's first node creates the CA");
+      }
       const names = serverNames({ ...o.server, san: [...o.server.san, ...o.san] });
-      await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-      const p = await ensurePki(dataDir, names);
+      await Deno.mkdir(o.dataDir, { recursive: true, mode: 0o700 });
+      const p = await ensurePki(o.dataDir, names);
       print(
         { caFingerprint: p.caFingerprint, createdCa: p.createdCa, renewedServer: p.renewedServer },
         [

@@ -12,11 +12,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseCli } from "../../lib/cli.ts";
+import { parseCli, UsageError } from "../../lib/cli.ts";
 import { parseSettings, readConfigText } from "../../lib/settings.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { SERVE_SPEC } from "../config/options.ts";
 import type { ServerSettings } from "../config/settings.ts";
+import { postgresGrants } from "../config/cluster_grants.ts";
+import { parsePostgresUrl } from "../store/postgres_url.ts";
 
 /** `--help` of the operator commands. */
 export const ADMIN_USAGE = `
@@ -32,8 +34,12 @@ settings file: its data dir, token lifetime, port and names), --json and --print
   deno task user:list
   deno task user:remove <name>
   deno task user:passwd <name> [--password-stdin]
-  deno task keys:rotate                     new JWT signing key; a running server picks it up on restart
+  deno task keys:rotate                     new JWT signing key; running servers sign with it within 1 s
   deno task pki:init [--san NAME]...        create the CA, server certificate (done by serve on first start)
+
+A cluster's commands work on its shared store: --store postgres://USER@HOST[:PORT]/DB with
+--store-password-file FILE (or VIGIL_STORE_PASSWORD), or the same in the nodes' --config file;
+keys:rotate also needs --kek-file FILE. Every node acts on the change within 1 s.
 `;
 
 const OPTIONS = {
@@ -47,6 +53,9 @@ const OPTIONS = {
   "password-stdin": { type: "boolean" },
   san: { type: "string", multiple: true },
   "print-flags": { type: "boolean" },
+  store: { type: "string" },
+  "store-password-file": { type: "string" },
+  "kek-file": { type: "string" },
 } as const;
 
 /** The parsed command line of an operator command. */
@@ -69,6 +78,10 @@ export interface AdminOptions {
   passwordStdin: boolean;
   /** Extra certificate names for `pki:init` (besides the config's). */
   san: string[];
+  /** The cluster's store (flags over `--config`), or null: the data dir's SQLite. */
+  store: string | null;
+  storePasswordFile: string | null;
+  kekFile: string | null;
 }
 
 /** Parses an operator command line and the server config file's text (null: none). Pure. */
@@ -86,6 +99,16 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     v.config !== undefined ? ["--config", v.config] : [],
     configText,
   );
+  const store = v.store ?? server.store;
+  if (store !== null) {
+    try {
+      parsePostgresUrl(store);
+    } catch (err) {
+      throw new UsageError(`--store: ${(err as Error).message}`);
+    }
+  }
+  const storePasswordFile = v["store-password-file"] ?? server.storePasswordFile;
+  const kekFile = v["kek-file"] ?? server.kekFile;
   return {
     command,
     positionals,
@@ -99,6 +122,9 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     cameras: v.cameras,
     passwordStdin: v["password-stdin"] ?? false,
     san: v.san ?? [],
+    store,
+    storePasswordFile: storePasswordFile && resolve(storePasswordFile),
+    kekFile: kekFile && resolve(kekFile),
   };
 }
 
@@ -114,9 +140,18 @@ export async function readAdminArgs(argv: string[]): Promise<AdminOptions> {
  */
 export function adminFlags(o: AdminOptions): string[] {
   const read = [o.dataDir, ...(o.configFile ? [o.configFile] : [])];
+  const pg = o.store
+    ? postgresGrants({
+      servers: [parsePostgresUrl(o.store)],
+      files: [o.storePasswordFile, o.kekFile].filter((f): f is string => !!f),
+    })
+    : null;
   return [
-    `--allow-read=${[...new Set(read)].join(",")}`,
+    ...(pg ? [`--allow-net=${pg.net.join(",")}`] : []),
+    `--allow-read=${[...new Set([...read, ...pg?.read ?? []])].join(",")}`,
     `--allow-write=${o.dataDir}`,
     "--allow-sys=hostname",
+    ...(pg && !o.storePasswordFile ? ["--allow-env=VIGIL_STORE_PASSWORD"] : []),
+    ...(pg ? [`--ignore-env=${pg.ignoreEnv.join(",")}`] : []),
   ];
 }

@@ -1,7 +1,8 @@
 /**
  * The server's JWT signing keys: Ed25519, each with a `kid`. The private key
- * is a PKCS#8 PEM file (0600) under `<data>/keys/`; the public JWK and the
- * key's life are in the store. Rotation makes a new current key and keeps
+ * is a PKCS#8 PEM file (0600) under `<data>/keys/`, or, in a cluster, sealed
+ * in the shared store under the key-encryption key (a {@linkcode PrivateKeySource},
+ * certs/shared_keys.ts); the public JWK and the key's life are in the store. Rotation makes a new current key and keeps
  * retired public keys until every token they signed has expired.
  * @module
  */
@@ -27,15 +28,36 @@ function keyPath(dataDir: string, kid: string) {
   return join(dataDir, "keys", `jwt-${kid}.pem`);
 }
 
-/** Makes a new current key and retires the previous one. */
-export async function rotateJwtKey(store: Store, dataDir: string, now = Date.now()) {
+/** Where the private halves are kept. */
+export interface PrivateKeySource {
+  save(kid: string, pkcs8Pem: string): Promise<void>;
+  load(kid: string): Promise<string>;
+}
+
+/** Private keys as 0600 files in the data dir (one process). */
+export function fileKeySource(dataDir: string): PrivateKeySource {
+  return {
+    save: (kid, pem) => writeSecretFile(keyPath(dataDir, kid), pem),
+    load: (kid) => Deno.readTextFile(keyPath(dataDir, kid)),
+  };
+}
+
+const sourceOf = (s: string | PrivateKeySource) => typeof s === "string" ? fileKeySource(s) : s;
+
+/** Makes a new current key and retires the previous one (`keys`: a data dir or a source). */
+export async function rotateJwtKey(
+  store: Store,
+  keys: string | PrivateKeySource,
+  now = Date.now(),
+) {
   const { privateKey, publicKey } = await jose.generateKeyPair("EdDSA", {
     crv: "Ed25519",
     extractable: true,
   });
   const jwk = await jose.exportJWK(publicKey);
   const kid = await jose.calculateJwkThumbprint(jwk);
-  await writeSecretFile(keyPath(dataDir, kid), await jose.exportPKCS8(privateKey));
+  // The private half first: a current key whose private half is missing would stop every node.
+  await sourceOf(keys).save(kid, await jose.exportPKCS8(privateKey));
   await store.jwtKeys.rotate(
     { kid, publicJwk: JSON.stringify({ ...jwk, kid, alg: "EdDSA", use: "sig" }) },
     now,
@@ -46,23 +68,23 @@ export async function rotateJwtKey(store: Store, dataDir: string, now = Date.now
 /** Loads the key ring, creating the first key if there is none. */
 export async function loadKeyRing(
   store: Store,
-  dataDir: string,
+  keys: string | PrivateKeySource,
   now = Date.now(),
 ): Promise<KeyRing> {
   let rows = await store.jwtKeys.list(now - GRACE_MS);
   if (!rows.some((r) => r.retiredAt === null)) {
-    await rotateJwtKey(store, dataDir, now);
+    await rotateJwtKey(store, keys, now);
     rows = await store.jwtKeys.list(now - GRACE_MS);
   }
   const current = rows.find((r) => r.retiredAt === null)!;
-  const pem = await Deno.readTextFile(keyPath(dataDir, current.kid));
+  const pem = await sourceOf(keys).load(current.kid);
   const privateKey = await jose.importPKCS8(pem, "EdDSA") as CryptoKey;
   const publicKeys = new Map<string, CryptoKey>();
-  const keys: jose.JWK[] = [];
+  const jwks: jose.JWK[] = [];
   for (const r of rows) {
     const jwk = JSON.parse(r.publicJwk) as jose.JWK;
     publicKeys.set(r.kid, await jose.importJWK(jwk, "EdDSA") as CryptoKey);
-    keys.push(jwk);
+    jwks.push(jwk);
   }
-  return { current: { kid: current.kid, privateKey }, publicKeys, jwks: { keys } };
+  return { current: { kid: current.kid, privateKey }, publicKeys, jwks: { keys: jwks } };
 }

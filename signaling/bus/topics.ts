@@ -5,7 +5,9 @@
  *
  * | topic                  | kind          | from → to                          | message                       |
  * | ---------------------- | ------------- | ---------------------------------- | ----------------------------- |
- * | `presence`             | publish       | presence → SSE streams             | {@linkcode PresenceMessage}   |
+ * | `presence`             | publish       | presence → presence (every node)   | {@linkcode PresenceMessage}   |
+ * | `presence.sync`        | publish       | a (re)starting node → every node   | {@linkcode PresenceSync}      |
+ * | `cluster.events`       | publish       | a node that logged events → nodes  | {@linkcode ClusterNudge}      |
  * | `camera.<id>.offer`    | request/reply | viewing sessions → device hub      | {@linkcode OfferRequest} → {@linkcode OfferReply} |
  * | `camera.<id>.restart`  | request/reply | viewing sessions → device hub      | {@linkcode RestartRequest} → {@linkcode RestartReply} |
  * | `camera.<id>.control`  | publish       | viewing sessions → device hub      | {@linkcode ControlMessage}    |
@@ -32,7 +34,15 @@ export type PresenceMessage = {
   since: number;
   /** The publisher's own viewer limit from `hello` (null: it named none). */
   maxViewers: number | null;
+  /** The node holding the camera's channel (a cluster; absent from old senders). */
+  node?: string;
 };
+
+/** "Announce your cameras": a node that started or got its bus back. */
+export type PresenceSync = { node: string };
+
+/** "The cluster event log grew to `seq`": read it now instead of at the next poll. */
+export type ClusterNudge = { seq: number; node: string };
 
 /** A viewer's WHEP offer for a camera's publisher. */
 export type OfferRequest = { sessionId: string; sdp: string; viewer: string };
@@ -85,6 +95,8 @@ function id(value: string): string {
 /** The topics. */
 export const topics = {
   presence: { name: "presence" } as Topic<PresenceMessage>,
+  presenceSync: { name: "presence.sync" } as Topic<PresenceSync>,
+  clusterEvents: { name: "cluster.events" } as Topic<ClusterNudge>,
   offer: (camera: string): RequestTopic<OfferRequest, OfferReply> => ({
     name: `camera.${id(camera)}.offer`,
   }),

@@ -78,9 +78,13 @@ export async function ensurePki(
   dataDir: string,
   names: { dnsNames: string[]; ipAddresses: string[] },
   now = new Date(),
+  /** The cluster's CA (certs/shared_keys.ts) instead of the data dir's own. */
+  sharedCa?: { certPem: string; keyPem: string },
 ): Promise<PkiState & { createdCa: boolean; renewedServer: boolean }> {
   const p = pkiPaths(dataDir);
-  const { created, ca } = await ensureCa(dataDir);
+  const { created, ca } = sharedCa
+    ? { created: false, ca: await loadCa(sharedCa.certPem, sharedCa.keyPem) }
+    : await ensureCa(dataDir);
   let serverCertPem = await readIfExists(p.serverCert);
   let serverKeyPem = await readIfExists(p.serverKey);
   let renewed = false;

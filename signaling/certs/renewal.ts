@@ -15,11 +15,13 @@ export function watchServerCertificate(o: {
   dataDir: string;
   names: { dnsNames: string[]; ipAddresses: string[] };
   onRenewed: (next: PkiState) => Promise<void>;
+  /** The cluster's CA, if any (see `ensurePki`). */
+  sharedCa?: { certPem: string; keyPem: string };
   everyMs?: number;
 }): () => void {
   const timer = setInterval(async () => {
     try {
-      const next = await ensurePki(o.dataDir, o.names);
+      const next = await ensurePki(o.dataDir, o.names, new Date(), o.sharedCa);
       if (next.renewedServer) await o.onRenewed(next);
     } catch (err) {
       console.error(`pki: server certificate renewal failed: ${(err as Error).message}`);

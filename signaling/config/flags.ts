@@ -2,13 +2,44 @@
  * The exact `deno run` flags of the server process for its options: listen
  * on its two ports, read and write only its data dir, read the viewer, the
  * TLS files and the config file, read the host name (for the certificate's
- * names). Pure.
+ * names). In a cluster, also: network to the PostgreSQL and NATS servers
+ * named by `--store` and `--bus` (and nothing else), read their password,
+ * CA and key-encryption key files, and read the one environment variable
+ * that may hold a password when no file is given (cluster_grants.ts). Pure.
  *
  * `--ignore-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE`: the `ws` package
  * (under @hono/node-ws) reads these two at load; answered as unset.
  * @module
  */
+import { parseNatsUrl } from "../bus/nats_url.ts";
+import { parsePostgresUrl } from "../store/postgres_url.ts";
+import {
+  grantFlags,
+  type Grants,
+  mergeGrants,
+  natsGrants,
+  postgresGrants,
+} from "./cluster_grants.ts";
 import type { ServeOptions } from "./options.ts";
+
+const present = (xs: (string | null)[]) => xs.filter((x): x is string => !!x);
+
+/** The cluster clients' grants for these settings (none without --store/--bus). */
+export function clusterGrants(s: ServeOptions["settings"]): Grants & { env: string[] } {
+  const gs: Grants[] = [];
+  const env: string[] = [];
+  if (s.store) {
+    const t = parsePostgresUrl(s.store);
+    gs.push(postgresGrants({ servers: [t], files: present([s.storePasswordFile, s.kekFile]) }));
+    if (!s.storePasswordFile) env.push("VIGIL_STORE_PASSWORD");
+  }
+  if (s.bus) {
+    const t = parseNatsUrl(s.bus);
+    gs.push(natsGrants({ servers: t.endpoints, files: present([s.busPasswordFile, s.busCaFile]) }));
+    if (t.user && !s.busPasswordFile) env.push("VIGIL_BUS_PASSWORD");
+  }
+  return { ...mergeGrants({ net: [], read: [], ignoreEnv: [] }, ...gs), env };
+}
 
 /**
  * The server's flags.
@@ -20,14 +51,19 @@ import type { ServeOptions } from "./options.ts";
  * ```
  */
 export function serverFlags({ settings: s, configFile }: ServeOptions): string[] {
+  const cluster = clusterGrants(s);
   const net = [s.port, s.devicePort].map((p) => p === 0 ? s.host : `${s.host}:${p}`);
-  const read = [s.dataDir, s.webDir, s.tlsCertFile, s.tlsKeyFile, configFile]
-    .filter((x): x is string => !!x);
+  const read = present([s.dataDir, s.webDir, s.tlsCertFile, s.tlsKeyFile, configFile]);
+  const own = grantFlags(mergeGrants(
+    { net: [...new Set(net)], read: [...new Set(read)], ignoreEnv: [] },
+    cluster,
+  ));
+  const ignoreEnv = ["WS_NO_BUFFER_UTIL", "WS_NO_UTF_8_VALIDATE", ...cluster.ignoreEnv];
   return [
-    `--allow-net=${[...new Set(net)].join(",")}`,
-    `--allow-read=${[...new Set(read)].join(",")}`,
+    ...own.filter((f) => !f.startsWith("--ignore-env=")),
     `--allow-write=${s.dataDir}`,
     "--allow-sys=hostname",
-    "--ignore-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE",
+    ...(cluster.env.length ? [`--allow-env=${cluster.env.join(",")}`] : []),
+    `--ignore-env=${ignoreEnv.join(",")}`,
   ];
 }

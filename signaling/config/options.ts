@@ -54,6 +54,10 @@ function resolved(s: ServerSettings, configFile: string | null): ServeOptions {
       webDir: resolve(s.webDir),
       tlsCertFile: s.tlsCertFile && resolve(s.tlsCertFile),
       tlsKeyFile: s.tlsKeyFile && resolve(s.tlsKeyFile),
+      storePasswordFile: s.storePasswordFile && resolve(s.storePasswordFile),
+      kekFile: s.kekFile && resolve(s.kekFile),
+      busPasswordFile: s.busPasswordFile && resolve(s.busPasswordFile),
+      busCaFile: s.busCaFile && resolve(s.busCaFile),
     },
     configFile: configFile && resolve(configFile),
   };

@@ -88,3 +88,36 @@ Deno.test("serverFlags: its ports, its data dir, its files, nothing else", () =>
   assert.equal(both[0], "--allow-net=0.0.0.0:8443,0.0.0.0:8444");
   assert.equal(both[1], "--allow-read=/d,/w");
 });
+
+Deno.test("serverFlags in a cluster: net to exactly the store and bus, their files, PG* ignored", () => {
+  const o = parseServeArgs([
+    "--data-dir=/srv/d",
+    "--web-dir=/srv/w",
+    "--store=postgres://vigil@db.internal:5433/vigil",
+    "--store-password-file=/run/secrets/pg",
+    "--kek-file=/run/secrets/kek",
+    "--bus=nats://vigil@nats-1:4222,nats://vigil@nats-2:4222",
+    "--node-id=a",
+  ], null);
+  const flags = serverFlags(o);
+  assert.equal(
+    flags[0],
+    "--allow-net=0.0.0.0:8443,0.0.0.0:8444,db.internal:5433,nats-1:4222,nats-2:4222",
+  );
+  assert.equal(flags[1], "--allow-read=/srv/d,/srv/w,/run/secrets/pg,/run/secrets/kek");
+  assert.ok(flags.includes("--allow-env=VIGIL_BUS_PASSWORD"), flags.join(" "));
+  const ignored = flags.find((f) => f.startsWith("--ignore-env="))!;
+  assert.match(ignored, /WS_NO_BUFFER_UTIL,.*PGPASSWORD.*PGSSL/);
+  assert.ok(!flags.some((f) => f === "--allow-env" || f.startsWith("--allow-env=PG")));
+});
+
+Deno.test("cluster settings: passwords never in URLs; a store needs a KEK and a bus", () => {
+  const bad = (argv: string[], re: RegExp) => assert.throws(() => parseServeArgs(argv, null), re);
+  bad(["--store=postgres://v:pw@h/d", "--kek-file=/k", "--bus=nats://n:4222"], /password/);
+  bad(["--store=postgres://v@h/d", "--bus=nats://n:4222"], /needs --kek-file/);
+  bad(["--store=postgres://v@h/d", "--kek-file=/k"], /needs --bus/);
+  bad(["--bus=nats://u:pw@n:4222"], /must not hold a password/);
+  const { settings } = parseServeArgs(["--bus=nats://n:4222"], null);
+  assert.equal(settings.bus, "nats://n:4222");
+  assert.equal(settings.store, null, "a bus alone keeps SQLite (nodes on one host)");
+});

@@ -15,6 +15,8 @@ import { z } from "zod";
 import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
 import { duration, settingFlag as flag } from "../../lib/settings.ts";
 import { MAX_TOKEN_TTL_MS } from "../auth/jwt_keys.ts";
+import { parseNatsUrl } from "../bus/nats_url.ts";
+import { parsePostgresUrl } from "../store/postgres_url.ts";
 
 const port = (def: number) => z.number().int().min(0).max(65535).default(def);
 const count = (def: number, max: number) => z.number().int().min(1).max(max).default(def);
@@ -51,6 +53,19 @@ export const CorsOriginSchema = z.string().max(253).refine(
   },
   "an origin is scheme://host[:port] as a browser sends it, e.g. https://player.example.com (http or https, lower case, no path, no trailing slash, no default port)",
 );
+
+/** A setting whose value must parse with `parse` (its error message becomes the issue). */
+function parsedBy(parse: (s: string) => unknown) {
+  return z.string().max(2000).superRefine((v, ctx) => {
+    try {
+      parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  });
+}
+
+const file = (what: string) => z.string().min(1).nullable().default(null).describe(what);
 
 /** Every server setting. */
 export const ServerSettingsSchema = z.object({
@@ -187,12 +202,65 @@ export const ServerSettingsSchema = z.object({
   iceServers: z.array(IceServerSchema).default([]).describe(
     "STUN/TURN servers for publishers, [{urls, username?, credential?}] (config file only)",
   ),
+  // Cluster (docs/DEPLOY.md): shared store, bus and key material; none of them is the default.
+  store: flag(
+    parsedBy(parsePostgresUrl).nullable().default(null).describe(
+      "shared store postgres://USER@HOST[:PORT]/DB for a cluster (default: SQLite in the data dir)",
+    ),
+    "store",
+    "URL",
+  ),
+  storePasswordFile: flag(
+    file("file holding the --store password (else the env var VIGIL_STORE_PASSWORD)"),
+    "store-password-file",
+    "FILE",
+  ),
+  kekFile: flag(
+    file(
+      "key-encryption key (0600, 32 random bytes base64) sealing the CA and JWT keys in --store",
+    ),
+    "kek-file",
+    "FILE",
+  ),
+  bus: flag(
+    parsedBy(parseNatsUrl).nullable().default(null).describe(
+      "NATS bus nats://[USER@]HOST:PORT (tls:// for TLS; comma-separated) (default: in-process)",
+    ),
+    "bus",
+    "URL",
+  ),
+  busPasswordFile: flag(
+    file("file holding the NATS user's password (else the env var VIGIL_BUS_PASSWORD)"),
+    "bus-password-file",
+    "FILE",
+  ),
+  busCaFile: flag(file("CA certificate (PEM) of the NATS servers (tls://)"), "bus-ca", "FILE"),
+  nodeId: flag(
+    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a node id is 1-64 of A-Z a-z 0-9 _ -").nullable()
+      .default(null).describe("this node's name in logs and on the bus (default: random)"),
+    "node-id",
+    "NAME",
+  ),
 }).strict().superRefine((s, ctx) => {
   if ((s.tlsCertFile === null) !== (s.tlsKeyFile === null)) {
     ctx.addIssue({
       code: "custom",
       path: [s.tlsCertFile === null ? "tlsCertFile" : "tlsKeyFile"],
       message: "--tls-cert and --tls-key go together",
+    });
+  }
+  if (s.store !== null && s.kekFile === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["kekFile"],
+      message: "--store postgres://… needs --kek-file (the CA and JWT keys are sealed under it)",
+    });
+  }
+  if (s.store !== null && s.bus === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["bus"],
+      message: "--store postgres://… (a cluster) needs --bus nats://… so nodes reach each other",
     });
   }
   if (s.deviceTimeoutMs < 2 * s.heartbeatMs) {

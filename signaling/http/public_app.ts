@@ -68,6 +68,13 @@ export function publicApp(ctx: ServerContext) {
       onError: (c) => problem(c, 413, "too_large", "the request body is too large"),
     }),
   );
+  // Liveness and readiness for load balancers and supervisors (cluster/readiness.ts).
+  app.get("/healthz", (c) => c.body(null, 204, { "cache-control": "no-store" }));
+  app.get("/readyz", async (c) => {
+    const r = await ctx.readiness.check();
+    c.header("cache-control", "no-store");
+    return c.json(r, r.ready ? 200 : 503);
+  });
   app.route("/", pkiRoutes(ctx));
   app.route("/", enrollRoutes(ctx));
   app.route("/", authRoutes(ctx));

@@ -260,6 +260,37 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
           },
         );
 
+        await t.step(
+          "cluster events: revocations, removal and rotation are logged, in order, once",
+          async () => {
+            const kinds = (await b.events.after(0)).map((e) => `${e.kind}:${e.subject}`);
+            // Logged by the steps above in their own transactions; idempotent repeats add nothing.
+            assert.ok(kinds.includes("device.revoked:door"), kinds.join());
+            assert.equal(kinds.filter((k) => k === "device.revoked:door").length, 1);
+            assert.ok(kinds.includes("user.removed:alice"), kinds.join());
+            assert.ok(kinds.includes("keys.rotated:k2"), kinds.join());
+            assert.ok(kinds.some((k) => k.startsWith("family.revoked:")), kinds.join());
+            const last = await a.events.last();
+            assert.equal((await a.events.after(0)).at(-1)?.seq, last);
+            const seq = await a.events.append("user.scope", "bob", now);
+            assert.equal(seq, last + 1);
+            assert.deepEqual(await b.events.after(last), [
+              { seq, kind: "user.scope", subject: "bob", at: now },
+            ]);
+            assert.equal((await b.events.after(0, 2)).length, 2);
+          },
+        );
+
+        await t.step("sealed keys: the first writer wins", async () => {
+          assert.equal(await a.sealedKeys.get("ca"), null);
+          const [x, y] = await Promise.all([
+            a.sealedKeys.putIfAbsent("ca", "sealed-a", now),
+            b.sealedKeys.putIfAbsent("ca", "sealed-b", now),
+          ]);
+          assert.equal(x, y);
+          assert.equal(await b.sealedKeys.get("ca"), x);
+        });
+
         await t.step("ping answers; a closed handle refuses", async () => {
           await a.ping();
           const c = await f.open();

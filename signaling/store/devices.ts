@@ -7,6 +7,7 @@
  * update change the row, and every other one finds `used_at` set.
  * @module
  */
+import { appendEvent } from "./cluster.ts";
 import type { SqlDriver } from "./sql.ts";
 import type { DeviceRecord, DeviceStore } from "./store.ts";
 
@@ -104,6 +105,7 @@ export function deviceStore(db: SqlDriver): DeviceStore {
            WHERE device_id = $3 AND revoked_at IS NULL RETURNING serial`,
           [now, reason, id],
         );
+        if (rows.length > 0) await appendEvent(tx, "device.revoked", id, now);
         return rows.map((r) => r.serial);
       }),
 

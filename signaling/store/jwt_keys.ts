@@ -4,6 +4,7 @@
  * transaction, so there is always exactly one current key.
  * @module
  */
+import { appendEvent } from "./cluster.ts";
 import type { SqlDriver } from "./sql.ts";
 import type { JwtKeyRecord, JwtKeyStore } from "./store.ts";
 
@@ -34,6 +35,7 @@ export function jwtKeyStore(db: SqlDriver): JwtKeyStore {
           key.publicJwk,
           now,
         ]);
+        await appendEvent(tx, "keys.rotated", key.kid, now);
       }),
   };
 }

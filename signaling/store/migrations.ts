@@ -69,4 +69,23 @@ export const MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL
   );
   `,
+  // 3: the cluster: a durable log of events every node must act on (revocations,
+  // removals, key rotation), numbered by a counter row (UPDATE … RETURNING takes
+  // the row lock, so numbers follow commit order on every engine), and key
+  // material sealed under the nodes' key-encryption key.
+  `
+  CREATE TABLE cluster_seq (id BIGINT PRIMARY KEY, n BIGINT NOT NULL);
+  INSERT INTO cluster_seq (id, n) VALUES (1, 0);
+  CREATE TABLE cluster_events (
+    seq BIGINT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    at BIGINT NOT NULL
+  );
+  CREATE TABLE sealed_keys (
+    name TEXT PRIMARY KEY,
+    sealed TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  `,
 ];

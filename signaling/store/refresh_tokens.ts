@@ -8,6 +8,7 @@
  * second sees it used, which is reuse.
  * @module
  */
+import { appendEvent } from "./cluster.ts";
 import { forUpdate, type SqlDriver, type SqlQueries } from "./sql.ts";
 import type { RefreshTokenStore, RotateResult } from "./store.ts";
 
@@ -17,11 +18,12 @@ async function revokeFamilyIn(
   now: number,
   reason: string,
 ): Promise<void> {
-  await tx.run(
+  const added = await tx.run(
     `INSERT INTO revoked_families (family_id, revoked_at, reason) VALUES ($1, $2, $3)
      ON CONFLICT (family_id) DO NOTHING`,
     [familyId, now, reason],
   );
+  if (added > 0) await appendEvent(tx, "family.revoked", familyId, now);
 }
 
 /** The refresh token store over `db`. */
@@ -72,7 +74,8 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
       return row?.family_id ?? null;
     },
 
-    revokeFamily: (familyId, now, reason) => revokeFamilyIn(db, familyId, now, reason),
+    revokeFamily: (familyId, now, reason) =>
+      db.transaction((tx) => revokeFamilyIn(tx, familyId, now, reason)),
 
     revokeUserFamilies: (username, now) =>
       db.transaction(async (tx) => {

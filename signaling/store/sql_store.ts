@@ -3,6 +3,7 @@
  * and so the same guarantees, on every engine.
  * @module
  */
+import { clusterEventStore, sealedKeyStore } from "./cluster.ts";
 import { deviceStore } from "./devices.ts";
 import { jwtKeyStore } from "./jwt_keys.ts";
 import { refreshTokenStore } from "./refresh_tokens.ts";
@@ -18,6 +19,8 @@ export function sqlStore(db: SqlDriver): Store {
     users: userStore(db),
     refreshTokens: refreshTokenStore(db),
     jwtKeys: jwtKeyStore(db),
+    events: clusterEventStore(db),
+    sealedKeys: sealedKeyStore(db),
     changeMarker: () => db.changeMarker(),
     async ping() {
       await db.get("SELECT 1 AS one");

@@ -163,6 +163,44 @@ export interface JwtKeyStore {
   rotate(key: { kid: string; publicJwk: string }, now: number): Promise<void>;
 }
 
+/**
+ * What a cluster event announces (migration 3). Nodes act on them: end the
+ * device's channel, the family's sessions, the user's streams, reload keys.
+ */
+export type ClusterEventKind =
+  | "device.revoked"
+  | "family.revoked"
+  | "user.removed"
+  | "user.scope"
+  | "keys.rotated";
+
+/** One entry of the durable cluster event log. */
+export interface ClusterEvent {
+  seq: number;
+  kind: ClusterEventKind;
+  /** The device id, family id, user name or key id. */
+  subject: string;
+  at: number;
+}
+
+/** The cluster event log: what every node must act on, in commit order. */
+export interface ClusterEventStore {
+  /** Appends an event (for changes made outside the store's own methods); its number. */
+  append(kind: ClusterEventKind, subject: string, now: number): Promise<number>;
+  /** Events numbered after `seq`, oldest first, at most `limit` (default 1000). */
+  after(seq: number, limit?: number): Promise<ClusterEvent[]>;
+  /** The newest event's number (0: none yet). */
+  last(): Promise<number>;
+}
+
+/** Key material sealed under the key-encryption key (the store never sees it in the clear). */
+export interface SealedKeyStore {
+  /** The sealed value of `name`, or null. */
+  get(name: string): Promise<string | null>;
+  /** Stores `sealed` unless `name` exists; resolves with the stored value (the first writer's). */
+  putIfAbsent(name: string, sealed: string, now: number): Promise<string>;
+}
+
 /** The store. */
 export interface Store {
   /** What is behind it, for logs and health checks. */
@@ -171,6 +209,8 @@ export interface Store {
   readonly users: UserStore;
   readonly refreshTokens: RefreshTokenStore;
   readonly jwtKeys: JwtKeyStore;
+  readonly events: ClusterEventStore;
+  readonly sealedKeys: SealedKeyStore;
   /**
    * A value that changes when another process (an operator command) or
    * node committed a change; cheap enough to poll several times a second.

@@ -4,6 +4,7 @@
  * kept as JSON text.
  * @module
  */
+import { appendEvent } from "./cluster.ts";
 import type { SqlDriver } from "./sql.ts";
 import type { UserStore } from "./store.ts";
 
@@ -66,8 +67,11 @@ export function userStore(db: SqlDriver): UserStore {
       ]) === 1;
     },
 
-    async remove(name) {
-      return await db.run("DELETE FROM users WHERE name = $1", [name]) === 1;
-    },
+    remove: (name) =>
+      db.transaction(async (tx) => {
+        if (await tx.run("DELETE FROM users WHERE name = $1", [name]) !== 1) return false;
+        await appendEvent(tx, "user.removed", name, Date.now());
+        return true;
+      }),
   };
 }

@@ -9,7 +9,6 @@ import type { ServerContext } from "../../context.ts";
 import type { CameraPresence } from "../../devices/presence.ts";
 import type { AppEnv } from "./env.ts";
 import { mayWatch } from "../../auth/scope.ts";
-import { topics } from "../../bus/topics.ts";
 import { requireViewer } from "./auth.ts";
 
 async function visibleCameras(ctx: ServerContext, cams: string[]) {
@@ -40,7 +39,7 @@ export function cameraRoutes(ctx: ServerContext) {
     return streamSSE(c, async (stream) => {
       const queue: CameraPresence[] = [];
       let wake: (() => void) | null = null;
-      const off = ctx.bus.subscribe(topics.presence, (p) => {
+      const off = ctx.presence.subscribe((p) => {
         if (!mayWatch(viewer.cams, p.id)) return;
         queue.push(p);
         wake?.();
