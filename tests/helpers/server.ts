@@ -5,12 +5,14 @@
  */
 import { type ServerSettings, serverSettings } from "../../signaling/config/settings.ts";
 import { type RunningServer, startServer } from "../../signaling/server.ts";
-import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
+import { addDevice, type AdminTarget, userAdd } from "../../signaling/admin/commands.ts";
 import { createCsr, exportPrivateKeyPem, generateDeviceKey } from "../../pki/mod.ts";
 
 /** A started server with its temp dir; `close()` removes everything. */
 export interface TestServer extends RunningServer {
   dataDir: string;
+  /** Where operator commands work: the data dir, or the cluster's store. */
+  target: AdminTarget;
   base: string;
   /** An HTTP client trusting the server's CA. */
   client: Deno.HttpClient;
@@ -34,6 +36,13 @@ export async function startTestServer(
   return {
     ...server,
     dataDir,
+    target: server.ctx.config.store
+      ? {
+        dataDir,
+        store: server.ctx.config.store,
+        storePasswordFile: server.ctx.config.storePasswordFile,
+      }
+      : dataDir,
     base: `https://localhost:${server.publicPort}`,
     client,
     async stop() {
@@ -56,7 +65,7 @@ export interface EnrolledDevice {
 
 /** Registers and enrolls a device; returns its credentials. */
 export async function enrollDevice(s: TestServer, deviceId: string): Promise<EnrolledDevice> {
-  const added = await addDevice(s.dataDir, { id: deviceId, ttlMs: 60_000, serverUrl: s.base });
+  const added = await addDevice(s.target, { id: deviceId, ttlMs: 60_000, serverUrl: s.base });
   const keys = await generateDeviceKey();
   const csr = await createCsr(keys, deviceId);
   const res = await fetch(`${s.base}/enroll`, {
@@ -84,7 +93,7 @@ export async function enrollDevice(s: TestServer, deviceId: string): Promise<Enr
 /** Creates a viewer and logs in; returns the access token and refresh cookie. */
 export async function loginViewer(s: TestServer, name: string, cameras: string[]) {
   const password = `pw-${crypto.randomUUID()}`;
-  await userAdd(s.dataDir, { name, password, cameras });
+  await userAdd(s.target, { name, password, cameras });
   const res = await fetch(`${s.base}/auth/login`, {
     method: "POST",
     client: s.client,

@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { topics } from "../../bus/topics.ts";
 import type { MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -187,6 +188,11 @@ export function authRoutes(ctx: ServerContext) {
     if (family) {
       await ctx.store.refreshTokens.revokeFamily(family, Date.now(), "logout");
       ctx.viewing.endFamily(family, "logged out");
+      // Other nodes read the event log now rather than at their next poll.
+      ctx.bus.publish(topics.clusterEvents, {
+        seq: await ctx.store.events.last(),
+        node: ctx.nodeId,
+      });
       ctx.audit.log("logout", { family });
     }
     return c.body(null, 204);

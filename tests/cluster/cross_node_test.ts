@@ -1,0 +1,130 @@
+/**
+ * Cluster-wide events between two nodes (in this process) on real
+ * PostgreSQL and NATS: a camera connected to node A is online on node B, a
+ * viewer's WHEP offer on B reaches the publisher on A over the bus, logout on
+ * A ends the viewer's session held on B, and device:revoke by an operator
+ * (against the shared store, as if on B's host) closes the channel on A and
+ * takes the camera offline everywhere, each within 1 s.
+ */
+import assert from "node:assert/strict";
+import { deviceRevoke } from "../../signaling/admin/commands.ts";
+import { startBackends } from "../helpers/cluster/backends.ts";
+import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
+import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
+import { enrollDevice, loginViewer, startTestServer, type TestServer } from "../helpers/server.ts";
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms: number) {
+  const t0 = performance.now();
+  while (!(await ok())) {
+    if (performance.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return performance.now() - t0;
+}
+
+async function cameras(n: TestServer, token: string) {
+  const r = await fetch(`${n.base}/api/cameras`, {
+    client: n.client,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return (await r.json()).cameras as { id: string; online: boolean }[];
+}
+
+Deno.test({
+  name: "cluster events: presence, the WHEP relay, logout and revocation across nodes",
+  ignore: ignoreUnlessInstalled("postgres", "nats"),
+  fn: async (t) => {
+    await using b = await startBackends();
+    const a = await startTestServer({ ...b.nodeSettings, nodeId: "a" });
+    const nb = await startTestServer({ ...b.nodeSettings, nodeId: "b" });
+    const dev = await enrollDevice(a, "door");
+    const pub = await connectPublisher(dev, "Front door");
+    try {
+      const alice = await loginViewer(nb, "alice", ["door"]);
+
+      await t.step("the camera on A is online for a viewer on B", async () => {
+        const ms = await until(
+          "online on b",
+          async () =>
+            (await cameras(nb, alice.token)).find((c) => c.id === "door")?.online === true,
+          1_000,
+        );
+        console.log(`presence on b after ${ms.toFixed(0)} ms`);
+      });
+
+      let location = "";
+      await t.step("a WHEP offer on B reaches the publisher on A; its answer returns", async () => {
+        const r = await fetch(`${nb.base}/whep/door`, {
+          method: "POST",
+          client: nb.client,
+          headers: { "content-type": "application/sdp", authorization: `Bearer ${alice.token}` },
+          body: RECVONLY_OFFER,
+        });
+        assert.equal(r.status, 201, await r.clone().text());
+        assert.match(await r.text(), /s=scripted/);
+        location = r.headers.get("location")!;
+        const offer = pub.received.find((m) => m.type === "offer")!;
+        assert.equal(offer.viewer, "alice");
+      });
+
+      await t.step("logout on A ends the viewer's session held on B within 1 s", async () => {
+        const sessionId = location.split("/").at(-1);
+        const t0 = performance.now();
+        const r = await fetch(`${a.base}/auth/logout`, {
+          method: "POST",
+          client: a.client,
+          headers: { authorization: `Bearer ${alice.token}` },
+        });
+        assert.equal(r.status, 204);
+        const closed = await pub.waitFor(
+          (m) => m.type === "close" && m.sessionId === sessionId,
+          1_000,
+        );
+        console.log(
+          `session on b ended ${(performance.now() - t0).toFixed(0)} ms after logout on a`,
+        );
+        assert.ok(closed);
+        const gone = await fetch(`${nb.base}${location}`, {
+          method: "DELETE",
+          client: nb.client,
+          headers: { authorization: `Bearer ${alice.token}` },
+        });
+        await gone.body?.cancel();
+        assert.ok(gone.status === 401 || gone.status === 404, String(gone.status));
+      });
+
+      await t.step(
+        "device:revoke (operator, shared store) closes the channel on A within 1 s",
+        async () => {
+          const bob = await loginViewer(nb, "bob", ["door"]);
+          const closed = new Promise<number>((resolve) =>
+            pub.ws.addEventListener("close", () => resolve(performance.now()))
+          );
+          const t0 = performance.now();
+          await deviceRevoke(nb.target, "door");
+          const at = await Promise.race([
+            closed,
+            new Promise<number>((_, reject) =>
+              setTimeout(() => reject(new Error("channel on a not closed within 1 s")), 1_000)
+            ),
+          ]);
+          console.log(`channel on a closed ${(at - t0).toFixed(0)} ms after device:revoke`);
+          await until("offline on b", () => nb.ctx.presence.get("door")?.online === false, 1_000);
+          const r = await fetch(`${nb.base}/whep/door`, {
+            method: "POST",
+            client: nb.client,
+            headers: { "content-type": "application/sdp", authorization: `Bearer ${bob.token}` },
+            body: RECVONLY_OFFER,
+          });
+          await r.body?.cancel();
+          assert.ok(r.status >= 400, `a new offer is refused (${r.status})`);
+        },
+      );
+    } finally {
+      dev.client.close();
+      await pub.close().catch(() => {});
+      await a.stop();
+      await nb.stop();
+    }
+  },
+});
