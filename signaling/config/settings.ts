@@ -235,6 +235,13 @@ export const ServerSettingsSchema = z.object({
     "FILE",
   ),
   busCaFile: flag(file("CA certificate (PEM) of the NATS servers (tls://)"), "bus-ca", "FILE"),
+  advertisedDevicePort: flag(
+    z.number().int().min(1).max(65535).nullable().default(null).describe(
+      "device port told to enrolling devices, when they reach it through a load balancer (default: --device-port)",
+    ),
+    "advertise-device-port",
+    "N",
+  ),
   nodeId: flag(
     z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a node id is 1-64 of A-Z a-z 0-9 _ -").nullable()
       .default(null).describe("this node's name in logs and on the bus (default: random)"),

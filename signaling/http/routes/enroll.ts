@@ -33,7 +33,7 @@ export function enrollRoutes(ctx: ServerContext) {
         deviceId,
         certificate: cert.certPem,
         caCertificate: ctx.pki.caPem,
-        devicePort: ctx.config.devicePort,
+        devicePort: ctx.config.advertisedDevicePort ?? ctx.config.devicePort,
         notAfter: cert.notAfter.toISOString(),
       }, 201);
     } catch (err) {
