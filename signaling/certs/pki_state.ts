@@ -85,6 +85,10 @@ export async function ensurePki(
   const { created, ca } = sharedCa
     ? { created: false, ca: await loadCa(sharedCa.certPem, sharedCa.keyPem) }
     : await ensureCa(dataDir);
+  // The cluster's CA certificate (public) beside this node's own files: healthchecks trust it.
+  if (sharedCa && await readIfExists(p.caCert) !== sharedCa.certPem) {
+    await writePublicFile(p.caCert, sharedCa.certPem);
+  }
   let serverCertPem = await readIfExists(p.serverCert);
   let serverKeyPem = await readIfExists(p.serverKey);
   let renewed = false;
