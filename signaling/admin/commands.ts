@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { DEVICE_ID, USER_NAME } from "../store/ids.ts";
 import { UsageError } from "../../lib/cli.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, UserGrants } from "../store/store.ts";
 import { checkPasswordPolicy, hashPassword } from "../auth/password.ts";
 import { randomToken, sha256Hex } from "../auth/secrets.ts";
 import { ensureCa } from "../certs/pki_state.ts";
@@ -158,6 +158,28 @@ export async function userAdd(
     }, Date.now());
     audit(dataDir, "user.added", { user: a.name, cameras: a.cameras });
     return { name: a.name, cameras: a.cameras };
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Changes a user's grants (`user:set`): each field given replaces the stored
+ * one. A running server applies the new scope to live streams and sessions
+ * (see `auth/live_grants.ts`); refreshed tokens carry it.
+ */
+export async function userSet(dataDir: string, name: string, grants: UserGrants) {
+  if (Object.values(grants).every((v) => v === undefined)) {
+    throw new UsageError("user:set needs something to change, e.g. --cameras id1,id2 or '*'");
+  }
+  const db = await openDataDir(dataDir);
+  try {
+    if (!(await db.users.setGrants(name, grants, Date.now()))) {
+      throw new Error(`unknown user "${name}"`);
+    }
+    const user = await db.users.find(name);
+    audit(dataDir, "user.grants_changed", { user: name, ...grants });
+    return { name, cameras: user?.cameras ?? [] };
   } finally {
     await db.close();
   }

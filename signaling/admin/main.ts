@@ -1,6 +1,6 @@
 /**
- * Operator CLI: `device:add|device:list|device:revoke|user:add|user:list|
- * user:remove|user:passwd|keys:rotate|pki:init`. Run through `scripts/admin.ts`
+ * Operator CLI: `device:add|device:list|device:revoke|user:add|user:set|
+ * user:list|user:remove|user:passwd|keys:rotate|pki:init`. Run through `scripts/admin.ts`
  * with the flags of `adminFlags` (options.ts): the data dir only.
  * @module
  */
@@ -16,6 +16,7 @@ import {
   userList,
   userPasswd,
   userRemove,
+  userSet,
 } from "./commands.ts";
 import { ADMIN_USAGE, type AdminOptions, readAdminArgs } from "./options.ts";
 import { ensurePki } from "../certs/pki_state.ts";
@@ -130,6 +131,14 @@ await runMain("vigil", async () => {
         password: await readPassword(o.passwordStdin),
       });
       print(r, `user "${r.name}" added; may watch ${r.cameras.join(", ")}`);
+      break;
+    }
+    case "user:set": {
+      const name = arg();
+      const r = await userSet(dataDir, name, {
+        cameras: o.cameras !== undefined ? parseCameras(o.cameras) : undefined,
+      });
+      print(r, `user "${r.name}" may now watch ${r.cameras.join(", ") || "nothing"}`);
       break;
     }
     case "user:list": {

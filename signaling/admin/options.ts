@@ -31,6 +31,8 @@ settings file: its data dir, token lifetime, port and names), --json and --print
   deno task device:list                     devices and their certificate state
   deno task device:revoke <id>              revoke a device's certificates; live connections close within 1 s
   deno task user:add <name> --cameras id1,id2|'*' [--password-stdin]
+  deno task user:set <name> [--cameras id1,id2|'*']
+      change a user's grants; a running server ends streams and sessions outside the new scope
   deno task user:list
   deno task user:remove <name>
   deno task user:passwd <name> [--password-stdin]

@@ -149,6 +149,14 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
           assert.equal(await b.users.setPassword("nobody", "h2", now + 1), false);
           assert.equal((await a.users.find("bob"))?.passwordHash, "h2");
           assert.equal((await a.users.find("bob"))?.updatedAt, now + 1);
+          assert.equal(
+            await b.users.setGrants("bob", { cameras: ["door", "yard"] }, now + 2),
+            true,
+          );
+          assert.equal(await b.users.setGrants("nobody", { cameras: ["*"] }, now + 2), false);
+          assert.equal(await b.users.setGrants("bob", {}, now + 3), true, "nothing to change");
+          assert.deepEqual((await a.users.find("bob"))?.cameras, ["door", "yard"]);
+          assert.equal((await a.users.find("bob"))?.updatedAt, now + 2);
         });
 
         await t.step("refresh tokens: rotation, expiry, logout", async () => {

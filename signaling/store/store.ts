@@ -111,6 +111,12 @@ export interface DeviceStore {
   list(): Promise<DeviceRecord[]>;
 }
 
+/** What `user:set` may change: each field present is replaced. */
+export interface UserGrants {
+  /** Camera ids the viewer may watch (`["*"]`: all). */
+  cameras?: string[];
+}
+
 /** Viewer accounts. */
 export interface UserStore {
   /** Creates a user; throws `user "x" already exists` if the name is taken. */
@@ -124,6 +130,11 @@ export interface UserStore {
   list(): Promise<Omit<UserRecord, "passwordHash">[]>;
   /** Replaces a user's password hash; false for an unknown user. */
   setPassword(name: string, hash: string, now: number): Promise<boolean>;
+  /**
+   * Changes a user's grants (only the fields given; `user:set`); false for an
+   * unknown user.
+   */
+  setGrants(name: string, grants: UserGrants, now: number): Promise<boolean>;
   /** Removes a user (and their refresh tokens); false for an unknown user. */
   remove(name: string): Promise<boolean>;
 }

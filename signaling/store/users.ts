@@ -67,6 +67,20 @@ export function userStore(db: SqlDriver): UserStore {
       ]) === 1;
     },
 
+    setGrants: (name, grants, now) =>
+      db.transaction(async (tx) => {
+        if (grants.cameras === undefined) {
+          return (await tx.get("SELECT 1 AS one FROM users WHERE name = $1", [name])) !== undefined;
+        }
+        const changed = await tx.run(
+          "UPDATE users SET cameras = $1, updated_at = $2 WHERE name = $3",
+          [JSON.stringify(grants.cameras), now, name],
+        );
+        if (changed !== 1) return false;
+        await appendEvent(tx, "user.scope", name, now);
+        return true;
+      }),
+
     remove: (name) =>
       db.transaction(async (tx) => {
         if (await tx.run("DELETE FROM users WHERE name = $1", [name]) !== 1) return false;

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { UsageError } from "../../lib/cli.ts";
+import { openDataDir, parseCameras, userAdd, userList, userSet } from "./commands.ts";
+
+Deno.test("user:set replaces a user's cameras and audits it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await userAdd(dir, { name: "alice", password: "correct horse battery", cameras: ["door"] });
+    assert.deepEqual(await userSet(dir, "alice", { cameras: parseCameras("door, yard") }), {
+      name: "alice",
+      cameras: ["door", "yard"],
+    });
+    assert.deepEqual((await userList(dir))[0].cameras, ["door", "yard"]);
+    assert.deepEqual((await userSet(dir, "alice", { cameras: parseCameras("yard,*") })).cameras, [
+      "*",
+    ]);
+    const audit = await Deno.readTextFile(`${dir}/audit.log`);
+    assert.match(audit, /"user\.grants_changed".*"cameras":\["door","yard"\]/);
+    await assert.rejects(userSet(dir, "bob", { cameras: ["*"] }), /unknown user "bob"/);
+    await assert.rejects(userSet(dir, "alice", {}), UsageError);
+    assert.throws(() => parseCameras("../x"), /invalid camera id/);
+    const db = await openDataDir(dir);
+    assert.deepEqual((await db.users.find("alice"))?.cameras, ["*"]);
+    await db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("user:set through the CLI: --cameras, and a usage error without it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await userAdd(dir, { name: "bob", password: "correct horse battery", cameras: ["door"] });
+    const run = (...args: string[]) =>
+      new Deno.Command("deno", {
+        args: ["run", "--allow-read", "--allow-run=deno", "scripts/admin.ts", ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const ok = await run("user:set", "bob", "--cameras", "yard", "--data-dir", dir, "--json");
+    assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(ok.stdout)), {
+      name: "bob",
+      cameras: ["yard"],
+    });
+    const bad = await run("user:set", "bob", "--data-dir", dir);
+    assert.notEqual(bad.code, 0);
+    assert.match(new TextDecoder().decode(bad.stderr), /user:set needs something to change/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
