@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type ClusterBenchResult, clusterMarkdown } from "./cluster_report.ts";
 import type { RoleSeries, SendPathSeries } from "./dtls_role.ts";
 import type { SendPathResult } from "./send_path.ts";
 import {
@@ -44,6 +45,8 @@ export interface BenchResults {
   idleDevices?: IdleDevicesResult;
   /** vigil's publisher beside Janus, alternating A/B (bench/janus/ab.ts). */
   janus?: JanusAbResult;
+  /** The bus in-process vs NATS, WHEP setups on one node vs two behind HAProxy (bench/cluster.ts). */
+  cluster?: ClusterBenchResult;
 }
 
 const MB_IN_MIB = 1e6 / 2 ** 20; // the targets are in MB (10^6 bytes)
@@ -360,6 +363,7 @@ export function markdown(r: BenchResults): string {
         "cert-bound device JWT to a separate server process; (RSS connected − RSS with none) / N, settled.",
     );
   }
+  if (r.cluster) out.push("", "## Cluster", "", clusterMarkdown(r.cluster));
   out.push("");
   return out.join("\n");
 }

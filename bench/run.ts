@@ -23,7 +23,7 @@
  * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),
  * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SEND_PATH_ROUNDS (1), BENCH_JANUS_ROUNDS (2),
  * BENCH_SKIP (comma list of sections: ttff, dtls, g2g, cost, sendpath, memory, signaling, devices,
- * janus).
+ * janus, cluster).
  *
  * Needs `-A`: it starts a real server in-process, spawns publishers (with their
  * launcher's exact flags), werift probes, server processes and headless Chromium,
@@ -54,6 +54,7 @@ import { countSetting, SettingError } from "./lib/args.ts";
 import { chromiumCost, type CostRow, idleCost, rssAfter, weriftCost } from "./publisher_cost.ts";
 import { type BenchResults, markdown } from "./report.ts";
 import { benchTokens, benchWhepSetups } from "./signaling.ts";
+import { benchCluster } from "./cluster.ts";
 import { baselineTtff, vigilTtff } from "./ttff.ts";
 
 const SECTIONS = [
@@ -66,6 +67,7 @@ const SECTIONS = [
   "signaling",
   "devices",
   "janus",
+  "cluster",
 ];
 let TTFF_RUNS: number, WINDOW_S: number, DEVICES: number, JANUS_ROUNDS: number;
 let SEND_PATH_ROUNDS: number;
@@ -178,6 +180,13 @@ async function main(): Promise<BenchResults> {
         log(`  c=${r.concurrency}: ${r.setupsPerS} setups/s (POST p50 ${r.postMedianMs} ms)`);
       }
       results.signaling = { tokens, whepSetups };
+    }
+    if (!SKIP.has("cluster")) {
+      log("cluster: bus in-process vs NATS, WHEP setups on one node vs two behind HAProxy…");
+      results.cluster = await benchCluster({}, (m) => log(`  ${m}`));
+      for (const w of results.cluster.whep) {
+        log(`  ${w.nodes} node(s): ${w.setupsPerS} setups/s (POST p50 ${w.postP50Ms} ms)`);
+      }
     }
     if (!SKIP.has("devices")) {
       log(`signaling: ${DEVICES} idle devices connected to a server process…`);
