@@ -19,6 +19,19 @@ import { renew, renewDueAt } from "./device/renew_client.ts";
 import { loadState } from "./device/state.ts";
 import { certValidity } from "./cert_validity.ts";
 import { oneLine } from "./device/http.ts";
+import {
+  announcedUrls,
+  iceServersChanged,
+  loadIceServerUrls,
+  RELAUNCH_EXIT_CODE,
+  saveIceServerUrls,
+} from "./device/ice_servers_state.ts";
+
+/** A `welcome` entry usable without a per-session credential: STUN, or fixed credentials. */
+function usableAsIs(s: { urls: string | string[]; credential?: string }): boolean {
+  const urls = typeof s.urls === "string" ? [s.urls] : s.urls;
+  return s.credential !== undefined || urls.every((u) => u.startsWith("stun:"));
+}
 
 /** Version sent in `hello`. */
 export const PUBLISHER_VERSION = "vigil-publisher/0.1";
@@ -60,15 +73,18 @@ await runMain("publish", async () => {
 
   // werift (with its own X.509, curve and mDNS libraries) is ~25 MiB resident: it is
   // loaded when the first viewer's offer arrives, not while the camera waits for one.
+  const grantedIceServers = await loadIceServerUrls(o.stateDir);
+  const relaunch = Promise.withResolvers<void>();
   let viewerPeer: Promise<typeof import("./peer/viewer_peer.ts")> | undefined;
   // deno-lint-ignore prefer-const
   let channel: DeviceChannel;
   const sessions = new SessionManager({
     maxViewers: o.maxViewers,
-    createPeer: async (sdp, onClose, onConnected) =>
+    createPeer: async (sdp, onClose, onConnected, iceServers) =>
       (await (viewerPeer ??= import("./peer/viewer_peer.ts"))).ViewerPeer.answer(sdp, {
         hub,
-        iceServers: channel.iceServers,
+        // The offer's own (fresh TURN credential); welcome's entries only where usable as they are.
+        iceServers: iceServers ?? channel.iceServers.filter(usableAsIs),
         interfaceAddresses: o.interfaceAddress ? { udp4: o.interfaceAddress } : undefined,
         additionalHostAddresses: o.interfaceAddress?.startsWith("127.")
           ? [o.interfaceAddress]
@@ -99,6 +115,19 @@ await runMain("publish", async () => {
     maxViewers: o.maxViewers,
     version: PUBLISHER_VERSION,
     logger: log,
+    // The launcher granted --allow-net to the servers stored last time; another list needs
+    // other permissions: store it and exit for a relaunch (RELAUNCH_EXIT_CODE).
+    onIceServers: (servers) => {
+      const announced = announcedUrls(servers);
+      if (!iceServersChanged(grantedIceServers, announced)) return;
+      log.info(
+        `the server's ICE servers changed (${announced.join(", ") || "none"}): ` +
+          "restarting with permissions for them",
+      );
+      saveIceServerUrls(o.stateDir, announced)
+        .then(() => relaunch.resolve())
+        .catch((err) => log.warn(`cannot store the ICE servers: ${oneLine(err)}`));
+    },
   });
   channel.start();
   log.info(
@@ -136,7 +165,7 @@ await runMain("publish", async () => {
   // Clean shutdown.
   let stopping = false;
   const done = Promise.withResolvers<number>();
-  const shutdown = async (signal: Deno.Signal) => {
+  const shutdown = async (signal: Deno.Signal | "relaunch") => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: stopping`);
@@ -147,11 +176,12 @@ await runMain("publish", async () => {
     await source.stop();
     await pump.catch(() => {});
     if (recorder) await recorder.stop();
-    done.resolve(signal === "SIGINT" ? 130 : 143);
+    done.resolve(signal === "relaunch" ? RELAUNCH_EXIT_CODE : signal === "SIGINT" ? 130 : 143);
   };
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(sig, () => void shutdown(sig));
   }
+  relaunch.promise.then(() => shutdown("relaunch"));
   const code = await done.promise;
   log.info("stopped");
   Deno.exit(code === 130 || code === 143 ? 0 : code);

@@ -2,7 +2,9 @@
  * `deno task publish`: reads the options and the device state, and runs
  * publisher/main.ts with the flags of `publisherFlags`
  * (publisher/config/flags.ts) and the environment of `publisherRuntimeEnv`,
- * forwarding signals and the exit code. The launcher itself runs with
+ * forwarding signals and the exit code. When the publisher exits with
+ * RELAUNCH_EXIT_CODE (75: the server's ICE servers changed, it stored the new
+ * list) the flags are computed again and it starts again. The launcher itself runs with
  * `--allow-read --allow-run=deno --allow-env=GLIBC_TUNABLES`.
  * @module
  */
@@ -12,14 +14,24 @@ import { publisherFlags } from "../publisher/config/flags.ts";
 import { readPublishArgs } from "../publisher/config/options.ts";
 import { publisherRuntimeEnv } from "../publisher/config/runtime_flags.ts";
 import { loadState } from "../publisher/device/state.ts";
+import { loadIceServerUrls, RELAUNCH_EXIT_CODE } from "../publisher/device/ice_servers_state.ts";
 import { sourceBinary } from "../publisher/sources/mod.ts";
 
 await runMain("publish", async () => {
   const options = await readPublishArgs(Deno.args);
-  const { config: device } = await loadState(options.stateDir);
-  const flags = publisherFlags({ options, device, sourceBinary: sourceBinary(options.source) });
+  // The ICE servers the server announced last time (the publisher stores them): granted exactly.
+  const flags = async () =>
+    publisherFlags({
+      options,
+      device: (await loadState(options.stateDir)).config,
+      sourceBinary: sourceBinary(options.source),
+      iceServerUrls: await loadIceServerUrls(options.stateDir),
+    });
   const env = publisherRuntimeEnv(operatorTunables());
-  await launch(flags, new URL("../publisher/main.ts", import.meta.url), Deno.args, env);
+  await launch(await flags(), new URL("../publisher/main.ts", import.meta.url), Deno.args, env, {
+    // The server's list changed: the publisher stored it and exits 75; run it with new flags.
+    relaunch: { exitCode: RELAUNCH_EXIT_CODE, reflags: flags },
+  });
 });
 
 /** The operator's GLIBC_TUNABLES, when the launcher may read it (`--allow-env=GLIBC_TUNABLES`). */

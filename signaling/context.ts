@@ -15,10 +15,13 @@ import type { RevocationList } from "./devices/revocation.ts";
 import type { Throttle } from "./auth/rate_limit.ts";
 import type { ViewingSessions } from "./sessions/viewing.ts";
 import type { Readiness } from "./cluster/readiness.ts";
+import type { IceService } from "./turn/ice_service.ts";
 
 /** Shared server state. */
 export interface ServerContext {
   config: ServerSettings;
+  /** STUN/TURN servers and the per-session TURN credentials. */
+  ice: IceService;
   store: Store;
   ring: KeyRing;
   pki: PkiState;

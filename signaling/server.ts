@@ -34,6 +34,7 @@ import { startDeviceListener } from "./http/device_listener.ts";
 import { publicApp } from "./http/public_app.ts";
 import { startPublicListener } from "./http/public_listener.ts";
 import { ViewingSessions } from "./sessions/viewing.ts";
+import { IceService } from "./turn/ice_service.ts";
 import { openStore } from "./store/open.ts";
 
 /** A running server. */
@@ -68,6 +69,8 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
   const pki = await ensurePki(config.dataDir, serverNames(config), new Date(), ca);
   const ring = await loadKeyRing(store, keys);
   const audit = new AuditLog(join(config.dataDir, "audit.log"));
+  // STUN/TURN: the TURN secret is read (or created in the data dir) before anything listens.
+  const ice = await IceService.load(config);
 
   // Domain: everything talks through the bus.
   const bus = opened.bus;
@@ -90,10 +93,12 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     audit,
     heartbeatMs: config.heartbeatMs,
     timeoutMs: config.deviceTimeoutMs,
-    iceServers: config.iceServers,
+    iceServers: ice.announced(),
+    sessionIceServers: ice.configured ? async () => (await ice.forSession()).iceServers : undefined,
   });
   const ctx: ServerContext = {
     config,
+    ice,
     store,
     ring,
     pki,

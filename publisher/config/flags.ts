@@ -7,7 +7,8 @@
  * - net: the device listener `host:port`; the local address werift binds its
  *   UDP sockets to (any port: ICE picks one); the viewers' ranges (CIDR is
  *   accepted by `--allow-net`), because UDP `send` to a viewer is checked
- *   against the destination address.
+ *   against the destination address; the `host:port` of each STUN/TURN
+ *   server the server announced (stored in the state dir).
  * - read: the state dir, the config file, the file source's clip, the record dir.
  * - write: the state dir (renewal replaces key and certificate) and the record dir.
  * - run: the camera binary, and ffmpeg when recording.
@@ -25,6 +26,7 @@ import { serverHost } from "../device/state.ts";
 import { SAMPLE_CLIP_PATH } from "../sources/config.ts";
 import type { PublishOptions } from "./options.ts";
 import { publisherRuntimeFlags } from "./runtime_flags.ts";
+import { iceServerNet } from "../device/ice_servers_state.ts";
 
 /** Inputs of {@linkcode publisherFlags}. */
 export interface PublisherFlagsInput {
@@ -36,6 +38,11 @@ export interface PublisherFlagsInput {
   sourceBinary: string | null;
   /** Binary the recorder spawns (default "ffmpeg"). */
   recordBinary?: string;
+  /**
+   * The STUN/TURN URLs the server announced, as stored in the state dir
+   * (device/ice_servers_state.ts): exactly their `host:port`s are granted.
+   */
+  iceServerUrls?: readonly string[];
 }
 
 function hostPort(host: string, port: number): string {
@@ -60,6 +67,9 @@ export function publisherFlags(i: PublisherFlagsInput): string[] {
     hostPort(serverHost(i.device), i.device.devicePort),
     o.interfaceAddress ?? "0.0.0.0",
     ...o.viewerNets,
+    // TURN/STUN servers: their host:port only. Remote viewers are reached through the
+    // publisher's own relay there (coturn forwards), never by a grant of their addresses.
+    ...iceServerNet(i.iceServerUrls ?? []),
   ];
   const read = [
     o.stateDir,

@@ -59,3 +59,23 @@ Deno.test("publisherFlags: the file source's own clip is readable, nothing else 
     .find((x) => x.startsWith("--allow-read="));
   assert.equal(read, "--allow-read=/s,/clips/door.h264");
 });
+
+Deno.test("publisherFlags: exactly the announced STUN/TURN host:ports, no wildcard", () => {
+  const options = parsePublishArgs(["--state-dir=/s", "--viewer-net", "192.168.1.0/24"], null);
+  const net = publisherFlags({
+    options,
+    device,
+    sourceBinary: null,
+    iceServerUrls: [
+      "stun:203.0.113.10:3478",
+      "turn:203.0.113.10:3478?transport=udp",
+      "turns:turn.example.com:443?transport=tcp",
+      "turn:[2001:db8::1]:3478?transport=udp",
+      "not a url",
+    ],
+  }).find((f) => f.startsWith("--allow-net="));
+  assert.equal(
+    net,
+    "--allow-net=127.0.0.1:8444,0.0.0.0,192.168.1.0/24,203.0.113.10:3478,turn.example.com:443,[2001:db8::1]:3478",
+  );
+});

@@ -26,7 +26,7 @@ import { deviceBaseUrl, type DeviceState } from "./state.ts";
 
 /** What the channel drives: the session manager. */
 export interface SessionHandler {
-  offer(sessionId: string, sdp: string): Promise<OfferResult>;
+  offer(sessionId: string, sdp: string, iceServers?: IceServer[]): Promise<OfferResult>;
   candidate(sessionId: string, frag: string): Promise<boolean>;
   restart(sessionId: string, frag: string): Promise<RestartResult>;
   close(sessionId: string, reason?: string): Promise<void>;
@@ -46,6 +46,8 @@ export interface DeviceChannelOptions {
   version: string;
   /** Logger. */
   logger: Logger;
+  /** Called with every `welcome`'s ICE servers (the URLs the launcher should grant). */
+  onIceServers?: (servers: IceServer[]) => void;
   /** Backoff base (default 500 ms) and cap (default 30 s). */
   backoff?: { baseMs?: number; capMs?: number };
 }
@@ -223,6 +225,7 @@ export class DeviceChannel {
       case "welcome":
         this.#attempt = 0;
         this.#iceServers = f.iceServers;
+        this.#o.onIceServers?.(f.iceServers);
         this.#send(deviceFrames.hello(this.#o.camera, this.#o.version, this.#o.maxViewers));
         this.#startHeartbeat(f.heartbeatMs);
         this.#o.logger.info(
@@ -231,7 +234,7 @@ export class DeviceChannel {
         this.#connectedOnce.resolve();
         break;
       case "offer":
-        this.#onOffer(f.sessionId, f.sdp);
+        this.#onOffer(f.sessionId, f.sdp, f.iceServers);
         break;
       case "candidate":
         this.#o.sessions.candidate(f.sessionId, f.candidate).catch((err) =>
@@ -255,11 +258,11 @@ export class DeviceChannel {
     }
   }
 
-  async #onOffer(sessionId: string, sdp: string): Promise<void> {
+  async #onOffer(sessionId: string, sdp: string, iceServers?: IceServer[]): Promise<void> {
     const started = performance.now();
     let r: OfferResult;
     try {
-      r = await this.#o.sessions.offer(sessionId, sdp);
+      r = await this.#o.sessions.offer(sessionId, sdp, iceServers);
     } catch (err) {
       r = { ok: false, status: 400, message: oneLine(err) };
     }

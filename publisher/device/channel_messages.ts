@@ -12,9 +12,9 @@ import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
 const sessionId = z.string().min(1).max(100);
 
 const IceServerSchema = z.object({
-  urls: z.union([z.string(), z.array(z.string())]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
+  urls: z.union([z.string().max(256), z.array(z.string().max(256)).max(16)]),
+  username: z.string().max(512).optional(),
+  credential: z.string().max(512).optional(),
 });
 
 /** A frame from the server. */
@@ -30,11 +30,18 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
     sessionId,
     sdp: z.string().min(10).max(64 * 1024),
     viewer: z.string().optional(),
+    /** This session's ICE servers with the publisher's own TURN credential. */
+    iceServers: z.array(IceServerSchema).max(16).optional(),
   }),
   z.object({ type: z.literal("candidate"), sessionId, candidate: z.string().max(16 * 1024) }),
   z.object({ type: z.literal("close"), sessionId, reason: z.string().optional() }),
   // WHEP ICE restart (a PATCH with If-Match "*"): the viewer's sdpfrag.
-  z.object({ type: z.literal("restart"), sessionId, sdpfrag: z.string().min(1).max(16 * 1024) }),
+  z.object({
+    type: z.literal("restart"),
+    sessionId,
+    sdpfrag: z.string().min(1).max(16 * 1024),
+    iceServers: z.array(IceServerSchema).max(16).optional(),
+  }),
   z.object({ type: z.literal("heartbeat"), t: z.number().optional() }),
   z.object({ type: z.literal("error"), message: z.string().optional() }),
 ]);

@@ -32,7 +32,16 @@ export type PeerFactory = (
   offerSdp: string,
   onClose: (reason: string) => void,
   onConnected: (pair: ConnectedPair) => void,
+  /** The offer's ICE servers (with this session's TURN credential), when the server sent them. */
+  iceServers?: OfferIceServer[],
 ) => Promise<ManagedPeer>;
+
+/** An ICE server of an offer. */
+export interface OfferIceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
 
 /** Options of {@linkcode SessionManager}. */
 export interface SessionManagerOptions {
@@ -84,7 +93,11 @@ export class SessionManager {
   }
 
   /** Answers an offer, or says why not: 400 for a duplicate id or a bad offer, 503 when full or shutting down. */
-  async offer(sessionId: string, sdp: string): Promise<OfferResult> {
+  async offer(
+    sessionId: string,
+    sdp: string,
+    iceServers?: OfferIceServer[],
+  ): Promise<OfferResult> {
     if (this.#shutdown) return { ok: false, status: 503, message: "publisher shutting down" };
     if (this.#peers.has(sessionId) || this.#pending.has(sessionId)) {
       return { ok: false, status: 400, message: "duplicate session id" };
@@ -103,6 +116,7 @@ export class SessionManager {
         sdp,
         (reason) => this.#peerClosed(sessionId, reason),
         (pair) => this.#peerConnected(sessionId, pair),
+        iceServers,
       );
     } catch (err) {
       this.#pending.delete(sessionId);

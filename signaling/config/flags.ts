@@ -53,7 +53,14 @@ export function clusterGrants(s: ServeOptions["settings"]): Grants & { env: stri
 export function serverFlags({ settings: s, configFile }: ServeOptions): string[] {
   const cluster = clusterGrants(s);
   const net = [s.port, s.devicePort].map((p) => p === 0 ? s.host : `${s.host}:${p}`);
-  const read = present([s.dataDir, s.webDir, s.tlsCertFile, s.tlsKeyFile, configFile]);
+  const read = present([
+    s.dataDir,
+    s.webDir,
+    s.tlsCertFile,
+    s.tlsKeyFile,
+    s.turnSecretFile,
+    configFile,
+  ]);
   const own = grantFlags(mergeGrants(
     { net: [...new Set(net)], read: [...new Set(read)], ignoreEnv: [] },
     cluster,

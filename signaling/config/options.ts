@@ -54,6 +54,7 @@ function resolved(s: ServerSettings, configFile: string | null): ServeOptions {
       webDir: resolve(s.webDir),
       tlsCertFile: s.tlsCertFile && resolve(s.tlsCertFile),
       tlsKeyFile: s.tlsKeyFile && resolve(s.tlsKeyFile),
+      turnSecretFile: s.turnSecretFile && resolve(s.turnSecretFile),
       storePasswordFile: s.storePasswordFile && resolve(s.storePasswordFile),
       kekFile: s.kekFile && resolve(s.kekFile),
       busPasswordFile: s.busPasswordFile && resolve(s.busPasswordFile),

@@ -15,6 +15,7 @@ import { z } from "zod";
 import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
 import { duration, settingFlag as flag } from "../../lib/settings.ts";
 import { MAX_TOKEN_TTL_MS } from "../auth/jwt_keys.ts";
+import { parseIceServerUrl } from "../turn/ice_urls.ts";
 import { parseNatsUrl } from "../bus/nats_url.ts";
 import { parsePostgresUrl } from "../store/postgres_url.ts";
 
@@ -200,7 +201,34 @@ export const ServerSettingsSchema = z.object({
     "ORIGIN",
   ),
   iceServers: z.array(IceServerSchema).default([]).describe(
-    "STUN/TURN servers for publishers, [{urls, username?, credential?}] (config file only)",
+    "STUN/TURN servers with fixed credentials for viewers and publishers, [{urls, username?, credential?}] (config file only)",
+  ),
+  // TURN with REST credentials (draft-uberti-behave-turn-rest): signaling/turn/.
+  iceServerUrls: flag(
+    z.array(
+      z.string().max(256).superRefine((u, ctx) => {
+        const r = parseIceServerUrl(u);
+        if (!r.ok) ctx.addIssue({ code: "custom", message: r.error });
+      }),
+    ).max(16).default([]).describe(
+      "a STUN or TURN server for viewers and publishers (stun:, turn:, turns: URL, ?transport=udp|tcp); turn: URLs get a fresh credential per session",
+    ),
+    "ice-server",
+    "URL",
+  ),
+  turnSecretFile: flag(
+    z.string().min(1).nullable().default(null).describe(
+      "the secret shared with coturn (static-auth-secret), mode 0600; default <data-dir>/turn/secret, created on first start",
+    ),
+    "turn-secret-file",
+    "FILE",
+  ),
+  turnTtlMs: flag(
+    duration("5m", { min: "1s", max: "24h" }).describe(
+      "lifetime of a TURN credential (for new allocations; a running relay is refreshed past it)",
+    ),
+    "turn-ttl",
+    "DUR",
   ),
   // Cluster (docs/DEPLOY.md): shared store, bus and key material; none of them is the default.
   store: flag(

@@ -50,7 +50,10 @@ export interface DeviceHubOptions {
   audit: AuditLog;
   heartbeatMs: number;
   timeoutMs: number;
+  /** ICE server URLs for `welcome` (the publisher's launcher grants exactly these). */
   iceServers: IceServer[];
+  /** A fresh list with the publisher's own TURN credential, for each offer and restart. */
+  sessionIceServers?: () => Promise<IceServer[]>;
 }
 
 /** Tracks live device connections. */
@@ -93,24 +96,28 @@ export class DeviceHub {
     const { bus } = this.o;
     conn.cleanup.push(
       bus.respond(topics.offer(deviceId), (req) => {
-        return new Promise<OfferReply>((resolve) => {
-          conn.pending.set(req.sessionId, resolve);
-          this.#send(conn, { type: "offer", ...req });
-        });
+        return this.#iceServers().then((iceServers) =>
+          new Promise<OfferReply>((resolve) => {
+            conn.pending.set(req.sessionId, resolve);
+            this.#send(conn, { type: "offer", ...req, ...iceServers });
+          })
+        );
       }),
       bus.respond(topics.restart(deviceId), (req) => {
         if (!conn.sessions.has(req.sessionId)) {
           return { status: 404 as const, message: "no such session on this camera" };
         }
-        return new Promise<RestartReply>((resolve) => {
-          // One at a time per session: a newer request (the older one timed out) supersedes it.
-          conn.restarts.get(req.sessionId)?.({
-            status: 409,
-            message: "superseded by a newer ICE restart",
-          });
-          conn.restarts.set(req.sessionId, resolve);
-          this.#send(conn, { type: "restart", ...req });
-        });
+        return this.#iceServers().then((iceServers) =>
+          new Promise<RestartReply>((resolve) => {
+            // One at a time per session: a newer request (the older one timed out) supersedes it.
+            conn.restarts.get(req.sessionId)?.({
+              status: 409,
+              message: "superseded by a newer ICE restart",
+            });
+            conn.restarts.set(req.sessionId, resolve);
+            this.#send(conn, { type: "restart", ...req, ...iceServers });
+          })
+        );
       }),
       bus.subscribe(topics.control(deviceId), (m) => {
         if (m.type === "close") {
@@ -132,6 +139,11 @@ export class DeviceHub {
       onMessage: (text: string) => this.#onMessage(conn, text),
       onClose: () => this.#drop(conn, 1000, "closed"),
     };
+  }
+
+  /** `{iceServers}` with fresh credentials for one offer or restart, or nothing. */
+  async #iceServers(): Promise<{ iceServers?: IceServer[] }> {
+    return this.o.sessionIceServers ? { iceServers: await this.o.sessionIceServers() } : {};
   }
 
   /** Closes the channels of the given certificate serials (revocation). */

@@ -74,9 +74,21 @@ export type ServerMessage =
     heartbeatMs: number;
     iceServers: { urls: string[]; username?: string; credential?: string }[];
   }
-  | { type: "offer"; sessionId: string; sdp: string; viewer: string }
+  | {
+    type: "offer";
+    sessionId: string;
+    sdp: string;
+    viewer: string;
+    /** This session's ICE servers, the publisher's own TURN credential in them. */
+    iceServers?: { urls: string[]; username?: string; credential?: string }[];
+  }
   | { type: "candidate"; sessionId: string; candidate: string }
-  | { type: "restart"; sessionId: string; sdpfrag: string }
+  | {
+    type: "restart";
+    sessionId: string;
+    sdpfrag: string;
+    iceServers?: { urls: string[]; username?: string; credential?: string }[];
+  }
   | { type: "close"; sessionId: string; reason: string }
   | { type: "heartbeat"; t: number }
   | { type: "error"; message: string };

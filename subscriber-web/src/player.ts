@@ -265,6 +265,7 @@ export class Player {
       api: this.#opts.api,
       camera: this.camera,
       createPeerConnection: this.#opts.createPeerConnection,
+      fetchIceServers: true,
       onWarning: (m) => console.warn(`[vigil] ${m}`),
     });
     this.#session = session;

@@ -202,6 +202,34 @@ export class WhepError extends Error {
   }
 }
 
+/**
+ * The body of `GET /whep/:camera/ice-servers` (signaling/PROTOCOL.md) as
+ * `RTCIceServer`s, or null when it is not that shape. Only stun:, turn: and
+ * turns: URLs are kept.
+ */
+export function parseIceServers(body: unknown): RTCIceServer[] | null {
+  const list = (body as { iceServers?: unknown } | null)?.iceServers;
+  if (!Array.isArray(list) || list.length > 32) return null;
+  const out: RTCIceServer[] = [];
+  for (const e of list) {
+    if (typeof e !== "object" || e === null) return null;
+    const { urls, username, credential } = e as Record<string, unknown>;
+    const all = typeof urls === "string" ? [urls] : urls;
+    if (!Array.isArray(all) || all.length === 0) return null;
+    if (!all.every((u) => typeof u === "string" && /^(stun|turns?):\S{1,256}$/.test(u))) {
+      return null;
+    }
+    if (username !== undefined && typeof username !== "string") return null;
+    if (credential !== undefined && typeof credential !== "string") return null;
+    out.push({
+      urls: all as string[],
+      ...(username !== undefined ? { username } : {}),
+      ...(credential !== undefined ? { credential } : {}),
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 
 export type WhepApi = Pick<ApiClient, "fetch" | "url" | "authorization">;
@@ -212,6 +240,11 @@ export interface WhepOptions {
   /** RTCPeerConnection factory (tests inject a fake). */
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   rtcConfiguration?: RTCConfiguration;
+  /**
+   * Fetch the server's ICE servers (`GET /whep/:camera/ice-servers`, fresh
+   * TURN credentials) before the offer and before each ICE restart.
+   */
+  fetchIceServers?: boolean;
   /** Candidates arriving within this window go into one PATCH. */
   batchMs?: number;
   /** Abort the offer POST after this long. */
@@ -230,6 +263,7 @@ export class WhepSession {
   readonly #now: () => number;
   readonly #onWarning: (message: string) => void;
   readonly #abort = new AbortController();
+  readonly #fetchIceServers: boolean;
 
   #sessionPath: string | null = null;
   #etag: string | null = null;
@@ -253,6 +287,7 @@ export class WhepSession {
     this.#offerTimeoutMs = options.offerTimeoutMs ?? 15_000;
     this.#now = options.now ?? (() => performance.now());
     this.#onWarning = options.onWarning ?? (() => {});
+    this.#fetchIceServers = options.fetchIceServers ?? false;
     const create = options.createPeerConnection ?? ((c) => new RTCPeerConnection(c));
     // No STUN/TURN by default: the viewer reaches the camera's host
     // candidates (or is seen peer-reflexive); nothing leaks to third parties.
@@ -282,6 +317,7 @@ export class WhepSession {
 
   /** Creates and POSTs the offer, then applies the answer. */
   async connect(): Promise<void> {
+    await this.#applyIceServers();
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     const local = this.pc.localDescription?.sdp ?? offer.sdp ?? "";
@@ -355,6 +391,8 @@ export class WhepSession {
       this.#queue = [];
       this.#gatheringDone = false;
       this.#endSent = false;
+      // The first credentials may have expired: new ones for the new allocations.
+      await this.#applyIceServers();
       this.pc.restartIce();
       await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
       this.#ice = parseLocalIce(this.pc.localDescription?.sdp ?? "");
@@ -393,6 +431,30 @@ export class WhepSession {
       this.#restarting = false;
     }
     this.#flush();
+  }
+
+  /**
+   * Puts the server's ICE servers into the peer connection's configuration
+   * (before gathering starts). Without them (an error, an old server) the
+   * session goes on with what it has: direct paths still work.
+   */
+  async #applyIceServers(): Promise<void> {
+    if (!this.#fetchIceServers) return;
+    let servers: RTCIceServer[] | null = null;
+    try {
+      const res = await this.#api.fetch(
+        `/whep/${encodeURIComponent(this.camera)}/ice-servers`,
+        { headers: { accept: "application/json" }, signal: this.#abort.signal },
+      );
+      if (res.ok) servers = parseIceServers(await res.json());
+      else await res.body?.cancel();
+      if (!servers) this.#onWarning(`no ICE servers from the server (${res.status})`);
+    } catch (e) {
+      if (e instanceof AuthLostError) throw new WhepError(401, "auth", e.message, null, false);
+      this.#onWarning(`ICE servers: ${errorText(e)}`);
+    }
+    this.#throwIfClosed();
+    if (servers) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers });
   }
 
   /** Leaves: DELETE the session and close the peer connection. */

@@ -4,6 +4,7 @@ import {
   buildRestartFrag,
   buildSdpFrag,
   describeWhepStatus,
+  parseIceServers,
   parseLocalIce,
   resolveSessionPath,
   WhepError,
@@ -472,5 +473,103 @@ Deno.test("whep: a refused restart is a WhepError with the server's status", asy
     (e: unknown) => e instanceof WhepError && e.status === 409,
   );
   assert.equal(session.iceRestarts, 0);
+  await session.close();
+});
+
+Deno.test("whep: parseIceServers keeps well-formed stun/turn entries only", () => {
+  const good = {
+    iceServers: [{ urls: ["stun:t.example:3478"] }, {
+      urls: ["turn:t.example:3478?transport=udp"],
+      username: "1767225900:abc",
+      credential: "c2VjcmV0",
+    }],
+    expiresAt: null,
+  };
+  assert.deepEqual(parseIceServers(good), good.iceServers);
+  assert.deepEqual(parseIceServers({ iceServers: [{ urls: "stun:x.example" }] }), [{
+    urls: ["stun:x.example"],
+  }]);
+  for (
+    const bad of [null, {}, { iceServers: "x" }, { iceServers: [{ urls: ["http://x"] }] }, {
+      iceServers: [{ urls: [] }],
+    }, { iceServers: [{ urls: ["turn:x"], username: 5 }] }]
+  ) assert.equal(parseIceServers(bad), null, JSON.stringify(bad));
+});
+
+Deno.test("whep: fetchIceServers puts the server's ICE servers in place before the offer and each restart", async () => {
+  let n = 0;
+  const api = fakeApi((call) => {
+    if (call.path === "/whep/cam1/ice-servers") {
+      n++;
+      return Response.json({
+        iceServers: [{ urls: ["turn:t.example:3478"], username: `u${n}`, credential: "p" }],
+        expiresAt: null,
+      });
+    }
+    if (call.method === "POST") {
+      return new Response("v=0\r\nanswer", {
+        status: 201,
+        headers: { location: "/whep/cam1/sessions/s1", etag: '"e1"' },
+      });
+    }
+    if (call.method === "PATCH") {
+      return new Response(
+        "a=ice-ufrag:NEWU\r\na=ice-pwd:0123456789abcdef012345\r\n",
+        { status: 200, headers: { etag: '"e2"' } },
+      );
+    }
+    return new Response(null, { status: 200 });
+  });
+  const configs: RTCConfiguration[] = [];
+  const pc = Object.assign(new FakePc(), {
+    getConfiguration: () => ({ bundlePolicy: "max-bundle" }) as RTCConfiguration,
+    setConfiguration: (c: RTCConfiguration) => void configs.push(c),
+  });
+  const session = new WhepSession({
+    api,
+    camera: "cam1",
+    batchMs: 5,
+    fetchIceServers: true,
+    createPeerConnection: () => pc as unknown as RTCPeerConnection,
+  });
+  await session.connect();
+  assert.deepEqual(api.calls.slice(0, 2).map((c) => `${c.method} ${c.path}`), [
+    "GET /whep/cam1/ice-servers",
+    "POST /whep/cam1",
+  ]);
+  assert.equal(api.calls[0].headers.get("accept"), "application/json");
+  assert.deepEqual(configs[0], {
+    bundlePolicy: "max-bundle",
+    iceServers: [{ urls: ["turn:t.example:3478"], username: "u1", credential: "p" }],
+  });
+  await session.restartIce().catch(() => {});
+  assert.equal(configs.length, 2);
+  assert.equal((configs[1].iceServers![0] as RTCIceServer).username, "u2");
+  await session.close();
+});
+
+Deno.test("whep: without ICE servers from the server the session goes on", async () => {
+  const warnings: string[] = [];
+  const api = fakeApi((call) => {
+    if (call.path.endsWith("/ice-servers")) return new Response("nope", { status: 404 });
+    if (call.method === "POST") {
+      return new Response("v=0\r\nanswer", {
+        status: 201,
+        headers: { location: "/whep/cam1/sessions/s1", etag: '"e1"' },
+      });
+    }
+    return new Response(null, { status: 200 });
+  });
+  const pc = new FakePc();
+  const session = new WhepSession({
+    api,
+    camera: "cam1",
+    fetchIceServers: true,
+    onWarning: (m) => warnings.push(m),
+    createPeerConnection: () => pc as unknown as RTCPeerConnection,
+  });
+  await session.connect();
+  assert.equal(pc.remote, "v=0\r\nanswer");
+  assert.match(warnings[0], /no ICE servers from the server \(404\)/);
   await session.close();
 });

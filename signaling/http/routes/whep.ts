@@ -24,6 +24,7 @@ import type { AppEnv } from "./env.ts";
 import { problem } from "./errors.ts";
 import { requireViewer } from "./auth.ts";
 import { whepCors } from "./whep_cors.ts";
+import { iceServerLinks } from "../../turn/ice_servers.ts";
 
 /** Largest accepted offer or sdpfrag. */
 export const MAX_SDP_BYTES = 16 * 1024;
@@ -35,6 +36,8 @@ const SDPFRAG = "application/trickle-ice-sdpfrag";
 const RESOURCES = [
   // -03 section 4.1: GET on endpoints and sessions is a 2xx without content.
   { kind: "endpoint", path: /^\/whep\/[^/]+$/, allow: ["GET", "HEAD", "POST", "OPTIONS"] },
+  // vigil's own: the ICE servers a viewer needs before its offer (PROTOCOL.md).
+  { kind: "ice-servers", path: /^\/whep\/[^/]+\/ice-servers$/, allow: ["GET", "HEAD", "OPTIONS"] },
   {
     kind: "session",
     path: /^\/whep\/[^/]+\/sessions\/[^/]+$/,
@@ -52,7 +55,11 @@ function optionsHeaders(c: Context): Record<string, string> {
   if (!r) return {};
   return {
     allow: r.allow.join(", "),
-    ...(r.kind === "endpoint" ? { "accept-post": SDP } : { "accept-patch": SDPFRAG }),
+    ...(r.kind === "endpoint"
+      ? { "accept-post": SDP }
+      : r.kind === "session"
+      ? { "accept-patch": SDPFRAG }
+      : {}),
   };
 }
 
@@ -68,6 +75,16 @@ function createdHeaders(camera: string, session: WhepSession): Record<string, st
     "accept-patch": SDPFRAG,
     "cache-control": "no-store",
   };
+}
+
+/**
+ * One `Link: <url>; rel="ice-server"` per ICE server URL (RFC 9725 section
+ * 4.6), TURN ones with this call's own credential.
+ */
+async function addIceServerLinks(ctx: ServerContext, c: Context<AppEnv>) {
+  const s = await ctx.ice.forSession();
+  for (const link of iceServerLinks(s.iceServers)) c.header("link", link, { append: true });
+  return s;
 }
 
 /**
@@ -141,7 +158,21 @@ export function whepRoutes(ctx: ServerContext) {
         return problem(c, 413, "too_large", `the offer exceeds ${MAX_SDP_BYTES} bytes`);
       }
       const { session, answer } = await ctx.viewing.open(viewer, camera, sdp, c.env.remoteAddr);
+      await addIceServerLinks(ctx, c);
       return c.body(answer, 201, createdHeaders(camera, session));
+    } catch (err) {
+      return refusal(c, err);
+    }
+  });
+
+  // The viewer's ICE servers before its offer: JSON for RTCPeerConnection and
+  // the same Link headers as the 201. Each call mints a new credential.
+  app.get("/whep/:camera/ice-servers", async (c) => {
+    try {
+      await ctx.viewing.checkAccess(c.get("viewer"), c.req.param("camera"), c.env.remoteAddr);
+      const s = await addIceServerLinks(ctx, c);
+      c.header("cache-control", "no-store");
+      return c.json({ iceServers: s.iceServers, expiresAt: s.expiresAt?.toISOString() ?? null });
     } catch (err) {
       return refusal(c, err);
     }
