@@ -201,7 +201,7 @@ export const ServerSettingsSchema = z.object({
     "ORIGIN",
   ),
   iceServers: z.array(IceServerSchema).default([]).describe(
-    "STUN/TURN servers with fixed credentials for viewers and publishers, [{urls, username?, credential?}] (config file only)",
+    "STUN/TURN servers with fixed credentials, [{urls, username?, credential?}] (config file only)",
   ),
   // TURN with REST credentials (draft-uberti-behave-turn-rest): signaling/turn/.
   iceServerUrls: flag(
@@ -211,21 +211,21 @@ export const ServerSettingsSchema = z.object({
         if (!r.ok) ctx.addIssue({ code: "custom", message: r.error });
       }),
     ).max(16).default([]).describe(
-      "a STUN or TURN server for viewers and publishers (stun:, turn:, turns: URL, ?transport=udp|tcp); turn: URLs get a fresh credential per session",
+      "a STUN/TURN server (stun:, turn:, turns:, ?transport=udp|tcp); turn: gets a credential per session",
     ),
     "ice-server",
     "URL",
   ),
   turnSecretFile: flag(
     z.string().min(1).nullable().default(null).describe(
-      "the secret shared with coturn (static-auth-secret), mode 0600; default <data-dir>/turn/secret, created on first start",
+      "secret shared with coturn (0600); default <data-dir>/turn/secret, made on first start",
     ),
     "turn-secret-file",
     "FILE",
   ),
   turnTtlMs: flag(
     duration("5m", { min: "1s", max: "24h" }).describe(
-      "lifetime of a TURN credential (for new allocations; a running relay is refreshed past it)",
+      "TURN credential lifetime (new allocations; running relays are refreshed past it)",
     ),
     "turn-ttl",
     "DUR",
