@@ -72,6 +72,62 @@ export function duration(defaultText: string, limits: { min?: string; max?: stri
     .prefault(defaultText);
 }
 
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/**
+ * Parses a size: `123`, `500MB`, `10GiB` (decimal and binary units).
+ *
+ * @example
+ * ```ts
+ * parseByteSize("2GiB"); // 2147483648
+ * ```
+ */
+export function parseByteSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = UNITS[(m?.[2] || "b").toLowerCase()];
+  if (!m || unit === undefined) {
+    throw new Error(`"${text}" is not a size (e.g. 500MB, 10GiB, or bytes)`);
+  }
+  return Math.round(Number(m[1]) * unit);
+}
+
+/**
+ * A byte size setting written like `10GiB` or `500MB` (or a number of bytes);
+ * bytes out.
+ *
+ * @example
+ * ```ts
+ * byteSize("1GiB").parse(undefined); // 1073741824
+ * ```
+ */
+export function byteSize(defaultText: string, limits: { min?: string; max?: string } = {}) {
+  let out = z.number().int().nonnegative();
+  if (limits.min) out = out.min(parseByteSize(limits.min), `must be at least ${limits.min}`);
+  if (limits.max) out = out.max(parseByteSize(limits.max), `must be at most ${limits.max}`);
+  return z.union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      if (typeof v === "number") return v;
+      try {
+        return parseByteSize(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .pipe(out)
+    .prefault(defaultText);
+}
+
 /** What {@linkcode parseSettings} needs to know about a program. */
 export interface SettingsSpec<S extends z.ZodObject> {
   /** Program name in messages, e.g. `serve`. */

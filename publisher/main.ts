@@ -10,12 +10,14 @@
 import { runMain } from "../lib/cli.ts";
 import { FanoutHub } from "./media/fanout.ts";
 import { SegmentRecorder } from "./recorder/mod.ts";
+import { SegmentUploader } from "./recorder/uploader.ts";
+import { deviceBaseUrl } from "./device/state.ts";
 import { consoleLogger } from "../lib/log.ts";
 import { createSource } from "./sources/mod.ts";
 import { SessionManager } from "./peer/session_manager.ts";
 import { DeviceChannel } from "./device/channel.ts";
 import { readPublishArgs } from "./config/options.ts";
-import { renew, renewDueAt } from "./device/renew_client.ts";
+import { mtlsClient, renew, renewDueAt } from "./device/renew_client.ts";
 import { loadState } from "./device/state.ts";
 import { certValidity } from "./cert_validity.ts";
 import { oneLine } from "./device/http.ts";
@@ -54,6 +56,7 @@ await runMain("publish", async () => {
 
   let recorder: SegmentRecorder | null = null;
   let recordSub: { unsubscribe(): void } | null = null;
+  let uploader: SegmentUploader | null = null;
   if (o.record) {
     recorder = new SegmentRecorder({
       dir: o.record.dir,
@@ -64,11 +67,30 @@ await runMain("publish", async () => {
         maxTotalBytes: (o.record.maxTotalMB ?? 1024) * 1024 * 1024,
       },
       logger: log,
+      uploads: o.record.upload,
     });
     await recorder.start();
     const rec = recorder;
     recordSub = hub.subscribe((au) => rec.write(au), { maxQueue: 90 });
     log.info(`recording into ${o.record.dir}`);
+    if (o.record.upload) {
+      uploader = new SegmentUploader({
+        dir: o.record.dir,
+        kbps: o.record.uploadKbps,
+        currentRun: () => rec.currentRun,
+        connect: async () => {
+          const st = await loadState(o.stateDir);
+          return {
+            baseUrl: deviceBaseUrl(st.config),
+            deviceId: st.config.deviceId,
+            client: mtlsClient(st),
+          };
+        },
+        logger: log,
+      });
+      uploader.start();
+      log.info(`uploading segments to the server (at most ${o.record.uploadKbps} kbit/s)`);
+    }
   }
 
   // werift (with its own X.509, curve and mDNS libraries) is ~25 MiB resident: it is
@@ -173,6 +195,7 @@ await runMain("publish", async () => {
     await sessions.closeAll("publisher shutting down");
     channel.stop();
     recordSub?.unsubscribe();
+    await uploader?.stop();
     await source.stop();
     await pump.catch(() => {});
     if (recorder) await recorder.stop();

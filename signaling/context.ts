@@ -14,6 +14,7 @@ import type { Presence } from "./devices/presence.ts";
 import type { RevocationList } from "./devices/revocation.ts";
 import type { Throttle } from "./auth/rate_limit.ts";
 import type { ViewingSessions } from "./sessions/viewing.ts";
+import type { RecordingArchive } from "./recordings/archive.ts";
 import type { Readiness } from "./cluster/readiness.ts";
 import type { IceService } from "./turn/ice_service.ts";
 
@@ -35,6 +36,8 @@ export interface ServerContext {
   revocations: RevocationList;
   /** Every viewing (WHEP) session: the one owner of their lives. */
   viewing: ViewingSessions;
+  /** The cameras' uploaded recordings. */
+  recordings: RecordingArchive;
   /** This node's id (logs, bus messages); random in one process. */
   nodeId: string;
   /** What `/readyz` reports: store, bus and keys usable. */

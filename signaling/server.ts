@@ -36,6 +36,7 @@ import { startPublicListener } from "./http/public_listener.ts";
 import { ViewingSessions } from "./sessions/viewing.ts";
 import { IceService } from "./turn/ice_service.ts";
 import { openStore } from "./store/open.ts";
+import { RecordingArchive } from "./recordings/archive.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -96,6 +97,11 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     iceServers: ice.announced(),
     sessionIceServers: ice.configured ? async () => (await ice.forSession()).iceServers : undefined,
   });
+  const recordings = await RecordingArchive.open(config.dataDir, store, {
+    maxSegmentBytes: config.recordingsMaxSegmentBytes,
+    retentionMs: config.recordingsRetentionMs,
+    maxTotalBytes: config.recordingsMaxBytes,
+  });
   const ctx: ServerContext = {
     config,
     ice,
@@ -109,6 +115,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     presence,
     revocations: await RevocationList.load(store),
     viewing,
+    recordings,
     nodeId,
     readiness: new Readiness({ store, bus: opened, ring: () => ctx.ring }),
     throttles: {
@@ -175,6 +182,10 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
   });
   presence.sync();
 
+  // Recordings retention: at start, every minute, and after each stored segment.
+  await recordings.sweep();
+  const recordingSweep = setInterval(() => void recordings.sweep(), 60_000);
+
   // The server certificate is renewed while running: device connections stay
   // (setSecureContext); the public port re-listens unless the operator's own
   // certificate is used.
@@ -201,6 +212,8 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     publicUrl: `https://${shownHost}:${web.port}`,
     caFingerprint: pki.caFingerprint,
     async close() {
+      clearInterval(recordingSweep);
+      await recordings.sweep();
       await ctx.revocations.stop();
       offNudge();
       offBusState();

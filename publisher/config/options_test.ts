@@ -32,6 +32,8 @@ Deno.test("publish options: defaults, flags over the config file", () => {
     segmentSeconds: 30,
     maxAgeDays: 7,
     maxTotalMB: 1024,
+    upload: true,
+    uploadKbps: 2000,
   });
   assert.deepEqual(o.viewerNets, ["192.168.1.0/24"]);
   assert.deepEqual(o.icePortRange, [50000, 50100]);

@@ -78,7 +78,13 @@ export const PublisherSettingsSchema = z.object({
     ),
     maxAgeDays: z.number().positive().default(7).describe("delete segments older than this"),
     maxTotalMB: z.number().positive().default(1024).describe(
-      "delete the oldest segments beyond this total",
+      "disk quota: delete the oldest segments beyond this total (uploaded ones first)",
+    ),
+    upload: z.boolean().default(true).describe(
+      "copy each finished segment to the server (mTLS), delete locally only after its ack",
+    ),
+    uploadKbps: z.number().int().min(0).max(1_000_000).default(2000).describe(
+      "upload bandwidth cap in kbit/s, so a backlog never starves live viewers (0: none)",
     ),
   }).strict().optional(),
   network: z.object({

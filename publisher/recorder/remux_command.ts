@@ -67,6 +67,9 @@ export function remuxCommand(o: RemuxCommandOptions): ProcessCommand {
       "-segment_format", "mp4",
       "-segment_format_options", "movflags=+frag_keyframe+empty_moov+default_base_moof",
       "-reset_timestamps", "1",
+      // Each segment is listed here when it is closed: the uploader's "finished" (catalog.ts).
+      "-segment_list", `${o.dir}/seg-${segmentStamp(o.startedAt)}.csv`,
+      "-segment_list_type", "csv",
       `${o.dir.replaceAll("%", "%%")}/seg-${segmentStamp(o.startedAt)}-%05d.mp4`,
     ],
   };

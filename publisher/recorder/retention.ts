@@ -30,12 +30,17 @@ export interface RetentionPlan {
   keep: string[];
   /** Total bytes kept. */
   keptBytes: number;
+  /** Names in `remove` that were still waiting for upload (the quota forced them out). */
+  droppedPending: string[];
 }
 
 /**
  * Plans deletions: first every segment older than `maxAgeMs`, then, oldest
  * first, until the rest fits in `maxTotalBytes`. Order is by mtime, then name.
- * Names in `protect` (the segment being written) are never deleted.
+ * Names in `protect` (the segment being written) are never deleted. Names in
+ * `pending` (not uploaded yet) outlive `maxAgeMs` and leave last under the
+ * quota: uploaded copies go first, so footage not yet off the device is the
+ * last to be lost.
  *
  * @example
  * ```ts
@@ -51,6 +56,7 @@ export function planRetention(
   policy: RetentionPolicy,
   nowMs: number,
   protect: ReadonlySet<string> = new Set(),
+  pending: ReadonlySet<string> = new Set(),
 ): RetentionPlan {
   const sorted = [...files].sort((a, b) =>
     a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
@@ -58,20 +64,30 @@ export function planRetention(
   const removed = new Set<string>();
   if (policy.maxAgeMs !== undefined) {
     for (const f of sorted) {
-      if (nowMs - f.mtimeMs > policy.maxAgeMs && !protect.has(f.name)) removed.add(f.name);
+      if (nowMs - f.mtimeMs > policy.maxAgeMs && !protect.has(f.name) && !pending.has(f.name)) {
+        removed.add(f.name);
+      }
     }
   }
   let total = 0;
   for (const f of sorted) if (!removed.has(f.name)) total += f.sizeBytes;
   if (policy.maxTotalBytes !== undefined) {
-    for (const f of sorted) {
-      if (total <= policy.maxTotalBytes) break;
+    const max = policy.maxTotalBytes;
+    const uploadedFirst = [
+      ...sorted.filter((f) => !pending.has(f.name)),
+      ...sorted.filter((f) => pending.has(f.name)),
+    ];
+    for (const f of uploadedFirst) {
+      if (total <= max) break;
       if (removed.has(f.name) || protect.has(f.name)) continue;
       removed.add(f.name);
       total -= f.sizeBytes;
     }
   }
   return {
+    droppedPending: sorted.filter((f) => removed.has(f.name) && pending.has(f.name)).map((f) =>
+      f.name
+    ),
     remove: sorted.filter((f) => removed.has(f.name)).map((f) => f.name),
     keep: sorted.filter((f) => !removed.has(f.name)).map((f) => f.name),
     keptBytes: total,

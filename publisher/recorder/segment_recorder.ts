@@ -11,7 +11,7 @@ import { toAnnexB } from "../media/annexb.ts";
 import { ParameterSetCache } from "../media/parameter_sets.ts";
 import { consoleLogger, type Logger } from "../../lib/log.ts";
 import { type BackoffOptions, ProcessSupervisor } from "../sources/supervisor.ts";
-import { remuxCommand } from "./remux_command.ts";
+import { remuxCommand, segmentStamp } from "./remux_command.ts";
 import type { RetentionPolicy } from "./retention.ts";
 import { sweepSegments } from "./sweeper.ts";
 
@@ -35,6 +35,8 @@ export interface RecorderOptions {
   stopTimeoutMs?: number;
   /** Logger (default console). */
   logger?: Logger;
+  /** Segments are uploaded (uploader.ts): retention keeps pending ones longest. */
+  uploads?: boolean;
 }
 
 /** Counters of a {@linkcode SegmentRecorder}. */
@@ -84,6 +86,7 @@ export class SegmentRecorder {
   #stopping = false;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #sweeping: Promise<void> = Promise.resolve();
+  #run: string | null = null;
   #stats: RecorderStats = { written: 0, bytes: 0, dropped: 0, deleted: 0, restarts: 0 };
 
   /** Creates a recorder; nothing runs before {@linkcode start}. */
@@ -92,14 +95,17 @@ export class SegmentRecorder {
     this.#log = options.logger ?? consoleLogger;
     this.#supervisor = new ProcessSupervisor({
       name: "recorder",
-      command: () =>
-        remuxCommand({
+      command: () => {
+        const startedAt = new Date();
+        this.#run = segmentStamp(startedAt);
+        return remuxCommand({
           binary: options.ffmpeg,
           dir: options.dir,
           fps: options.fps,
           segmentSeconds: options.segmentSeconds ?? 60,
-          startedAt: new Date(),
-        }),
+          startedAt,
+        });
+      },
       stdin: "piped",
       onStart: (child) => {
         this.#writer = child.stdin.getWriter();
@@ -128,6 +134,11 @@ export class SegmentRecorder {
   /** ffmpeg's pid while it runs (diagnostics, tests). */
   get pid(): number | null {
     return this.#supervisor.pid;
+  }
+
+  /** The stamp of the latest ffmpeg run (its unlisted segment may be open), or null. */
+  get currentRun(): string | null {
+    return this.#run;
   }
 
   /** True when ffmpeg is running and ready for data. */
@@ -173,14 +184,17 @@ export class SegmentRecorder {
   sweep(): Promise<void> {
     this.#sweeping = this.#sweeping.then(async () => {
       try {
-        const { removed } = await sweepSegments(
+        const { removed, droppedPending } = await sweepSegments(
           this.#o.dir,
           this.#o.retention ?? DEFAULT_RETENTION,
-          {
-            protectNewest: !this.#stopping,
-          },
+          { protectNewest: !this.#stopping, uploads: this.#o.uploads },
         );
         this.#stats.deleted += removed.length;
+        if (droppedPending.length > 0) {
+          this.#log.warn("recorder: over the quota, deleted segments never uploaded", {
+            droppedPending,
+          });
+        }
         if (removed.length > 0) this.#log.info("recorder: retention deleted segments", { removed });
       } catch (error) {
         this.#log.error("recorder: retention sweep failed", { error: String(error) });

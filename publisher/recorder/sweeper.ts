@@ -6,6 +6,9 @@
 
 import { planRetention, type RetentionPolicy, type SegmentFile } from "./retention.ts";
 
+const UPLOADED = ".uploaded";
+const LIST = /^seg-([0-9]{8}T[0-9]{9}Z)\.csv$/;
+
 /** File names the recorder writes: `seg-<UTC start>-<index>.mp4`. */
 export const SEGMENT_NAME = /^seg-[0-9]{8}T[0-9]{9}Z-[0-9]{5,}\.mp4$/;
 
@@ -37,6 +40,8 @@ export interface SweepResult {
   removed: string[];
   /** Bytes left in the directory's segments. */
   keptBytes: number;
+  /** Removed segments that had not been uploaded yet (the quota forced them out). */
+  droppedPending: string[];
 }
 
 /**
@@ -51,9 +56,20 @@ export interface SweepResult {
 export async function sweepSegments(
   dir: string,
   policy: RetentionPolicy,
-  options: { nowMs?: number; protectNewest?: boolean } = {},
+  options: { nowMs?: number; protectNewest?: boolean; uploads?: boolean } = {},
 ): Promise<SweepResult> {
   const files = await listSegments(dir);
+  // With uploads on, a segment without its `.uploaded` marker is still pending.
+  const markers = new Set<string>();
+  const lists: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isFile) continue;
+    if (e.name.endsWith(UPLOADED)) markers.add(e.name.slice(0, -UPLOADED.length));
+    else if (LIST.test(e.name)) lists.push(e.name);
+  }
+  const pending = new Set(
+    options.uploads ? files.map((f) => f.name).filter((n) => !markers.has(n)) : [],
+  );
   const protect = new Set<string>();
   if (options.protectNewest && files.length > 0) {
     const newest = files.reduce((a, b) =>
@@ -61,15 +77,34 @@ export async function sweepSegments(
     );
     protect.add(newest.name);
   }
-  const plan = planRetention(files, policy, options.nowMs ?? Date.now(), protect);
+  const plan = planRetention(files, policy, options.nowMs ?? Date.now(), protect, pending);
   const removed: string[] = [];
-  for (const name of plan.remove) {
+  const quiet = async (path: string) => {
     try {
-      await Deno.remove(`${dir}/${name}`);
-      removed.push(name);
+      await Deno.remove(path);
+      return true;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
+      return false;
+    }
+  };
+  for (const name of plan.remove) {
+    if (await quiet(`${dir}/${name}`)) removed.push(name);
+    await quiet(`${dir}/${name}${UPLOADED}`);
+  }
+  // Markers and run lists whose segments are all gone (never the newest run's list).
+  const left = new Set(plan.keep);
+  for (const m of markers) if (!left.has(m)) await quiet(`${dir}/${m}${UPLOADED}`);
+  const newestList = lists.sort().at(-1);
+  for (const l of lists) {
+    const run = LIST.exec(l)![1];
+    if (l !== newestList && ![...left].some((n) => n.startsWith(`seg-${run}-`))) {
+      await quiet(`${dir}/${l}`);
     }
   }
-  return { removed, keptBytes: plan.keptBytes };
+  return {
+    removed,
+    keptBytes: plan.keptBytes,
+    droppedPending: plan.droppedPending.filter((n) => removed.includes(n)),
+  };
 }

@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
-import { duration, settingFlag as flag } from "../../lib/settings.ts";
+import { byteSize, duration, settingFlag as flag } from "../../lib/settings.ts";
 import { MAX_TOKEN_TTL_MS } from "../auth/jwt_keys.ts";
 import { parseIceServerUrl } from "../turn/ice_urls.ts";
 import { parseNatsUrl } from "../bus/nats_url.ts";
@@ -229,6 +229,31 @@ export const ServerSettingsSchema = z.object({
     ),
     "turn-ttl",
     "DUR",
+  ),
+  // Recordings uploaded by the cameras (signaling/recordings/).
+  recordingsRetentionMs: flag(
+    duration("30d", { min: "1h", max: "3650d" }).describe(
+      "keep recorded segments this long (oldest deleted first)",
+    ),
+    "recordings-retention",
+    "DUR",
+  ),
+  recordingsMaxBytes: flag(
+    byteSize("20GiB", { min: "1KB" }).describe(
+      "most bytes of recordings kept, all cameras together (oldest deleted first)",
+    ),
+    "recordings-max-bytes",
+    "SIZE",
+  ),
+  recordingsMaxSegmentBytes: flag(
+    byteSize("128MiB", { min: "64KiB", max: "4GiB" }).describe(
+      "largest segment a camera may upload (refused while reading beyond it)",
+    ),
+    "recordings-max-segment",
+    "SIZE",
+  ),
+  recordingsUploadsPerMinute: count(120, 10_000).describe(
+    "segment uploads one camera may start per minute (then 429)",
   ),
   // Cluster (docs/DEPLOY.md): shared store, bus and key material; none of them is the default.
   store: flag(

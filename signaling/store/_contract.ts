@@ -139,6 +139,7 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
             name: "bob",
             passwordHash: "h1",
             cameras: ["door"],
+            recordings: [],
             createdAt: now,
             updatedAt: now,
           });
@@ -157,6 +158,39 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
           assert.equal(await b.users.setGrants("bob", {}, now + 3), true, "nothing to change");
           assert.deepEqual((await a.users.find("bob"))?.cameras, ["door", "yard"]);
           assert.equal((await a.users.find("bob"))?.updatedAt, now + 2);
+          assert.equal(await b.users.setGrants("bob", { recordings: ["door"] }, now + 4), true);
+          assert.deepEqual((await a.users.find("bob"))?.recordings, ["door"]);
+          assert.deepEqual((await a.users.find("bob"))?.cameras, ["door", "yard"]);
+        });
+
+        await t.step("recordings: index once, list a span, oldest, total, remove", async () => {
+          const rec = (camera: string, segment: string, start: number, bytes = 10) => ({
+            camera,
+            segment,
+            startMs: start,
+            endMs: start + 1000,
+            bytes,
+            sha256: "ab".repeat(32),
+            storedAt: now,
+          });
+          assert.equal(await a.recordings.add(rec("door", "s1", 1000)), true);
+          assert.equal(await b.recordings.add(rec("door", "s1", 1000)), false, "indexed once");
+          await a.recordings.add(rec("door", "s2", 2000, 20));
+          await a.recordings.add(rec("yard", "s1", 500, 5));
+          assert.deepEqual(
+            (await b.recordings.list("door", 1500, 2500)).map((r) => r.segment),
+            ["s1", "s2"],
+          );
+          assert.deepEqual(await b.recordings.list("door", 3000, 4000), []);
+          assert.deepEqual(await b.recordings.find("door", "s2"), rec("door", "s2", 2000, 20));
+          assert.deepEqual(
+            (await b.recordings.oldest(2)).map((r) => `${r.camera}/${r.segment}`),
+            ["yard/s1", "door/s1"],
+          );
+          assert.equal(await b.recordings.totalBytes(), 35);
+          assert.equal(await b.recordings.remove("door", "s1"), true);
+          assert.equal(await b.recordings.remove("door", "s1"), false);
+          assert.equal(await a.recordings.totalBytes(), 25);
         });
 
         await t.step("refresh tokens: rotation, expiry, logout", async () => {

@@ -88,4 +88,22 @@ export const MIGRATIONS: readonly string[] = [
     created_at BIGINT NOT NULL
   );
   `,
+  // 4: recordings copied off the cameras (the files live in <data dir>/recordings;
+  // a row exists only for a complete, hash-checked file), and the cameras whose
+  // recordings a viewer may watch, apart from live ("[]": none).
+  `
+  CREATE TABLE recordings (
+    camera TEXT NOT NULL,
+    segment TEXT NOT NULL,
+    start_ms BIGINT NOT NULL,
+    end_ms BIGINT NOT NULL,
+    bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    stored_at BIGINT NOT NULL,
+    PRIMARY KEY (camera, segment)
+  );
+  CREATE INDEX recordings_camera_start ON recordings(camera, start_ms);
+  CREATE INDEX recordings_start ON recordings(start_ms);
+  ALTER TABLE users ADD COLUMN recordings TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -10,6 +10,7 @@ import { refreshTokenStore } from "./refresh_tokens.ts";
 import type { SqlDriver } from "./sql.ts";
 import type { Store } from "./store.ts";
 import { userStore } from "./users.ts";
+import { recordingStore } from "./recordings.ts";
 
 /** The store over `db` (already migrated). */
 export function sqlStore(db: SqlDriver): Store {
@@ -17,6 +18,7 @@ export function sqlStore(db: SqlDriver): Store {
     kind: db.dialect,
     devices: deviceStore(db),
     users: userStore(db),
+    recordings: recordingStore(db),
     refreshTokens: refreshTokenStore(db),
     jwtKeys: jwtKeyStore(db),
     events: clusterEventStore(db),

@@ -57,6 +57,8 @@ export interface UserRecord {
   passwordHash: string;
   /** The cameras the viewer may watch (`["*"]` for all). */
   cameras: string[];
+  /** The cameras whose recordings the viewer may watch (`["*"]`: all, `[]`: none). */
+  recordings: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -115,13 +117,15 @@ export interface DeviceStore {
 export interface UserGrants {
   /** Camera ids the viewer may watch (`["*"]`: all). */
   cameras?: string[];
+  /** Camera ids whose recordings the viewer may watch (`["*"]`: all, `[]`: none). */
+  recordings?: string[];
 }
 
 /** Viewer accounts. */
 export interface UserStore {
   /** Creates a user; throws `user "x" already exists` if the name is taken. */
   create(
-    user: { name: string; passwordHash: string; cameras: string[] },
+    user: { name: string; passwordHash: string; cameras: string[]; recordings?: string[] },
     now: number,
   ): Promise<void>;
   /** A user by name, or null. */
@@ -212,12 +216,42 @@ export interface SealedKeyStore {
   putIfAbsent(name: string, sealed: string, now: number): Promise<string>;
 }
 
+/** A recorded segment of a camera, stored complete and hash-checked. */
+export interface RecordingRecord {
+  camera: string;
+  /** The publisher's segment id (`seg-<run>-<index>`), unique per camera. */
+  segment: string;
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  /** SHA-256 of the file, hex. */
+  sha256: string;
+  storedAt: number;
+}
+
+/** The index of the recordings (the files are in the data dir). */
+export interface RecordingStore {
+  /** Indexes a stored segment; false if (camera, segment) is already indexed. */
+  add(r: RecordingRecord): Promise<boolean>;
+  /** One segment, or null. */
+  find(camera: string, segment: string): Promise<RecordingRecord | null>;
+  /** The segments of a camera overlapping [fromMs, toMs), by start. */
+  list(camera: string, fromMs: number, toMs: number): Promise<RecordingRecord[]>;
+  /** The oldest segments of every camera (by start), at most `limit`. */
+  oldest(limit: number): Promise<RecordingRecord[]>;
+  /** Bytes of every indexed segment. */
+  totalBytes(): Promise<number>;
+  /** Removes a segment from the index; false if it was not there. */
+  remove(camera: string, segment: string): Promise<boolean>;
+}
+
 /** The store. */
 export interface Store {
   /** What is behind it, for logs and health checks. */
   readonly kind: "sqlite" | "postgres";
   readonly devices: DeviceStore;
   readonly users: UserStore;
+  readonly recordings: RecordingStore;
   readonly refreshTokens: RefreshTokenStore;
   readonly jwtKeys: JwtKeyStore;
   readonly events: ClusterEventStore;

@@ -12,6 +12,7 @@ type Row = {
   name: string;
   password_hash: string;
   cameras: string;
+  recordings: string;
   created_at: number;
   updated_at: number;
 };
@@ -24,16 +25,22 @@ export function userStore(db: SqlDriver): UserStore {
   return {
     async create(user, now) {
       const added = await db.run(
-        `INSERT INTO users (name, password_hash, cameras, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (name) DO NOTHING`,
-        [user.name, user.passwordHash, JSON.stringify(user.cameras), now],
+        `INSERT INTO users (name, password_hash, cameras, recordings, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING`,
+        [
+          user.name,
+          user.passwordHash,
+          JSON.stringify(user.cameras),
+          JSON.stringify(user.recordings ?? []),
+          now,
+        ],
       );
       if (added !== 1) throw new Error(`user "${user.name}" already exists`);
     },
 
     async find(name) {
       const row = await db.get<Row>(
-        "SELECT name, password_hash, cameras, created_at, updated_at FROM users WHERE name = $1",
+        "SELECT name, password_hash, cameras, recordings, created_at, updated_at FROM users WHERE name = $1",
         [name],
       );
       if (!row) return null;
@@ -41,6 +48,7 @@ export function userStore(db: SqlDriver): UserStore {
         name: row.name,
         passwordHash: row.password_hash,
         cameras: JSON.parse(row.cameras) as string[],
+        recordings: JSON.parse(row.recordings) as string[],
         createdAt: row.created_at,
         updatedAt: row.updated_at,
       };
@@ -48,12 +56,13 @@ export function userStore(db: SqlDriver): UserStore {
 
     async list() {
       const rows = await db.all<Omit<Row, "password_hash">>(
-        "SELECT name, cameras, created_at, updated_at FROM users",
+        "SELECT name, cameras, recordings, created_at, updated_at FROM users",
       );
       // Sorted here: engines' collations differ.
       return rows.sort(byName).map((r) => ({
         name: r.name,
         cameras: JSON.parse(r.cameras) as string[],
+        recordings: JSON.parse(r.recordings) as string[],
         createdAt: r.created_at,
         updatedAt: r.updated_at,
       }));
@@ -69,15 +78,23 @@ export function userStore(db: SqlDriver): UserStore {
 
     setGrants: (name, grants, now) =>
       db.transaction(async (tx) => {
-        if (grants.cameras === undefined) {
-          return (await tx.get("SELECT 1 AS one FROM users WHERE name = $1", [name])) !== undefined;
+        if (!(await tx.get("SELECT 1 AS one FROM users WHERE name = $1", [name]))) return false;
+        if (grants.recordings !== undefined) {
+          // Checked against the store on every recordings request: no event needed.
+          await tx.run("UPDATE users SET recordings = $1, updated_at = $2 WHERE name = $3", [
+            JSON.stringify(grants.recordings),
+            now,
+            name,
+          ]);
         }
-        const changed = await tx.run(
-          "UPDATE users SET cameras = $1, updated_at = $2 WHERE name = $3",
-          [JSON.stringify(grants.cameras), now, name],
-        );
-        if (changed !== 1) return false;
-        await appendEvent(tx, "user.scope", name, now);
+        if (grants.cameras !== undefined) {
+          await tx.run("UPDATE users SET cameras = $1, updated_at = $2 WHERE name = $3", [
+            JSON.stringify(grants.cameras),
+            now,
+            name,
+          ]);
+          await appendEvent(tx, "user.scope", name, now);
+        }
         return true;
       }),
 

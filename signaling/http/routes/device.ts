@@ -15,6 +15,7 @@ import { type DeviceIdentity, identify } from "../../devices/identity.ts";
 import { signDeviceToken, TokenError, verifyDeviceToken } from "../../auth/tokens.ts";
 import { EnrollError, renewDevice } from "../../devices/enrollment.ts";
 import { problem, readJson } from "./errors.ts";
+import { deviceRecordingRoutes } from "./device_recordings.ts";
 
 type DeviceEnv = { Bindings: HttpBindings; Variables: { device: DeviceIdentity } };
 
@@ -50,6 +51,8 @@ export function deviceRoutes(
     c.set("device", id);
     await next();
   });
+
+  app.route("/", deviceRecordingRoutes(ctx));
 
   app.post("/device/token", async (c) => {
     const d = c.get("device");
