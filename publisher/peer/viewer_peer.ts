@@ -31,6 +31,13 @@ import { guardDtls } from "./dtls_guard.ts";
 import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts";
 import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
 import { parseRestartFrag, restartAnswerFrag, restartOffer } from "./ice_restart.ts";
+import { installTurnNonceFix } from "./turn_nonce_fix.ts";
+
+// werift's TURN client drops 438 Stale Nonce and its relay dies at the next refresh: patch it
+// once, before any peer connection exists (turn_nonce_fix.ts; proven in tests/nat/).
+if (!installTurnNonceFix()) {
+  console.warn("werift changed: the TURN stale-nonce fix is not installed (relays may drop)");
+}
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
 const sharedPayloads = new RtpPayloadCache();

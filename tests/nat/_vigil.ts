@@ -18,6 +18,8 @@ import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
 import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
 import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
 import { ADDR, type Role, runCommand, type Topology } from "./_topology.ts";
+import { iceServersChanged, loadIceServerUrls } from "../../publisher/device/ice_servers_state.ts";
+import { parseIceServerUrl } from "../../signaling/turn/ice_urls.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const CAMERA = "nat-cam";
@@ -37,8 +39,14 @@ export interface Deployment {
   base: string;
   camera: string;
   dataDir: string;
-  /** Starts the publisher in "home"; `viewerNets` become its `--viewer-net`s. */
+  /**
+   * Starts the publisher in "home"; `viewerNets` become its `--viewer-net`s.
+   * With ICE servers on the server its first start stores them and exits 75;
+   * this waits until the launcher's relaunch is online with the new grants.
+   */
   startPublisher(viewerNets: string[]): Promise<void>;
+  /** The publisher's flags as its launcher computes them now (`--print-flags`). */
+  publisherFlags(): Promise<string[]>;
   /** A logged-in viewer page in `role`, the camera opened. */
   openViewer(role: Role, o?: { rtcConfiguration?: RTCConfiguration }): Promise<Viewer>;
   /** The publisher's log so far. */
@@ -88,10 +96,19 @@ function recorderScript(override: RTCConfiguration | null): string {
   })();`;
 }
 
+/** The server's STUN/TURN options (`--ice-server`, `--turn-secret-file`, `--turn-ttl`). */
+export interface IceOptions {
+  urls: string[];
+  /** coturn's shared secret (0600). */
+  secretFile?: string;
+  /** e.g. "2s". */
+  ttl?: string;
+}
+
 /** Starts the server in "public", enrolls the camera from "home", creates the viewer account. */
 export async function startDeployment(
   topo: Topology,
-  o: { iceServers?: IceServer[]; artifacts: string },
+  o: { ice?: IceOptions; artifacts: string },
 ): Promise<Deployment> {
   const work = await Deno.makeTempDir({ prefix: "vigil-nat-" });
   const dataDir = `${work}/data`;
@@ -127,16 +144,24 @@ export async function startDeployment(
       ADDR.pub,
       "--web-dir",
       webDir,
+      ...(o.ice?.urls ?? []).flatMap((u) => ["--ice-server", u]),
+      ...(o.ice?.secretFile ? ["--turn-secret-file", o.ice.secretFile] : []),
+      ...(o.ice?.ttl ? ["--turn-ttl", o.ice.ttl] : []),
     ];
+    // What `deno task serve` runs: signaling/main.ts under serverFlags.
     const server = topo.spawn("pub", "deno", [
       "run",
       ...serverFlags(parseServeArgs(serveArgs, null)),
-      `${REPO}tests/nat/_serve.ts`,
-      JSON.stringify({ iceServers: o.iceServers ?? [] }),
+      `${REPO}signaling/main.ts`,
       ...serveArgs,
     ], { stdout: "piped", stderr: "piped", stdin: "null" });
     cleanups.push(() => stopProcess(server, 5_000));
-    const fingerprint = await waitForLine(server, /vigil: ready \S+ (\S+)/, 30_000, "server");
+    const fingerprint = await waitForLine(
+      server,
+      /vigil: CA fingerprint \(SHA-256\) (\S+)/,
+      30_000,
+      "server",
+    );
 
     const base = `https://${ADDR.pub}:8443`;
     const added = await addDevice(dataDir, {
@@ -162,28 +187,45 @@ export async function startDeployment(
     if (enroll.code !== 0) throw new Error(`enroll from home failed: ${enroll.stderr.slice(-800)}`);
     await userAdd(dataDir, { name: USER, password: PASSWORD, cameras: [CAMERA] });
 
+    const publishArgv = (viewerNets: string[]) => [
+      "run",
+      "--allow-read",
+      "--allow-run=deno",
+      "--allow-env=GLIBC_TUNABLES",
+      `${REPO}scripts/publish.ts`,
+      "--state-dir",
+      stateDir,
+      "--source",
+      "file",
+      ...viewerNets.flatMap((n) => ["--viewer-net", n]),
+    ];
     return {
       base,
       camera: CAMERA,
       dataDir,
       async startPublisher(viewerNets) {
         if (publisher) await stopProcess(publisher, 5_000);
+        const stored = await loadIceServerUrls(stateDir);
         publisher = await startLocalPublisher(stateDir, {
           logFile: publisherLogPath,
-          argv: topo.argv("home", "deno", [
-            "run",
-            "--allow-read",
-            "--allow-run=deno",
-            "--allow-env=GLIBC_TUNABLES",
-            `${REPO}scripts/publish.ts`,
-            "--state-dir",
-            stateDir,
-            "--source",
-            "file",
-            ...viewerNets.flatMap((n) => ["--viewer-net", n]),
-          ]),
+          argv: topo.argv("home", "deno", publishArgv(viewerNets)),
           timeoutMs: 60_000,
         });
+        const announced = (o.ice?.urls ?? []).map((u) => parseIceServerUrl(u))
+          .flatMap((r) => r.ok ? [r.url.href] : []).sort();
+        if (iceServersChanged(stored, announced)) {
+          // The first run learned the servers, stored them and exited 75: wait for the relaunch.
+          const deadline = Date.now() + 60_000;
+          while (!/online as/.test(await Deno.readTextFile(publisherLogPath).catch(() => ""))) {
+            if (Date.now() > deadline) throw new Error("the publisher was not relaunched");
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      },
+      async publisherFlags() {
+        const r = await topo.run("home", "deno", [...publishArgv([]), "--print-flags"]);
+        if (r.code !== 0) throw new Error(`publish --print-flags: ${r.stderr}`);
+        return r.stdout.trim().split(" ");
       },
       async openViewer(role, vo = {}) {
         const browser = await launchChromium([], {

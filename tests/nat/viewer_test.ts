@@ -14,16 +14,23 @@
  * its place connects server-reflexive: the NAT type, not the setup, is what
  * blocks.
  *
- * (2) TURN relay with frames: a prototype for the TURN integration, with
- * one long-lived TURN REST credential handed to the publisher through the
- * server's `iceServers` (device `welcome`) and to the viewer page as an
- * RTCConfiguration (what the viewer will fetch from the server).
+ * (2) With coturn (the shipped configuration) and `--ice-server turn:…`:
+ * the viewer app fetches its ICE servers (`GET /whep/:camera/ice-servers`),
+ * the publisher gets its own credential per offer and runs with
+ * `--allow-net` for exactly the TURN server's host:port (its first start
+ * stores the server's list and exits 75, the launcher relaunches it); the
+ * mobile viewer decodes frames over a relay pair.
+ * (5) With `--turn-ttl 2s` and test-only short coturn lifetimes, playback
+ * goes on for 20 s in the same session, through allocation refreshes and
+ * stale nonces long after the credentials expired.
+ * (4) and (6), coturn's side (an expired credential is refused; an
+ * allocation cannot reach the server's loopback, private or own address),
+ * are in turn_test.ts.
  */
 import assert from "node:assert/strict";
-import { mintTurnCredential } from "../../signaling/turn/credentials.ts";
 import { CHROMIUM } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
-import { startCoturn } from "./_coturn.ts";
+import { type Coturn, startCoturn } from "./_coturn.ts";
 import { ADDR, buildTopology, natTestIgnore, type Topology } from "./_topology.ts";
 import { type Deployment, startDeployment, type Viewer } from "./_vigil.ts";
 
@@ -110,43 +117,122 @@ Deno.test({
     }
   }));
 
+/**
+ * coturn beside the server, `--ice-server turn:…` and its secret: the
+ * viewer app fetches its ICE servers, the publisher gets its own credential
+ * and is relaunched with `--allow-net` for exactly the TURN server.
+ */
+async function withTurn(
+  topo: Topology,
+  o: { ttl?: string; coturnOverrides?: string[] },
+  fn: (vigil: Deployment, turn: Coturn) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "vigil-nat-turn-" });
+  let vigil: Deployment | null = null;
+  const turn = await startCoturn(topo, { dir, testOverrides: o.coturnOverrides });
+  try {
+    vigil = await startDeployment(topo, {
+      artifacts: ARTIFACTS,
+      ice: {
+        urls: [`turn:${turn.address}?transport=udp`],
+        secretFile: `${dir}/turn-secret`,
+        ttl: o.ttl,
+      },
+    });
+    // Only the home LAN as viewer net: remote viewers are reached through the relay.
+    await vigil.startPublisher([HOME_LAN]);
+    try {
+      await fn(vigil, turn);
+    } catch (err) {
+      // What each side saw, for the failure report (coturn logs usernames, never passwords).
+      await Deno.writeTextFile(`${ARTIFACTS}/coturn-${topo.prefix}.log`, await turn.log());
+      console.error(`publisher log:\n${(await vigil.publisherLog()).slice(-3000)}`);
+      throw err;
+    }
+  } finally {
+    await vigil?.stop();
+    await turn.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const isRelayPair = (s: { local: string; remote: string } | null) =>
+  !!s && (s.local === "relay" || s.remote === "relay");
+
 Deno.test({
-  name: "NAT (prototype): with coturn the mobile viewer plays over a relay",
+  name: "NAT (2): with coturn and --ice-server, the mobile viewer plays over a relay",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
 }, () =>
-  withWorld(async (topo) => {
-    const dir = await Deno.makeTempDir({ prefix: "vigil-nat-turn-" });
-    let vigil: Deployment | null = null;
-    const turn = await startCoturn(topo, { dir });
-    try {
-      const cred = await mintTurnCredential(turn.secret, { ttlMs: 3_600_000 });
-      const iceServers = [{
-        urls: [`turn:${turn.address}?transport=udp`],
-        username: cred.username,
-        credential: cred.credential,
-      }];
-      vigil = await startDeployment(topo, { artifacts: ARTIFACTS, iceServers });
-      // The publisher must be allowed to reach the TURN server (its relay candidates live there).
-      await vigil.startPublisher([HOME_LAN, ADDR.pub]);
-      const viewer = await vigil.openViewer("mobile", { rtcConfiguration: { iceServers } });
+  withWorld((topo) =>
+    withTurn(topo, {}, async (vigil, turn) => {
+      // The launcher granted exactly the TURN server's host:port, nothing else of the internet.
+      const net = (await vigil.publisherFlags()).find((f) => f.startsWith("--allow-net="))!;
+      const grants = net.slice("--allow-net=".length).split(",");
+      assert.ok(grants.includes(turn.address), net);
+      // Of the internet: the device listener and the TURN server, nothing else.
+      assert.deepEqual(
+        grants.filter((g) => g.startsWith("203.0.113.")),
+        [`${ADDR.pub}:8444`, turn.address],
+        net,
+      );
+      assert.match(await vigil.publisherLog(), /relaunch: stopping/, "relaunched for the grants");
+
+      const viewer = await vigil.openViewer("mobile");
       await until(async () => (await viewer.frames()) > 30, 40_000, "30 decoded frames via TURN");
       const { selected } = await viewer.peers();
       console.log(`mobile via TURN: selected pair ${JSON.stringify(selected)}`);
-      assert.ok(selected, "a selected candidate pair");
-      assert.ok(
-        selected.local === "relay" || selected.remote === "relay",
-        `the pair must use the relay: ${JSON.stringify(selected)}`,
-      );
+      assert.ok(isRelayPair(selected), `the pair must use the relay: ${JSON.stringify(selected)}`);
       await viewer.page.screenshot({ path: `${ARTIFACTS}/mobile-turn.png` });
       await viewer.close();
-    } finally {
-      await vigil?.stop();
-      await turn.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
-  }));
+      // coturn saw vigil's credentials (usernames only) and never a password.
+      const log = await turn.log();
+      assert.ok(!log.includes(turn.secret));
+    })
+  ));
+
+Deno.test({
+  name: "NAT (5): playback goes on past a 2 s TURN credential, through allocation refreshes",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, () =>
+  withWorld((topo) =>
+    // Test-only coturn lifetimes: allocations live 6 s (Chromium refreshes at half, werift
+    // at 5/6), nonces 3 s: refreshes and stale nonces long after the credential expired.
+    withTurn(
+      topo,
+      { ttl: "2s", coturnOverrides: ["max-allocate-lifetime=6", "stale-nonce=3", "verbose"] },
+      async (vigil, turn) => {
+        const viewer = await vigil.openViewer("mobile");
+        await until(async () => (await viewer.frames()) > 10, 40_000, "frames via TURN");
+        const startedAt = Date.now();
+        const first = await viewer.frames();
+        const session = await viewer.sessionUrl();
+        // 20 s: ten times the credential's life, more than three allocation lifetimes.
+        await new Promise((r) => setTimeout(r, 20_000));
+        const last = await viewer.frames();
+        await until(
+          async () => (await viewer.frames()) > last + 15,
+          10_000,
+          "frames still arriving 20 s after the credential expired",
+        );
+        const { selected } = await viewer.peers();
+        console.log(
+          `2 s credential: ${(await viewer.frames()) - first} frames in ${
+            ((Date.now() - startedAt) / 1000).toFixed(1)
+          } s, pair ${JSON.stringify(selected)}`,
+        );
+        assert.ok(isRelayPair(selected), JSON.stringify(selected));
+        assert.equal(await viewer.sessionUrl(), session, "the same WHEP session all along");
+        assert.ok(last - first > 20 * 10, `frames kept coming: ${last - first} in 20 s`);
+        const log = await turn.log();
+        assert.match(log, /refresh/i, "coturn saw allocation refreshes");
+        await viewer.close();
+      },
+    )
+  ));
 
 /** Both sides get coturn as a STUN server; the publisher may send to the whole internet range. */
 async function stunOnly(
@@ -154,7 +240,6 @@ async function stunOnly(
 ): Promise<{ vigil: Deployment; viewer: Viewer; stop(): Promise<void> }> {
   const dir = await Deno.makeTempDir({ prefix: "vigil-nat-stun-" });
   const turn = await startCoturn(topo, { dir });
-  const iceServers = [{ urls: [`stun:${turn.address}`] }];
   let vigil: Deployment | null = null;
   const stop = async () => {
     await vigil?.stop();
@@ -162,10 +247,13 @@ async function stunOnly(
     await Deno.remove(dir, { recursive: true });
   };
   try {
-    vigil = await startDeployment(topo, { artifacts: ARTIFACTS, iceServers });
+    vigil = await startDeployment(topo, {
+      artifacts: ARTIFACTS,
+      ice: { urls: [`stun:${turn.address}`] },
+    });
     // Viewers' public addresses are unknown in advance: direct paths need the whole range.
     await vigil.startPublisher([HOME_LAN, "203.0.113.0/24"]);
-    const viewer = await vigil.openViewer("mobile", { rtcConfiguration: { iceServers } });
+    const viewer = await vigil.openViewer("mobile");
     return { vigil, viewer, stop };
   } catch (err) {
     await stop();
