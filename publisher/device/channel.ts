@@ -28,7 +28,7 @@ import { deviceBaseUrl, type DeviceState } from "./state.ts";
 export interface SessionHandler {
   offer(sessionId: string, sdp: string, iceServers?: IceServer[]): Promise<OfferResult>;
   candidate(sessionId: string, frag: string): Promise<boolean>;
-  restart(sessionId: string, frag: string): Promise<RestartResult>;
+  restart(sessionId: string, frag: string, iceServers?: IceServer[]): Promise<RestartResult>;
   close(sessionId: string, reason?: string): Promise<void>;
 }
 
@@ -242,7 +242,7 @@ export class DeviceChannel {
         );
         break;
       case "restart":
-        this.#onRestart(f.sessionId, f.sdpfrag);
+        this.#onRestart(f.sessionId, f.sdpfrag, f.iceServers);
         break;
       case "close":
         this.#o.logger.info(
@@ -279,10 +279,10 @@ export class DeviceChannel {
     }
   }
 
-  async #onRestart(sessionId: string, frag: string): Promise<void> {
+  async #onRestart(sessionId: string, frag: string, iceServers?: IceServer[]): Promise<void> {
     let r: RestartResult;
     try {
-      r = await this.#o.sessions.restart(sessionId, frag);
+      r = await this.#o.sessions.restart(sessionId, frag, iceServers);
     } catch (err) {
       r = { ok: false, status: 409, message: oneLine(err) };
     }

@@ -13,7 +13,7 @@ export interface ManagedPeer {
   /** Adds trickled candidates (sdpfrag). */
   addRemoteCandidates(frag: string): Promise<number>;
   /** ICE restart: the viewer's sdpfrag in, the publisher's sdpfrag out. */
-  restartIce(frag: string): Promise<string>;
+  restartIce(frag: string, iceServers?: OfferIceServer[]): Promise<string>;
   /** Closes the peer. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -146,11 +146,15 @@ export class SessionManager {
    * session, 400 for a fragment that cannot restart (no ufrag/pwd), 409 when
    * the session cannot restart now (one in progress, closing).
    */
-  async restart(sessionId: string, frag: string): Promise<RestartResult> {
+  async restart(
+    sessionId: string,
+    frag: string,
+    iceServers?: OfferIceServer[],
+  ): Promise<RestartResult> {
     const peer = this.#peers.get(sessionId);
     if (!peer) return { ok: false, status: 404, message: "no such session" };
     try {
-      return { ok: true, sdpfrag: await peer.restartIce(frag) };
+      return { ok: true, sdpfrag: await peer.restartIce(frag, iceServers) };
     } catch (err) {
       const msg = (err instanceof Error ? err.message : String(err)).slice(0, 200);
       const status = err instanceof Error && err.name === "RestartError" ? 400 : 409;

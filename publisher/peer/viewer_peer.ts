@@ -322,7 +322,7 @@ export class ViewerPeer {
    * Media resumes once the new pair is nominated; no new session.
    * Throws {@linkcode RestartError} for an unusable fragment.
    */
-  async restartIce(frag: string): Promise<string> {
+  async restartIce(frag: string, iceServers?: IceServer[]): Promise<string> {
     if (this.isClosed) throw new Error("the session is closed");
     if (this.#restarting) throw new Error("an ICE restart is already in progress");
     const request = parseRestartFrag(frag);
@@ -332,6 +332,10 @@ export class ViewerPeer {
       const offer = restartOffer(this.#weriftOffer, request);
       // A new remote ufrag/pwd makes werift restart its agent (new local ufrag/pwd).
       await pc.setRemoteDescription({ type: "offer", sdp: offer });
+      // The offer's TURN credential may have expired: whatever the restarted gatherer
+      // (state "new" again) allocates uses the restart's own. (werift 0.25.2 also keeps
+      // its live relay across a restart; tests/nat/viewer_test.ts breaks a relayed path.)
+      if (iceServers) pc.setConfiguration({ iceServers });
       await pc.setLocalDescription(await pc.createAnswer());
       await waitForGathering(pc, this.#opts.gatherTimeoutMs ?? 5_000);
       this.#weriftOffer = offer;

@@ -60,6 +60,8 @@ export interface PeerReport {
   everConnected: boolean;
   /** Selected candidate pair of the newest connection, from getStats(). */
   selected: { local: string; remote: string; localAddress: string; remoteAddress: string } | null;
+  /** Ports of the newest connection's local host candidates (the sockets it sends from). */
+  hostPorts: number[];
 }
 
 /** One viewer page. */
@@ -274,11 +276,15 @@ async function peerReport(): Promise<PeerReport> {
   }).__natTest;
   const pc = t.pcs.at(-1);
   let selected: PeerReport["selected"] = null;
+  const hostPorts: number[] = [];
   if (pc) {
     const stats = await pc.getStats();
     const byId = new Map<string, Record<string, unknown>>();
     stats.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
     for (const s of byId.values()) {
+      if (s.type === "local-candidate" && s.candidateType === "host" && s.protocol === "udp") {
+        hostPorts.push(Number(s.port));
+      }
       if (s.type !== "transport" || !s.selectedCandidatePairId) continue;
       const pair = byId.get(s.selectedCandidatePairId as string);
       const local = pair && byId.get(pair.localCandidateId as string);
@@ -293,7 +299,7 @@ async function peerReport(): Promise<PeerReport> {
       }
     }
   }
-  return { sessions: t.pcs.length, everConnected: t.state.everConnected, selected };
+  return { sessions: t.pcs.length, everConnected: t.state.everConnected, selected, hostPorts };
 }
 
 /** A Chromium "binary" that is Debian's Chromium entered into `role`'s namespace. */

@@ -234,6 +234,71 @@ Deno.test({
     )
   ));
 
+type Diagnostics = {
+  framesDecoded: number;
+  sessionUrl: string | null;
+  reconnects: number;
+  iceRestarts: number;
+};
+
+Deno.test({
+  name:
+    "NAT: the mobile viewer's path through TURN breaks; an ICE restart with fresh credentials repairs it",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, () =>
+  withWorld((topo) =>
+    // 2 s credentials: both sides must allocate again with new ones for the restart.
+    withTurn(topo, { ttl: "2s" }, async (vigil) => {
+      const viewer = await vigil.openViewer("mobile");
+      const diag = () =>
+        viewer.page.evaluate(() => ({
+          ...(globalThis as unknown as { __vigil: Diagnostics }).__vigil,
+        }));
+      await until(async () => (await diag()).framesDecoded > 30, 40_000, "frames via TURN");
+      const before = await diag();
+      const { hostPorts } = await viewer.peers();
+      assert.ok(hostPorts.length > 0, "the viewer's sockets");
+      await new Promise((r) => setTimeout(r, 3_000)); // every credential handed out so far expired
+      // The phone's path breaks: none of its current sockets gets through any more.
+      for (const port of hostPorts) {
+        for (const [chain, dir] of [["INPUT", "--dport"], ["OUTPUT", "--sport"]]) {
+          const r = await topo.run("mobile", "iptables", [
+            "-I",
+            chain,
+            "-p",
+            "udp",
+            dir,
+            String(port),
+            "-j",
+            "DROP",
+          ]);
+          assert.equal(r.code, 0, r.stderr);
+        }
+      }
+      const brokeAt = Date.now();
+      const framesAtBreak = (await diag()).framesDecoded;
+      await until(async () => (await diag()).iceRestarts >= 1, 20_000, "an ICE restart");
+      await until(
+        async () => (await diag()).framesDecoded > framesAtBreak + 30,
+        30_000,
+        "30 frames after the restart",
+      );
+      const after = await diag();
+      const { selected } = await viewer.peers();
+      console.log(
+        `TURN path broken → video again after ${Date.now() - brokeAt} ms, pair ${
+          JSON.stringify(selected)
+        }`,
+      );
+      assert.equal(after.sessionUrl, before.sessionUrl, "the same WHEP session");
+      assert.equal(after.reconnects, 0, "no new session");
+      assert.ok(isRelayPair(selected), JSON.stringify(selected));
+      await viewer.close();
+    })
+  ));
+
 /** Both sides get coturn as a STUN server; the publisher may send to the whole internet range. */
 async function stunOnly(
   topo: Topology,
