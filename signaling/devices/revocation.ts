@@ -21,6 +21,7 @@ export class RevocationList {
   #changeListeners = new Set<() => void>();
 
   #reloading: Promise<void> | null = null;
+  #failingSince: number | null = null;
 
   private constructor(private readonly store: Store) {}
 
@@ -65,8 +66,17 @@ export class RevocationList {
       if (this.#reloading) return;
       this.#reloading = (async () => {
         if (await this.store.changeMarker() !== this.#version) await this.reload();
+        if (this.#failingSince !== null) {
+          console.error(
+            `revocation: store readable again after ${Date.now() - this.#failingSince} ms`,
+          );
+          this.#failingSince = null;
+        }
       })().catch((err) => {
-        console.error(`revocation: reload failed: ${(err as Error).message}`);
+        // Once per outage, not four lines a second: /readyz tells the state meanwhile.
+        if (this.#failingSince !== null) return;
+        this.#failingSince = Date.now();
+        console.error(`revocation: cannot read the store: ${(err as Error).message}; retrying`);
       }).finally(() => this.#reloading = null);
     }, intervalMs);
   }

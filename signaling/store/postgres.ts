@@ -53,38 +53,78 @@ function queries(sql: Sql | Tx): SqlQueries & { exec(script: string): Promise<vo
 /** A lock id for migrations (pg_advisory_xact_lock): "vigil" in ASCII. */
 const MIGRATION_LOCK = 0x766967696c;
 
-/** PostgreSQL as a {@linkcode SqlDriver}. */
+/**
+ * PostgreSQL as a {@linkcode SqlDriver}. Every call has a deadline: after a
+ * server restart a pooled connection can stay half-open under Deno's
+ * node:net (no close event, so a query sent on it never returns). A call
+ * past its deadline fails with a clear error and replaces the whole pool,
+ * so the next call opens fresh connections: the node recovers by itself.
+ */
 export class PostgresDriver implements SqlDriver {
   readonly dialect = "postgres" as const;
+  #make: () => Sql;
   #sql: Sql;
-  #q: ReturnType<typeof queries>;
+  #deadlineMs: number;
+  #closed = false;
 
-  constructor(sql: Sql) {
-    this.#sql = sql;
-    this.#q = queries(sql);
+  constructor(make: () => Sql, deadlineMs = 5_000) {
+    this.#make = make;
+    this.#sql = make();
+    this.#deadlineMs = deadlineMs;
+  }
+
+  /** Runs `fn` on the current pool within the deadline; past it, resets the pool. */
+  async #call<T>(fn: (sql: Sql) => Promise<T>, deadlineMs = this.#deadlineMs): Promise<T> {
+    if (this.#closed) throw new Error("the PostgreSQL store is closed");
+    const sql = this.#sql;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        fn(sql),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            this.#reset(sql);
+            reject(
+              new Error(
+                `PostgreSQL did not answer within ${this.#deadlineMs} ms (connections reset)`,
+              ),
+            );
+          }, this.#deadlineMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #reset(stale: Sql): void {
+    if (this.#sql !== stale || this.#closed) return;
+    this.#sql = this.#make();
+    stale.end({ timeout: 0 }).catch(() => {});
   }
 
   all<T>(text: string, params?: SqlValue[]): Promise<T[]> {
-    return this.#q.all<T>(text, params);
+    return this.#call((sql) => queries(sql).all<T>(text, params));
   }
   get<T>(text: string, params?: SqlValue[]): Promise<T | undefined> {
-    return this.#q.get<T>(text, params);
+    return this.#call((sql) => queries(sql).get<T>(text, params));
   }
   run(text: string, params?: SqlValue[]): Promise<number> {
-    return this.#q.run(text, params);
+    return this.#call((sql) => queries(sql).run(text, params));
   }
 
-  async transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
-    return await this.#sql.begin((tx) => fn(queries(tx))) as T;
+  transaction<T>(fn: (tx: SqlQueries) => Promise<T>): Promise<T> {
+    return this.#call(async (sql) => await sql.begin((tx) => fn(queries(tx))) as T);
   }
 
-  async migrationTransaction<T>(
+  migrationTransaction<T>(
     fn: (tx: SqlQueries & { exec(script: string): Promise<void> }) => Promise<T>,
   ): Promise<T> {
-    return await this.#sql.begin(async (tx) => {
-      await tx.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
-      return await fn(queries(tx));
-    }) as T;
+    return this.#call(async (sql) =>
+      await sql.begin(async (tx) => {
+        await tx.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+        return await fn(queries(tx));
+      }) as T, 60_000);
   }
 
   /**
@@ -96,6 +136,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#sql.end({ timeout: 2 });
   }
 }
@@ -109,25 +150,28 @@ export interface PostgresOptions {
   max?: number;
   /** Seconds to wait for a connection (default 5). */
   connectTimeoutS?: number;
+  /** Longest wait for any call before the pool is replaced (default 5000 ms; migrations: 60 s). */
+  deadlineMs?: number;
 }
 
 /** Connects (a pool: connections open on demand) and migrates. */
 export async function openPostgresDriver(o: PostgresOptions): Promise<PostgresDriver> {
   const t = parsePostgresUrl(o.url);
-  const sql = postgres({
-    host: t.host,
-    port: t.port,
-    database: t.database,
-    username: t.user,
-    password: o.password,
-    max: o.max ?? 10,
-    connect_timeout: o.connectTimeoutS ?? 5,
-    idle_timeout: 60,
-    onnotice: () => {},
-    types: { bigint: bigintAsNumber },
-    connection: { application_name: "vigil" },
-  }) as unknown as Sql;
-  const driver = new PostgresDriver(sql);
+  const make = () =>
+    postgres({
+      host: t.host,
+      port: t.port,
+      database: t.database,
+      username: t.user,
+      password: o.password,
+      max: o.max ?? 10,
+      connect_timeout: o.connectTimeoutS ?? 5,
+      idle_timeout: 60,
+      onnotice: () => {},
+      types: { bigint: bigintAsNumber },
+      connection: { application_name: "vigil" },
+    }) as unknown as Sql;
+  const driver = new PostgresDriver(make, o.deadlineMs);
   try {
     await migrate(driver);
   } catch (err) {

@@ -249,6 +249,72 @@ Deno.test({
       });
 
       await t.step(
+        "NATS, then PostgreSQL unreachable: nodes stay up, unready, recover",
+        async () => {
+          const client = Deno.createHttpClient({ caCerts: [await caPem(target)] });
+          const readyz = async (n: NodeProcess) => {
+            const r = await fetch(`https://localhost:${n.publicPort}/readyz`, { client });
+            return { status: r.status, body: await r.json() };
+          };
+          const until = async (what: string, ok: () => Promise<boolean>, ms: number) => {
+            const t0 = performance.now();
+            while (!(await ok())) {
+              if (performance.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            return performance.now() - t0;
+          };
+          try {
+            for (
+              const [name, svc, reason] of [
+                ["NATS", b.nats, /bus reconnecting/],
+                ["PostgreSQL", b.pg, /store unreachable/],
+              ] as const
+            ) {
+              await svc.stop();
+              for (const n of Object.values(nodes)) {
+                await until(`${n.nodeId} unready without ${name}`, async () => {
+                  const r = await readyz(n);
+                  return r.status === 503 && reason.test(JSON.stringify(r.body));
+                }, 10_000);
+              }
+              await new Promise((r) => setTimeout(r, 2_000)); // an outage, not a blip
+              await svc.start();
+              for (const n of Object.values(nodes)) {
+                const ms = await until(
+                  `${n.nodeId} ready after ${name}`,
+                  async () => (await readyz(n)).status === 200,
+                  20_000,
+                );
+                console.log(`node ${n.nodeId} ready ${ms.toFixed(0)} ms after ${name} came back`);
+                await lb.waitForNode("device", n.nodeId, "UP", 15_000);
+              }
+            }
+            for (const n of Object.values(nodes)) {
+              assert.equal(n.crashes, 0, `node ${n.nodeId} crashed:\n${n.output().slice(-2000)}`);
+              const out = n.output();
+              assert.match(out, /bus: lost NATS/);
+              assert.match(out, /not ready: .*store unreachable/);
+              assert.ok(
+                (out.match(/revocation: cannot read the store/g) ?? []).length <= 1,
+                "one line per outage",
+              );
+            }
+            // The publisher's channel survived both; its presence is announced again.
+            const before = seen.length;
+            watcher.publish(topics.presenceSync, { node: "test" });
+            await until(
+              "a fresh presence announcement over the restarted bus",
+              () => Promise.resolve(seen.slice(before).some((p) => p.id === CAM && p.online)),
+              10_000,
+            );
+          } finally {
+            client.close();
+          }
+        },
+      );
+
+      await t.step(
         "device:revoke with the other node's settings closes the channel within 1 s",
         async () => {
           const on = holder()!;
@@ -272,7 +338,14 @@ Deno.test({
           const done = performance.now();
           assert.ok(out.success, new TextDecoder().decode(out.stderr));
           while (holder()) {
-            if (performance.now() - done > 1_000) throw new Error("channel not closed within 1 s");
+            if (performance.now() - done > 1_000) {
+              throw new Error(
+                `channel not closed within 1 s; presence seen: ${JSON.stringify(seen.slice(-4))}\n${
+                  Object.values(nodes).map((n) => `--- ${n.nodeId}\n${n.output().slice(-1500)}`)
+                    .join("\n")
+                }`,
+              );
+            }
             await new Promise((r) => setTimeout(r, 10));
           }
           console.log(

@@ -93,6 +93,26 @@ Deno.test({
         assert.ok(gone.status === 401 || gone.status === 404, String(gone.status));
       });
 
+      await t.step("NATS and PostgreSQL restarted: the nodes carry on", async () => {
+        await b.nats.stop();
+        await b.pg.stop();
+        await new Promise((r) => setTimeout(r, 1_500));
+        await b.pg.start();
+        await b.nats.start();
+        for (const n of [a, nb]) {
+          await until(
+            `${n.ctx.nodeId} ready`,
+            async () => (await n.ctx.readiness.check()).ready,
+            15_000,
+          );
+        }
+        await until(
+          "online on b again",
+          () => nb.ctx.presence.get("door")?.online === true,
+          10_000,
+        );
+      });
+
       await t.step(
         "device:revoke (operator, shared store) closes the channel on A within 1 s",
         async () => {

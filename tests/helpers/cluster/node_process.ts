@@ -28,6 +28,8 @@ export interface NodeProcess {
   /** The full argument list (for operator commands: the same store settings). */
   readonly args: string[];
   readonly running: boolean;
+  /** How many times the process exited without being told to (a crash). */
+  readonly crashes: number;
   /** Starts it (again) and waits until its public port answers `/healthz`. */
   start(): Promise<void>;
   /** SIGKILL, no goodbye. */
@@ -64,6 +66,8 @@ export async function startNodeProcess(
   let child: Deno.ChildProcess | null = null;
   let exited: Promise<Deno.CommandStatus> | null = null;
   let log = "";
+  let crashes = 0;
+  let expecting = false;
   const pump = async (s: ReadableStream<Uint8Array>) => {
     const d = new TextDecoder();
     for await (const c of s) log = (log + d.decode(c)).slice(-20_000);
@@ -77,6 +81,9 @@ export async function startNodeProcess(
     get running() {
       return child !== null;
     },
+    get crashes() {
+      return crashes;
+    },
     async start() {
       if (child) return;
       child = new Deno.Command("deno", {
@@ -86,7 +93,15 @@ export async function startNodeProcess(
       }).spawn();
       pump(child.stdout).catch(() => {});
       pump(child.stderr).catch(() => {});
-      exited = child.status;
+      expecting = false;
+      const mine = child;
+      exited = child.status.then((st) => {
+        if (!expecting) {
+          crashes++;
+          if (child === mine) child = null;
+        }
+        return st;
+      });
       const deadline = Date.now() + 30_000;
       for (;;) {
         const done = await Promise.race([
@@ -103,12 +118,14 @@ export async function startNodeProcess(
     },
     async kill() {
       if (!child) return;
+      expecting = true;
       child.kill("SIGKILL");
       await exited;
       child = null;
     },
     async stop() {
       if (!child) return;
+      expecting = true;
       child.kill("SIGTERM");
       await exited;
       child = null;
