@@ -10,7 +10,8 @@
 import { runMain } from "../lib/cli.ts";
 import { FanoutHub } from "./media/fanout.ts";
 import { SegmentRecorder } from "./recorder/mod.ts";
-import { SegmentUploader } from "./recorder/uploader.ts";
+import { SegmentUploader, type UploadTarget } from "./recorder/uploader.ts";
+import { Snapshotter } from "./recorder/snapshotter.ts";
 import { deviceBaseUrl } from "./device/state.ts";
 import { consoleLogger } from "../lib/log.ts";
 import { createSource } from "./sources/mod.ts";
@@ -57,6 +58,16 @@ await runMain("publish", async () => {
   let recorder: SegmentRecorder | null = null;
   let recordSub: { unsubscribe(): void } | null = null;
   let uploader: SegmentUploader | null = null;
+  let snapshotter: Snapshotter | null = null;
+  let snapSub: { unsubscribe(): void } | null = null;
+  const connect = async (): Promise<UploadTarget> => {
+    const st = await loadState(o.stateDir);
+    return {
+      baseUrl: deviceBaseUrl(st.config),
+      deviceId: st.config.deviceId,
+      client: mtlsClient(st),
+    };
+  };
   if (o.record) {
     recorder = new SegmentRecorder({
       dir: o.record.dir,
@@ -78,18 +89,20 @@ await runMain("publish", async () => {
         dir: o.record.dir,
         kbps: o.record.uploadKbps,
         currentRun: () => rec.currentRun,
-        connect: async () => {
-          const st = await loadState(o.stateDir);
-          return {
-            baseUrl: deviceBaseUrl(st.config),
-            deviceId: st.config.deviceId,
-            client: mtlsClient(st),
-          };
-        },
+        connect,
         logger: log,
       });
       uploader.start();
       log.info(`uploading segments to the server (at most ${o.record.uploadKbps} kbit/s)`);
+    }
+    if (o.record.snapshotSeconds > 0) {
+      const snap = snapshotter = new Snapshotter({
+        intervalMs: o.record.snapshotSeconds * 1000,
+        connect,
+        logger: log,
+      });
+      snapSub = hub.subscribe((au) => snap.write(au), { maxQueue: 30 });
+      snap.start();
     }
   }
 
@@ -196,6 +209,8 @@ await runMain("publish", async () => {
     channel.stop();
     recordSub?.unsubscribe();
     await uploader?.stop();
+    snapSub?.unsubscribe();
+    snapshotter?.stop();
     await source.stop();
     await pump.catch(() => {});
     if (recorder) await recorder.stop();

@@ -15,6 +15,7 @@ import type { RevocationList } from "./devices/revocation.ts";
 import type { Throttle } from "./auth/rate_limit.ts";
 import type { ViewingSessions } from "./sessions/viewing.ts";
 import type { RecordingArchive } from "./recordings/archive.ts";
+import type { Snapshots } from "./recordings/snapshots.ts";
 import type { Readiness } from "./cluster/readiness.ts";
 import type { IceService } from "./turn/ice_service.ts";
 
@@ -38,6 +39,8 @@ export interface ServerContext {
   viewing: ViewingSessions;
   /** The cameras' uploaded recordings. */
   recordings: RecordingArchive;
+  /** The cameras' latest snapshots. */
+  snapshots: Snapshots;
   /** This node's id (logs, bus messages); random in one process. */
   nodeId: string;
   /** What `/readyz` reports: store, bus and keys usable. */

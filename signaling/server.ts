@@ -37,6 +37,7 @@ import { ViewingSessions } from "./sessions/viewing.ts";
 import { IceService } from "./turn/ice_service.ts";
 import { openStore } from "./store/open.ts";
 import { RecordingArchive } from "./recordings/archive.ts";
+import { Snapshots } from "./recordings/snapshots.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -116,6 +117,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     revocations: await RevocationList.load(store),
     viewing,
     recordings,
+    snapshots: new Snapshots(),
     nodeId,
     readiness: new Readiness({ store, bus: opened, ring: () => ctx.ring }),
     throttles: {

@@ -33,6 +33,7 @@ Deno.test("publish options: defaults, flags over the config file", () => {
     maxAgeDays: 7,
     maxTotalMB: 1024,
     upload: true,
+    snapshotSeconds: 10,
     uploadKbps: 2000,
   });
   assert.deepEqual(o.viewerNets, ["192.168.1.0/24"]);

@@ -83,6 +83,9 @@ export const PublisherSettingsSchema = z.object({
     upload: z.boolean().default(true).describe(
       "copy each finished segment to the server (mTLS), delete locally only after its ack",
     ),
+    snapshotSeconds: z.number().int().min(0).max(3600).default(10).describe(
+      "send a JPEG of the latest keyframe for the camera list this often (0: never)",
+    ),
     uploadKbps: z.number().int().min(0).max(1_000_000).default(2000).describe(
       "upload bandwidth cap in kbit/s, so a backlog never starves live viewers (0: none)",
     ),

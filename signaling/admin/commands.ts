@@ -140,10 +140,22 @@ export function parseCameras(text: string): string[] {
   return list.includes("*") ? ["*"] : list;
 }
 
+/** Parses `--recordings id1,id2`, `*` or `none` (no recordings). */
+export function parseRecordings(text: string): string[] {
+  if (text.trim() === "none") return [];
+  try {
+    return parseCameras(text);
+  } catch (err) {
+    throw new UsageError(
+      `--recordings: ${(err as Error).message.replace(/^--cameras needs/, "needs")} (or 'none')`,
+    );
+  }
+}
+
 /** Creates a viewer account. */
 export async function userAdd(
   dataDir: AdminTarget,
-  a: { name: string; password: string; cameras: string[] },
+  a: { name: string; password: string; cameras: string[]; recordings?: string[] },
 ) {
   const n = USER_NAME.safeParse(a.name);
   if (!n.success) throw new UsageError(n.error.issues[0].message);
@@ -155,9 +167,14 @@ export async function userAdd(
       name: a.name,
       passwordHash: await hashPassword(a.password),
       cameras: a.cameras,
+      recordings: a.recordings ?? [],
     }, Date.now());
-    audit(dataDir, "user.added", { user: a.name, cameras: a.cameras });
-    return { name: a.name, cameras: a.cameras };
+    audit(dataDir, "user.added", {
+      user: a.name,
+      cameras: a.cameras,
+      recordings: a.recordings ?? [],
+    });
+    return { name: a.name, cameras: a.cameras, recordings: a.recordings ?? [] };
   } finally {
     await db.close();
   }
@@ -168,9 +185,11 @@ export async function userAdd(
  * one. A running server applies the new scope to live streams and sessions
  * (see `auth/live_grants.ts`); refreshed tokens carry it.
  */
-export async function userSet(dataDir: string, name: string, grants: UserGrants) {
+export async function userSet(dataDir: AdminTarget, name: string, grants: UserGrants) {
   if (Object.values(grants).every((v) => v === undefined)) {
-    throw new UsageError("user:set needs something to change, e.g. --cameras id1,id2 or '*'");
+    throw new UsageError(
+      "user:set needs something to change, e.g. --cameras id1,id2 or '*', --recordings id1|'*'|none",
+    );
   }
   const db = await openDataDir(dataDir);
   try {
@@ -179,7 +198,7 @@ export async function userSet(dataDir: string, name: string, grants: UserGrants)
     }
     const user = await db.users.find(name);
     audit(dataDir, "user.grants_changed", { user: name, ...grants });
-    return { name, cameras: user?.cameras ?? [] };
+    return { name, cameras: user?.cameras ?? [], recordings: user?.recordings ?? [] };
   } finally {
     await db.close();
   }
@@ -192,6 +211,7 @@ export async function userList(dataDir: AdminTarget) {
     return (await db.users.list()).map((u) => ({
       name: u.name,
       cameras: u.cameras,
+      recordings: u.recordings,
       created: new Date(u.createdAt).toISOString(),
     }));
   } finally {

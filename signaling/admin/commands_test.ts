@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/cli.ts";
-import { openDataDir, parseCameras, userAdd, userList, userSet } from "./commands.ts";
+import {
+  openDataDir,
+  parseCameras,
+  parseRecordings,
+  userAdd,
+  userList,
+  userSet,
+} from "./commands.ts";
 
 Deno.test("user:set replaces a user's cameras and audits it", async () => {
   const dir = await Deno.makeTempDir();
@@ -9,6 +16,7 @@ Deno.test("user:set replaces a user's cameras and audits it", async () => {
     assert.deepEqual(await userSet(dir, "alice", { cameras: parseCameras("door, yard") }), {
       name: "alice",
       cameras: ["door", "yard"],
+      recordings: [],
     });
     assert.deepEqual((await userList(dir))[0].cameras, ["door", "yard"]);
     assert.deepEqual((await userSet(dir, "alice", { cameras: parseCameras("yard,*") })).cameras, [
@@ -22,6 +30,28 @@ Deno.test("user:set replaces a user's cameras and audits it", async () => {
     const db = await openDataDir(dir);
     assert.deepEqual((await db.users.find("alice"))?.cameras, ["*"]);
     await db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--recordings: separate from live, set on user:add and user:set", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.deepEqual(parseRecordings("none"), []);
+    assert.deepEqual(parseRecordings("door,*"), ["*"]);
+    assert.throws(() => parseRecordings("../x"), /--recordings: invalid camera id/);
+    const added = await userAdd(dir, {
+      name: "carol",
+      password: "correct horse battery",
+      cameras: ["door", "yard"],
+      recordings: parseRecordings("door"),
+    });
+    assert.deepEqual(added.recordings, ["door"]);
+    const r = await userSet(dir, "carol", { recordings: parseRecordings("none") });
+    assert.deepEqual([r.cameras, r.recordings], [["door", "yard"], []]);
+    assert.deepEqual((await userList(dir))[0].recordings, []);
+    assert.match(await Deno.readTextFile(`${dir}/audit.log`), /"recordings":\[\]/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -42,7 +72,10 @@ Deno.test("user:set through the CLI: --cameras, and a usage error without it", a
     assert.deepEqual(JSON.parse(new TextDecoder().decode(ok.stdout)), {
       name: "bob",
       cameras: ["yard"],
+      recordings: [],
     });
+    const rec = await run("user:set", "bob", "--recordings", "yard", "--data-dir", dir, "--json");
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(rec.stdout)).recordings, ["yard"]);
     const bad = await run("user:set", "bob", "--data-dir", dir);
     assert.notEqual(bad.code, 0);
     assert.match(new TextDecoder().decode(bad.stderr), /user:set needs something to change/);

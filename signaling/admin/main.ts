@@ -12,6 +12,7 @@ import {
   deviceRevoke,
   openDataDir,
   parseCameras,
+  parseRecordings,
   userAdd,
   userList,
   userPasswd,
@@ -125,20 +126,33 @@ await runMain("vigil", async () => {
       const name = arg();
       if (!o.cameras) throw new UsageError("user:add needs --cameras id1,id2 or --cameras '*'");
       const cameras = parseCameras(o.cameras);
+      const recordings = o.recordings !== undefined ? parseRecordings(o.recordings) : [];
       const r = await userAdd(dataDir, {
         name,
         cameras,
+        recordings,
         password: await readPassword(o.passwordStdin),
       });
-      print(r, `user "${r.name}" added; may watch ${r.cameras.join(", ")}`);
+      print(
+        r,
+        `user "${r.name}" added; may watch ${r.cameras.join(", ")} live, recordings of ${
+          r.recordings.join(", ") || "none"
+        }`,
+      );
       break;
     }
     case "user:set": {
       const name = arg();
       const r = await userSet(dataDir, name, {
         cameras: o.cameras !== undefined ? parseCameras(o.cameras) : undefined,
+        recordings: o.recordings !== undefined ? parseRecordings(o.recordings) : undefined,
       });
-      print(r, `user "${r.name}" may now watch ${r.cameras.join(", ") || "nothing"}`);
+      print(
+        r,
+        `user "${r.name}" may now watch ${r.cameras.join(", ") || "nothing"} live, recordings of ${
+          r.recordings.join(", ") || "none"
+        }`,
+      );
       break;
     }
     case "user:list": {
@@ -147,7 +161,11 @@ await runMain("vigil", async () => {
         list,
         list.length === 0
           ? "no users"
-          : list.map((u) => `${u.name}\t${u.cameras.join(",")}`).join("\n"),
+          : list.map((u) =>
+            `${u.name}\tlive: ${u.cameras.join(",")}\trecordings: ${
+              u.recordings.join(",") || "none"
+            }`
+          ).join("\n"),
       );
       break;
     }

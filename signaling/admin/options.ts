@@ -30,8 +30,9 @@ settings file: its data dir, token lifetime, port and names), --json and --print
       (--ttl default: the server's enrollTokenTtlMs, 15m)
   deno task device:list                     devices and their certificate state
   deno task device:revoke <id>              revoke a device's certificates; live connections close within 1 s
-  deno task user:add <name> --cameras id1,id2|'*' [--password-stdin]
-  deno task user:set <name> [--cameras id1,id2|'*']
+  deno task user:add <name> --cameras id1,id2|'*' [--recordings id1,id2|'*'|none] [--password-stdin]
+      --cameras: live viewing; --recordings: watching and downloading recordings (default none)
+  deno task user:set <name> [--cameras id1,id2|'*'] [--recordings id1,id2|'*'|none]
       change a user's grants; a running server ends streams and sessions outside the new scope
   deno task user:list
   deno task user:remove <name>
@@ -52,6 +53,7 @@ const OPTIONS = {
   ttl: { type: "string" },
   "server-url": { type: "string" },
   cameras: { type: "string" },
+  recordings: { type: "string" },
   "password-stdin": { type: "boolean" },
   san: { type: "string", multiple: true },
   "print-flags": { type: "boolean" },
@@ -77,6 +79,8 @@ export interface AdminOptions {
   ttlMs: number;
   serverUrl: string | undefined;
   cameras: string | undefined;
+  /** `--recordings` as given (user:add, user:set). */
+  recordings: string | undefined;
   passwordStdin: boolean;
   /** Extra certificate names for `pki:init` (besides the config's). */
   san: string[];
@@ -122,6 +126,7 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     ttlMs: v.ttl !== undefined ? parseDuration(v.ttl) : server.enrollTokenTtlMs,
     serverUrl: v["server-url"],
     cameras: v.cameras,
+    recordings: v.recordings,
     passwordStdin: v["password-stdin"] ?? false,
     san: v.san ?? [],
     store,

@@ -15,6 +15,7 @@ import type { AppEnv } from "./routes/env.ts";
 import { problem } from "./routes/errors.ts";
 import { pkiRoutes } from "./routes/pki.ts";
 import { whepRoutes } from "./routes/whep.ts";
+import { recordingRoutes } from "./routes/recordings.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -78,6 +79,7 @@ export function publicApp(ctx: ServerContext) {
   app.route("/", pkiRoutes(ctx));
   app.route("/", enrollRoutes(ctx));
   app.route("/", authRoutes(ctx));
+  app.route("/", recordingRoutes(ctx));
   app.route("/", cameraRoutes(ctx));
   app.route("/", whepRoutes(ctx));
 

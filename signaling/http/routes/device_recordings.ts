@@ -11,6 +11,34 @@ import type { HttpBindings } from "@hono/node-server";
 import type { ServerContext } from "../../context.ts";
 import type { DeviceIdentity } from "../../devices/identity.ts";
 import { problem } from "./errors.ts";
+import { looksLikeJpeg } from "../../recordings/snapshots.ts";
+
+/** Largest snapshot a camera may send. */
+const MAX_SNAPSHOT_BYTES = 512 * 1024;
+
+async function readCapped(body: ReadableStream<Uint8Array> | null, max: number) {
+  if (!body) return null;
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) {
+      await reader.cancel().catch(() => {});
+      return "too_large" as const;
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
 
 type DeviceEnv = { Bindings: HttpBindings; Variables: { device: DeviceIdentity } };
 
@@ -89,6 +117,27 @@ export function deviceRecordingRoutes(ctx: ServerContext) {
       bytes: r.record.bytes,
       stored: r.status === 201 ? "now" : "already",
     }, r.status);
+  });
+  // The latest snapshot (JPEG of a keyframe), at most one per Snapshots.minIntervalMs.
+  app.put("/device/snapshot", async (c) => {
+    const d = c.get("device");
+    const refused = (status: number, code: string, message: string) => {
+      ctx.audit.log("snapshot.refused", { device: d.deviceId, reason: code });
+      return problem(c, status as 400, code, message);
+    };
+    const wait = ctx.snapshots.waitSeconds(d.deviceId);
+    if (wait > 0) {
+      await c.req.raw.body?.cancel().catch(() => {});
+      c.header("retry-after", String(wait));
+      return refused(429, "rate_limited", "one snapshot every few seconds at most");
+    }
+    const jpeg = await readCapped(c.req.raw.body, MAX_SNAPSHOT_BYTES).catch(() => null);
+    if (jpeg === "too_large") {
+      return refused(413, "too_large", `a snapshot may have at most ${MAX_SNAPSHOT_BYTES} bytes`);
+    }
+    if (!jpeg || !looksLikeJpeg(jpeg)) return refused(422, "not_jpeg", "a snapshot is a JPEG");
+    ctx.snapshots.put(d.deviceId, jpeg);
+    return c.body(null, 204);
   });
   return app;
 }
