@@ -141,6 +141,12 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     port: config.port,
     cert: operatorCert?.cert ?? pki.serverCertPem + pki.caPem,
     key: operatorCert?.key ?? pki.serverKeyPem,
+    limits: {
+      maxPerAddress: config.maxConnectionsPerAddress,
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+    },
+    onBreach: (reason, ip) => audit.log("connection.refused", { listener: "public", reason, ip }),
   });
 
   // Revocation, also by operator commands in other processes (the store's

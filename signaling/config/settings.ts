@@ -255,6 +255,28 @@ export const ServerSettingsSchema = z.object({
   recordingsUploadsPerMinute: count(120, 10_000).describe(
     "segment uploads one camera may start per minute (then 429)",
   ),
+  // Connection limits of both listeners (http/connection_guard.ts, THREAT-MODEL.md "Limits").
+  maxConnectionsPerAddress: flag(
+    count(64, 100_000).describe(
+      "most open connections from one address per listener (more are closed at accept)",
+    ),
+    "max-connections-per-address",
+    "N",
+  ),
+  headersTimeoutMs: flag(
+    duration("10s", { min: "1s", max: "5m" }).describe(
+      "a connection's TLS handshake and each request's headers must arrive within this",
+    ),
+    "headers-timeout",
+    "DUR",
+  ),
+  bodyTimeoutMs: flag(
+    duration("30s", { min: "1s", max: "10m" }).describe(
+      "a request body must arrive completely within this after its headers",
+    ),
+    "body-timeout",
+    "DUR",
+  ),
   // Cluster (docs/DEPLOY.md): shared store, bus and key material; none of them is the default.
   store: flag(
     parsedBy(parsePostgresUrl).nullable().default(null).describe(

@@ -17,8 +17,18 @@ import type { PkiState } from "../certs/pki_state.ts";
 import type { ServerContext } from "../context.ts";
 import type { DeviceHub } from "../devices/hub.ts";
 import { identify } from "../devices/identity.ts";
+import { MAX_DEVICE_FRAME } from "../devices/messages.ts";
+import { limitBody } from "./body_limit.ts";
+import { endAfterFlush, guardConnections, MAX_HEADER_BYTES } from "./connection_guard.ts";
+import type { Socket } from "node:net";
 import { deviceRoutes } from "./routes/device.ts";
 import { problem } from "./routes/errors.ts";
+
+/** The largest request body of the device routes (a renewal CSR is ≤ 16 KiB). */
+export const MAX_DEVICE_BODY = 64 * 1024;
+/** Segment uploads: their own size cap while streaming, and paced, so a longer body time. */
+const RECORDINGS_PATH = "/device/recordings/";
+const RECORDING_BODY_TIMEOUT_MS = 10 * 60_000;
 
 /** A listening device listener. */
 export interface DeviceListener {
@@ -41,7 +51,28 @@ export async function startDeviceListener(
   hub: DeviceHub,
 ): Promise<DeviceListener> {
   const app = new Hono();
-  const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+  // `ws` refuses a frame whose header announces more than this (close 1009)
+  // before reading its payload; its default is 100 MiB. @hono/node-ws 1.3.1
+  // takes no server options, so the limit is set on its server's options,
+  // which every upgrade reads.
+  wss.options.maxPayload = MAX_DEVICE_FRAME;
+  // After a refusal (1009) `ws` keeps reading (and Deno's socket buffering)
+  // until the peer's close or 30 s: the connection ends once the close frame
+  // is flushed.
+  wss.on("connection", (ws: { once(event: "error", f: () => void): void }) => {
+    ws.once("error", () => {
+      const socket = (ws as unknown as { _socket?: Socket })._socket;
+      if (socket) endAfterFlush(socket);
+    });
+  });
+  // Bodies: refused on Content-Length, else counted while streaming (413).
+  // Recording uploads stream to disk under their own cap (routes/device_recordings.ts).
+  const limit = limitBody(
+    MAX_DEVICE_BODY,
+    (c) => problem(c, 413, "too_large", `the request body exceeds ${MAX_DEVICE_BODY} bytes`),
+  );
+  app.use("*", (c, next) => c.req.path.startsWith(RECORDINGS_PATH) ? next() : limit(c, next));
   app.route("/", deviceRoutes(ctx, hub, upgradeWebSocket) as unknown as Hono);
   app.notFound((c) => problem(c, 404, "not_found", "not found"));
   app.onError((err, c) => {
@@ -57,9 +88,16 @@ export async function startDeviceListener(
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: "TLSv1.2",
+      maxHeaderSize: MAX_HEADER_BYTES,
     },
     overrideGlobalObjects: false,
   }) as unknown as https.Server;
+  guardConnections(server, {
+    maxPerAddress: ctx.config.maxConnectionsPerAddress,
+    headersTimeoutMs: ctx.config.headersTimeoutMs,
+    bodyTimeoutMs: ctx.config.bodyTimeoutMs,
+    bodyTimeoutFor: (url) => url.startsWith(RECORDINGS_PATH) ? RECORDING_BODY_TIMEOUT_MS : null,
+  }, (reason, ip) => ctx.audit.log("connection.refused", { listener: "device", reason, ip }));
 
   const bySerial = new Map<string, Set<TLSSocket>>();
   server.on("secureConnection", (socket: TLSSocket) => {

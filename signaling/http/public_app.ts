@@ -4,10 +4,10 @@
  * @module
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { join, normalize } from "node:path";
 import type { ServerContext } from "../context.ts";
+import { limitBody } from "./body_limit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { cameraRoutes } from "./routes/cameras.ts";
 import { enrollRoutes } from "./routes/enroll.ts";
@@ -27,6 +27,9 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
   ".ico": "image/x-icon",
 };
+
+/** The largest request body of the public routes (SDP offers, JSON). */
+export const MAX_PUBLIC_BODY = 64 * 1024;
 
 /** Builds the public app. */
 export function publicApp(ctx: ServerContext) {
@@ -64,10 +67,10 @@ export function publicApp(ctx: ServerContext) {
   });
   app.use(
     "*",
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: (c) => problem(c, 413, "too_large", "the request body is too large"),
-    }),
+    limitBody(
+      MAX_PUBLIC_BODY,
+      (c) => problem(c, 413, "too_large", `the request body exceeds ${MAX_PUBLIC_BODY} bytes`),
+    ),
   );
   // Liveness and readiness for load balancers and supervisors (cluster/readiness.ts).
   app.get("/healthz", (c) => c.body(null, 204, { "cache-control": "no-store" }));
