@@ -67,12 +67,14 @@ export async function startDeviceListener(
     });
   });
   // Bodies: refused on Content-Length, else counted while streaming (413).
-  // Recording uploads stream to disk under their own cap (routes/device_recordings.ts).
+  // On the routes that read a body; recording uploads stream to disk under
+  // their own cap (routes/device_recordings.ts); any other route never reads
+  // one (an unread body ends the connection: connection_guard.ts).
   const limit = limitBody(
     MAX_DEVICE_BODY,
     (c) => problem(c, 413, "too_large", `the request body exceeds ${MAX_DEVICE_BODY} bytes`),
   );
-  app.use("*", (c, next) => c.req.path.startsWith(RECORDINGS_PATH) ? next() : limit(c, next));
+  for (const path of ["/device/token", "/device/renew", "/device/ws"]) app.use(path, limit);
   app.route("/", deviceRoutes(ctx, hub, upgradeWebSocket) as unknown as Hono);
   app.notFound((c) => problem(c, 404, "not_found", "not found"));
   app.onError((err, c) => {
