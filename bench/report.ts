@@ -6,6 +6,7 @@
  * @module
  */
 import { type ClusterBenchResult, clusterMarkdown } from "./cluster_report.ts";
+import { type TurnBenchResult, turnMarkdown } from "./turn.ts";
 import type { RoleSeries, SendPathSeries } from "./dtls_role.ts";
 import type { SendPathResult } from "./send_path.ts";
 import {
@@ -47,6 +48,8 @@ export interface BenchResults {
   janus?: JanusAbResult;
   /** The bus in-process vs NATS, WHEP setups on one node vs two behind HAProxy (bench/cluster.ts). */
   cluster?: ClusterBenchResult;
+  /** Remote viewing through TURN beside direct (bench/turn.ts). */
+  turn?: TurnBenchResult;
 }
 
 const MB_IN_MIB = 1e6 / 2 ** 20; // the targets are in MB (10^6 bytes)
@@ -364,6 +367,7 @@ export function markdown(r: BenchResults): string {
     );
   }
   if (r.cluster) out.push("", "## Cluster", "", clusterMarkdown(r.cluster));
+  if (r.turn) out.push("", "## Remote viewing: direct vs TURN", "", turnMarkdown(r.turn));
   out.push("");
   return out.join("\n");
 }

@@ -18,12 +18,14 @@
  * 5. vigil's publisher beside Janus 1.1 fed the same clip, alternating A/B: CPU per added
  *    Chromium viewer (1, 2, 4, 8), first-viewer surcharge, idle CPU, RSS, answer → first
  *    frame (bench/janus/ab.ts).
+ * 6. remote viewing: time to first frame and publisher CPU per viewer through TURN beside
+ *    direct, in the simulated internet of tests/nat/ (bench/turn.ts; needs root + coturn);
  *
  * Writes bench/results.json, bench/RESULTS.md and a chart, bench/results.svg
  * (`--render`: only redraws the last two from bench/results.json). Environment: BENCH_TTFF_RUNS (20),
  * BENCH_WINDOW_S (10), BENCH_DEVICES (1000), BENCH_SEND_PATH_ROUNDS (1), BENCH_JANUS_ROUNDS (2),
  * BENCH_SKIP (comma list of sections: ttff, dtls, g2g, cost, sendpath, memory, signaling, devices,
- * janus, cluster).
+ * janus, cluster, turn).
  *
  * Needs `-A`: it starts a real server in-process, spawns publishers (with their
  * launcher's exact flags), werift probes, server processes and headless Chromium,
@@ -55,6 +57,7 @@ import { chromiumCost, type CostRow, idleCost, rssAfter, weriftCost } from "./pu
 import { type BenchResults, markdown } from "./report.ts";
 import { benchTokens, benchWhepSetups } from "./signaling.ts";
 import { benchCluster } from "./cluster.ts";
+import { benchTurn, turnBenchProblem } from "./turn.ts";
 import { baselineTtff, vigilTtff } from "./ttff.ts";
 
 const SECTIONS = [
@@ -68,6 +71,7 @@ const SECTIONS = [
   "devices",
   "janus",
   "cluster",
+  "turn",
 ];
 let TTFF_RUNS: number, WINDOW_S: number, DEVICES: number, JANUS_ROUNDS: number;
 let SEND_PATH_ROUNDS: number;
@@ -186,6 +190,19 @@ async function main(): Promise<BenchResults> {
       results.cluster = await benchCluster({}, (m) => log(`  ${m}`));
       for (const w of results.cluster.whep) {
         log(`  ${w.nodes} node(s): ${w.setupsPerS} setups/s (POST p50 ${w.postP50Ms} ms)`);
+      }
+    }
+    if (!SKIP.has("turn")) {
+      const why = turnBenchProblem();
+      if (why) log(`turn: skipped (${why})`);
+      else {
+        log("turn: time to first frame and publisher CPU per viewer, direct vs through TURN…");
+        results.turn = await benchTurn({
+          runs: Math.min(TTFF_RUNS, 10),
+          windowS: WINDOW_S,
+          viewers: 2,
+          log: (m) => log(`  ${m}`),
+        });
       }
     }
     if (!SKIP.has("devices")) {

@@ -47,6 +47,8 @@ export interface Deployment {
   startPublisher(viewerNets: string[]): Promise<void>;
   /** The publisher's flags as its launcher computes them now (`--print-flags`). */
   publisherFlags(): Promise<string[]>;
+  /** pid of the publisher's launcher (`deno task publish`), or null before it started. */
+  publisherLauncherPid(): number | null;
   /** A logged-in viewer page in `role`, the camera opened. */
   openViewer(role: Role, o?: { rtcConfiguration?: RTCConfiguration }): Promise<Viewer>;
   /** The publisher's log so far. */
@@ -224,6 +226,7 @@ export async function startDeployment(
           }
         }
       },
+      publisherLauncherPid: () => publisher?.pid ?? null,
       async publisherFlags() {
         const r = await topo.run("home", "deno", [...publishArgv([]), "--print-flags"]);
         if (r.code !== 0) throw new Error(`publish --print-flags: ${r.stderr}`);
