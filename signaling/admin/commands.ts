@@ -13,6 +13,7 @@ import { randomToken, sha256Hex } from "../auth/secrets.ts";
 import { ensureCa } from "../certs/pki_state.ts";
 import { fingerprint256 } from "../../pki/mod.ts";
 import { AuditLog } from "../audit/audit_log.ts";
+import { enrollCommand } from "../devices/enroll_command.ts";
 import { sharedCaCertificate } from "../certs/shared_keys.ts";
 import { openStore, type StoreSettings } from "../store/open.ts";
 
@@ -83,9 +84,7 @@ export async function addDevice(
       expiresAt: new Date(expiresAt).toISOString(),
       serverUrl: a.serverUrl,
       caFingerprint: fp,
-      command: `deno task enroll --server ${a.serverUrl} --ca-fingerprint ${
-        fp.replaceAll(":", "")
-      } --token ${token}`,
+      command: enrollCommand(a.serverUrl, fp, token),
     };
   } finally {
     await db.close();
@@ -155,7 +154,7 @@ export function parseRecordings(text: string): string[] {
 /** Creates a viewer account. */
 export async function userAdd(
   dataDir: AdminTarget,
-  a: { name: string; password: string; cameras: string[]; recordings?: string[] },
+  a: { name: string; password: string; cameras: string[]; recordings?: string[]; admin?: boolean },
 ) {
   const n = USER_NAME.safeParse(a.name);
   if (!n.success) throw new UsageError(n.error.issues[0].message);
@@ -168,13 +167,16 @@ export async function userAdd(
       passwordHash: await hashPassword(a.password),
       cameras: a.cameras,
       recordings: a.recordings ?? [],
+      role: a.admin ? "admin" : "viewer",
     }, Date.now());
+    const role = a.admin ? "admin" : "viewer";
     audit(dataDir, "user.added", {
       user: a.name,
       cameras: a.cameras,
       recordings: a.recordings ?? [],
+      role,
     });
-    return { name: a.name, cameras: a.cameras, recordings: a.recordings ?? [] };
+    return { name: a.name, cameras: a.cameras, recordings: a.recordings ?? [], role };
   } finally {
     await db.close();
   }
@@ -188,7 +190,7 @@ export async function userAdd(
 export async function userSet(dataDir: AdminTarget, name: string, grants: UserGrants) {
   if (Object.values(grants).every((v) => v === undefined)) {
     throw new UsageError(
-      "user:set needs something to change, e.g. --cameras id1,id2 or '*', --recordings id1|'*'|none",
+      "user:set needs something to change, e.g. --cameras id1,id2 or '*', --recordings id1|'*'|none, --admin or --no-admin",
     );
   }
   const db = await openDataDir(dataDir);
@@ -198,7 +200,12 @@ export async function userSet(dataDir: AdminTarget, name: string, grants: UserGr
     }
     const user = await db.users.find(name);
     audit(dataDir, "user.grants_changed", { user: name, ...grants });
-    return { name, cameras: user?.cameras ?? [], recordings: user?.recordings ?? [] };
+    return {
+      name,
+      cameras: user?.cameras ?? [],
+      recordings: user?.recordings ?? [],
+      role: user?.role ?? "viewer",
+    };
   } finally {
     await db.close();
   }
@@ -212,6 +219,7 @@ export async function userList(dataDir: AdminTarget) {
       name: u.name,
       cameras: u.cameras,
       recordings: u.recordings,
+      role: u.role,
       created: new Date(u.createdAt).toISOString(),
     }));
   } finally {

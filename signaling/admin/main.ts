@@ -131,13 +131,14 @@ await runMain("vigil", async () => {
         name,
         cameras,
         recordings,
+        admin: o.admin,
         password: await readPassword(o.passwordStdin),
       });
       print(
         r,
-        `user "${r.name}" added; may watch ${r.cameras.join(", ")} live, recordings of ${
-          r.recordings.join(", ") || "none"
-        }`,
+        `user "${r.name}" added${r.role === "admin" ? " as an admin" : ""}; may watch ${
+          r.cameras.join(", ")
+        } live, recordings of ${r.recordings.join(", ") || "none"}`,
       );
       break;
     }
@@ -146,12 +147,13 @@ await runMain("vigil", async () => {
       const r = await userSet(dataDir, name, {
         cameras: o.cameras !== undefined ? parseCameras(o.cameras) : undefined,
         recordings: o.recordings !== undefined ? parseRecordings(o.recordings) : undefined,
+        admin: o.admin,
       });
       print(
         r,
-        `user "${r.name}" may now watch ${r.cameras.join(", ") || "nothing"} live, recordings of ${
-          r.recordings.join(", ") || "none"
-        }`,
+        `user "${r.name}" (${r.role}) may now watch ${
+          r.cameras.join(", ") || "nothing"
+        } live, recordings of ${r.recordings.join(", ") || "none"}`,
       );
       break;
     }
@@ -162,7 +164,7 @@ await runMain("vigil", async () => {
         list.length === 0
           ? "no users"
           : list.map((u) =>
-            `${u.name}\tlive: ${u.cameras.join(",")}\trecordings: ${
+            `${u.name}\t${u.role}\tlive: ${u.cameras.join(",")}\trecordings: ${
               u.recordings.join(",") || "none"
             }`
           ).join("\n"),

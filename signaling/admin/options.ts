@@ -30,9 +30,10 @@ settings file: its data dir, token lifetime, port and names), --json and --print
       (--ttl default: the server's enrollTokenTtlMs, 15m)
   deno task device:list                     devices and their certificate state
   deno task device:revoke <id>              revoke a device's certificates; live connections close within 1 s
-  deno task user:add <name> --cameras id1,id2|'*' [--recordings id1,id2|'*'|none] [--password-stdin]
+  deno task user:add <name> --cameras id1,id2|'*' [--recordings id1,id2|'*'|none] [--admin] [--password-stdin]
       --cameras: live viewing; --recordings: watching and downloading recordings (default none)
-  deno task user:set <name> [--cameras id1,id2|'*'] [--recordings id1,id2|'*'|none]
+      --admin: the account may use the console (/admin) and /api/admin (the first admin comes from here)
+  deno task user:set <name> [--cameras id1,id2|'*'] [--recordings id1,id2|'*'|none] [--admin|--no-admin]
       change a user's grants; a running server ends streams and sessions outside the new scope
   deno task user:list
   deno task user:remove <name>
@@ -54,6 +55,8 @@ const OPTIONS = {
   "server-url": { type: "string" },
   cameras: { type: "string" },
   recordings: { type: "string" },
+  admin: { type: "boolean" },
+  "no-admin": { type: "boolean" },
   "password-stdin": { type: "boolean" },
   san: { type: "string", multiple: true },
   "print-flags": { type: "boolean" },
@@ -81,6 +84,8 @@ export interface AdminOptions {
   cameras: string | undefined;
   /** `--recordings` as given (user:add, user:set). */
   recordings: string | undefined;
+  /** `--admin` true, `--no-admin` false, neither undefined. */
+  admin: boolean | undefined;
   passwordStdin: boolean;
   /** Extra certificate names for `pki:init` (besides the config's). */
   san: string[];
@@ -127,12 +132,18 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     serverUrl: v["server-url"],
     cameras: v.cameras,
     recordings: v.recordings,
+    admin: adminFlag(v.admin, v["no-admin"]),
     passwordStdin: v["password-stdin"] ?? false,
     san: v.san ?? [],
     store,
     storePasswordFile: storePasswordFile && resolve(storePasswordFile),
     kekFile: kekFile && resolve(kekFile),
   };
+}
+
+function adminFlag(admin: boolean | undefined, noAdmin: boolean | undefined) {
+  if (admin && noAdmin) throw new UsageError("--admin and --no-admin contradict each other");
+  return admin ? true : noAdmin ? false : undefined;
 }
 
 /** {@linkcode parseAdminArgs} with the `--config` file read from disk. */

@@ -30,6 +30,15 @@ export class TokenError extends Error {
   }
 }
 
+/** A viewer's role in its access token (`admin`: console and `/api/admin/…`). */
+export type AccessRole = "viewer" | "admin";
+
+/**
+ * How the login was made (RFC 8176 values): `pwd` a password, `hwk` + `user`
+ * a passkey (proof of a key held by an authenticator, user present/verified).
+ */
+export type AuthMethod = "pwd" | "hwk" | "user" | "pin";
+
 /** Claims of a verified viewer access token. */
 export interface AccessClaims {
   sub: string;
@@ -37,6 +46,10 @@ export interface AccessClaims {
   sid: string;
   jti: string;
   exp: number;
+  /** Absent in tokens of servers before roles: read as `viewer`. */
+  role?: AccessRole;
+  /** Authentication methods of the login (RFC 8176); absent before roles: `["pwd"]`. */
+  amr?: AuthMethod[];
 }
 
 /** Claims of a verified device token. */
@@ -70,9 +83,18 @@ function sign(
 /** Signs a viewer access token (≤ 5 min). */
 export function signAccessToken(
   ring: KeyRing,
-  a: { issuer: string; sub: string; cams: string[]; sid: string; ttlMs?: number },
+  a: {
+    issuer: string;
+    sub: string;
+    cams: string[];
+    sid: string;
+    ttlMs?: number;
+    role?: AccessRole;
+    amr?: AuthMethod[];
+  },
 ): Promise<string> {
-  return sign(ring, ACCESS_TYP, { cams: a.cams, sid: a.sid }, {
+  const claims = { cams: a.cams, sid: a.sid, role: a.role ?? "viewer", amr: a.amr ?? ["pwd"] };
+  return sign(ring, ACCESS_TYP, claims, {
     issuer: a.issuer,
     audience: ACCESS_AUDIENCE,
     subject: a.sub,
@@ -149,6 +171,13 @@ function reasonOf(err: unknown): string {
   return "rejected";
 }
 
+const AMR = new Set<unknown>(["pwd", "hwk", "user", "pin"]);
+
+/** Whether `m` is an authentication method vigil issues. */
+export function isAuthMethod(m: unknown): m is AuthMethod {
+  return AMR.has(m);
+}
+
 /** Verifies a viewer access token. */
 export async function verifyAccessToken(
   ring: KeyRing,
@@ -165,6 +194,15 @@ export async function verifyAccessToken(
     throw new TokenError("bad cams claim");
   }
   if (typeof p.sid !== "string") throw new TokenError("bad sid claim");
+  if (p.role !== undefined && p.role !== "viewer" && p.role !== "admin") {
+    throw new TokenError("bad role claim");
+  }
+  if (
+    p.amr !== undefined &&
+    (!Array.isArray(p.amr) || p.amr.length > 8 || !p.amr.every((m) => AMR.has(m)))
+  ) {
+    throw new TokenError("bad amr claim");
+  }
   return p as unknown as AccessClaims;
 }
 

@@ -27,7 +27,12 @@ interface Connection {
   deviceId: string;
   serial: string;
   socket: DeviceSocket;
+  /** The device's address as this listener saw it. */
+  address: string;
+  connectedAt: number;
   lastSeen: number;
+  /** The publisher's software version (its `hello`). */
+  version: string | null;
   /**
    * The channel ends when its certificate expires. The device token only
    * authorizes opening it (≤ 5 min): ending live channels at token expiry
@@ -56,9 +61,23 @@ export interface DeviceHubOptions {
   sessionIceServers?: () => Promise<IceServer[]>;
 }
 
+/** A live channel as the console shows it (`/api/admin/devices`). */
+export interface ChannelInfo {
+  deviceId: string;
+  serial: string;
+  address: string;
+  connectedAt: number;
+  lastSeen: number;
+  version: string | null;
+  /** When its certificate expires (ms), the channel with it. */
+  certExpiresAt: number | null;
+}
+
 /** Tracks live device connections. */
 export class DeviceHub {
   #conns = new Map<string, Connection>();
+  /** Last message time of every device seen since start (kept after it left). */
+  #lastSeen = new Map<string, number>();
   #nextId = 1;
   #sweeper: ReturnType<typeof setInterval>;
 
@@ -71,21 +90,49 @@ export class DeviceHub {
     return this.#conns.has(deviceId);
   }
 
+  /** This node's live channels, by device id. */
+  channels(): ChannelInfo[] {
+    return [...this.#conns.values()].map((c) => ({
+      deviceId: c.deviceId,
+      serial: c.serial,
+      address: c.address,
+      connectedAt: c.connectedAt,
+      lastSeen: c.lastSeen,
+      version: c.version,
+      certExpiresAt: Number.isFinite(c.expiresAt) ? c.expiresAt : null,
+    })).sort((a, b) => a.deviceId < b.deviceId ? -1 : 1);
+  }
+
+  /** When a device last spoke on a channel to this node (null: not since start). */
+  lastSeen(deviceId: string): number | null {
+    return this.#conns.get(deviceId)?.lastSeen ?? this.#lastSeen.get(deviceId) ?? null;
+  }
+
   /** Number of live channels. */
   get size(): number {
     return this.#conns.size;
   }
 
   /** Registers a new authenticated channel; returns its message and close callbacks. */
-  attach(deviceId: string, serial: string, socket: DeviceSocket, expiresAt = Infinity) {
+  attach(
+    deviceId: string,
+    serial: string,
+    socket: DeviceSocket,
+    expiresAt = Infinity,
+    address = "",
+  ) {
     const old = this.#conns.get(deviceId);
     if (old) this.#drop(old, 4000, "replaced by a newer connection");
+    const now = Date.now();
     const conn: Connection = {
       id: this.#nextId++,
       deviceId,
       serial,
       socket,
-      lastSeen: Date.now(),
+      address,
+      connectedAt: now,
+      lastSeen: now,
+      version: null,
       expiresAt,
       pending: new Map(),
       sessions: new Set(),
@@ -176,6 +223,7 @@ export class DeviceHub {
     const m = parsed.message;
     switch (m.type) {
       case "hello":
+        conn.version = m.version;
         this.o.presence.online(conn.deviceId, m.camera.label ?? "", m.maxViewers ?? null);
         break;
       case "heartbeat":
@@ -247,6 +295,7 @@ export class DeviceHub {
   #drop(conn: Connection, code: number, reason: string): void {
     if (this.#conns.get(conn.deviceId) === conn) {
       this.#conns.delete(conn.deviceId);
+      this.#lastSeen.set(conn.deviceId, conn.lastSeen);
       this.o.presence.offline(conn.deviceId);
     }
     for (const fn of conn.cleanup.splice(0)) fn();

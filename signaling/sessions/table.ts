@@ -14,6 +14,8 @@ export interface WhepSession {
   viewer: string;
   /** The login (refresh-token family) that opened it: logout ends it. */
   family: string;
+  /** The viewer's address when it opened the session. */
+  ip: string;
   createdAt: number;
   /** The current ICE session's entity-tag (WHEP PATCH preconditions); new after each ICE restart. */
   etag: string;
@@ -35,6 +37,7 @@ export interface AdmitRequest {
   camera: string;
   viewer: string;
   family?: string;
+  ip?: string;
   /** This camera's limit, when lower than the table's (the publisher's maxViewers). */
   cameraLimit?: number;
 }
@@ -62,6 +65,7 @@ export class SessionTable {
       camera: r.camera,
       viewer: r.viewer,
       family: r.family ?? "",
+      ip: r.ip ?? "",
       createdAt: now,
       etag: newEntityTag(),
       credentials: null,

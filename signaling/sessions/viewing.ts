@@ -51,7 +51,7 @@ export class SessionError extends Error {
 }
 
 /** Who ended a session (the `by` of its `session.end` event). */
-export type EndedBy = "viewer" | "server" | "publisher";
+export type EndedBy = "viewer" | "server" | "publisher" | "admin";
 
 /** What {@linkcode ViewingSessions} works with. */
 export interface ViewingOptions {
@@ -93,6 +93,16 @@ export class ViewingSessions {
   /** Live sessions (admitted, not ended). */
   get size(): number {
     return this.#table.size;
+  }
+
+  /** Every live session on this node, oldest first (the console). */
+  list(): WhepSession[] {
+    return this.#table.all().sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** An admin ends a session (`DELETE /api/admin/sessions/<id>`); false when it had ended. */
+  endByAdmin(id: string, admin: string): boolean {
+    return this.#end(id, "admin", `ended by admin ${admin}`, true);
   }
 
   /** A live session by id. */
@@ -145,6 +155,7 @@ export class ViewingSessions {
       camera,
       viewer: viewer.sub,
       family: viewer.sid,
+      ip,
       cameraLimit: this.#o.presence.get(camera)?.maxViewers ?? undefined,
     });
     if (typeof session === "string") {

@@ -140,6 +140,7 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
             passwordHash: "h1",
             cameras: ["door"],
             recordings: [],
+            role: "viewer",
             createdAt: now,
             updatedAt: now,
           });
@@ -193,6 +194,30 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
           assert.equal(await a.recordings.totalBytes(), 25);
         });
 
+        await t.step(
+          "users: roles (create as admin, --admin / --no-admin, with cameras)",
+          async () => {
+            await a.users.create(
+              { name: "root", passwordHash: "h", cameras: ["*"], role: "admin" },
+              now,
+            );
+            assert.equal((await b.users.find("root"))?.role, "admin");
+            assert.equal((await b.users.list()).find((u) => u.name === "root")?.role, "admin");
+            assert.equal(
+              await b.users.setGrants("bob", { admin: true, cameras: ["yard"] }, now + 4),
+              true,
+            );
+            assert.deepEqual(
+              await a.users.find("bob").then((u) => [u?.role, u?.cameras, u?.updatedAt]),
+              ["admin", ["yard"], now + 4],
+            );
+            assert.equal(await b.users.setGrants("bob", { admin: false }, now + 5), true);
+            assert.equal((await a.users.find("bob"))?.role, "viewer");
+            assert.deepEqual((await a.users.find("bob"))?.cameras, ["yard"], "cameras kept");
+            assert.equal(await b.users.remove("root"), true);
+          },
+        );
+
         await t.step("refresh tokens: rotation, expiry, logout", async () => {
           const family = crypto.randomUUID();
           const first = hash();
@@ -206,7 +231,24 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
             ok: true,
             username: "bob",
             familyId: family,
+            amr: ["pwd"],
           });
+          const passkey = hash();
+          await a.refreshTokens.store(
+            {
+              hash: passkey,
+              familyId: family,
+              username: "bob",
+              expiresAt: now + 60_000,
+              amr: ["hwk", "user"],
+            },
+            now,
+          );
+          assert.deepEqual(
+            await b.refreshTokens.consume(passkey, now).then((r) => r.ok && r.amr),
+            ["hwk", "user"],
+            "the login's methods survive rotation",
+          );
           assert.deepEqual(await a.refreshTokens.consume(hash(), now), {
             ok: false,
             reason: "unknown",

@@ -106,4 +106,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX recordings_start ON recordings(start_ms);
   ALTER TABLE users ADD COLUMN recordings TEXT NOT NULL DEFAULT '[]';
   `,
+  // 5: operator roles (an account with role 'admin' may use the console and
+  // /api/admin), and how each login was made (RFC 8176 amr values, comma
+  // separated), so a refreshed access token says what the login said.
+  `
+  ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'viewer';
+  ALTER TABLE refresh_tokens ADD COLUMN amr TEXT NOT NULL DEFAULT 'pwd';
+  `,
 ];

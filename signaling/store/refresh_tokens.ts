@@ -31,9 +31,9 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
   return {
     async store(t, now) {
       await db.run(
-        `INSERT INTO refresh_tokens (token_hash, family_id, username, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [t.hash, t.familyId, t.username, now, t.expiresAt],
+        `INSERT INTO refresh_tokens (token_hash, family_id, username, created_at, expires_at, amr)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [t.hash, t.familyId, t.username, now, t.expiresAt, (t.amr ?? ["pwd"]).join(",")],
       );
     },
 
@@ -44,8 +44,9 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
           username: string;
           expires_at: number;
           used_at: number | null;
+          amr: string;
         }>(
-          `SELECT family_id, username, expires_at, used_at FROM refresh_tokens
+          `SELECT family_id, username, expires_at, used_at, amr FROM refresh_tokens
            WHERE token_hash = $1${forUpdate(db)}`,
           [hash],
         );
@@ -63,7 +64,12 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
           return { ok: false, reason: "expired", familyId: row.family_id };
         }
         await tx.run("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2", [now, hash]);
-        return { ok: true, username: row.username, familyId: row.family_id };
+        return {
+          ok: true,
+          username: row.username,
+          familyId: row.family_id,
+          amr: row.amr.split(",").filter(Boolean),
+        };
       }),
 
     async familyOf(hash) {

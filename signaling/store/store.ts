@@ -51,6 +51,9 @@ export interface CertificateRecord {
 /** Why an enrollment token was refused. */
 export type TokenRefusal = "unknown" | "expired" | "used" | "device_revoked";
 
+/** An account's role: `admin` may also use the console and `/api/admin/…`. */
+export type Role = "viewer" | "admin";
+
 /** A viewer account. */
 export interface UserRecord {
   name: string;
@@ -59,13 +62,14 @@ export interface UserRecord {
   cameras: string[];
   /** The cameras whose recordings the viewer may watch (`["*"]`: all, `[]`: none). */
   recordings: string[];
+  role: Role;
   createdAt: number;
   updatedAt: number;
 }
 
 /** Outcome of presenting a refresh token. */
 export type RotateResult =
-  | { ok: true; username: string; familyId: string }
+  | { ok: true; username: string; familyId: string; amr: string[] }
   | { ok: false; reason: "unknown" | "expired" | "reused" | "revoked"; familyId?: string };
 
 /** A JWT signing key's public half and life. */
@@ -119,13 +123,21 @@ export interface UserGrants {
   cameras?: string[];
   /** Camera ids whose recordings the viewer may watch (`["*"]`: all, `[]`: none). */
   recordings?: string[];
+  /** `true`: role admin; `false`: role viewer (`--admin` / `--no-admin`). */
+  admin?: boolean;
 }
 
 /** Viewer accounts. */
 export interface UserStore {
   /** Creates a user; throws `user "x" already exists` if the name is taken. */
   create(
-    user: { name: string; passwordHash: string; cameras: string[]; recordings?: string[] },
+    user: {
+      name: string;
+      passwordHash: string;
+      cameras: string[];
+      recordings?: string[];
+      role?: Role;
+    },
     now: number,
   ): Promise<void>;
   /** A user by name, or null. */
@@ -150,7 +162,14 @@ export interface UserStore {
 export interface RefreshTokenStore {
   /** Stores a new refresh token hash in a family. */
   store(
-    t: { hash: string; familyId: string; username: string; expiresAt: number },
+    t: {
+      hash: string;
+      familyId: string;
+      username: string;
+      expiresAt: number;
+      /** How the family's login was made (RFC 8176; default `["pwd"]`). */
+      amr?: string[];
+    },
     now: number,
   ): Promise<void>;
   /**

@@ -10,7 +10,14 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { ServerContext } from "../../context.ts";
 import { dummyHash, verifyPassword } from "../../auth/password.ts";
-import { signAccessToken, TokenError, verifyAccessToken } from "../../auth/tokens.ts";
+import {
+  type AccessRole,
+  type AuthMethod,
+  isAuthMethod,
+  signAccessToken,
+  TokenError,
+  verifyAccessToken,
+} from "../../auth/tokens.ts";
 import { randomToken, sha256Hex } from "../../auth/secrets.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, readJson } from "./errors.ts";
@@ -68,16 +75,18 @@ export function authRoutes(ctx: ServerContext) {
 
   async function issueSession(
     c: Parameters<MiddlewareHandler<AppEnv>>[0],
-    username: string,
-    cams: string[],
+    user: { name: string; cameras: string[]; role: AccessRole },
     familyId: string,
+    amr: AuthMethod[],
   ) {
+    const { name: username, cameras: cams, role } = user;
     const refresh = randomToken("vrt");
     await ctx.store.refreshTokens.store({
       hash: await sha256Hex(refresh),
       familyId,
       username,
       expiresAt: Date.now() + ctx.config.refreshTokenTtlMs,
+      amr,
     }, Date.now());
     setCookie(c, REFRESH_COOKIE, refresh, {
       httpOnly: true,
@@ -92,6 +101,8 @@ export function authRoutes(ctx: ServerContext) {
       cams,
       sid: familyId,
       ttlMs: ctx.config.accessTokenTtlMs,
+      role,
+      amr,
     });
     c.header("cache-control", "no-store");
     return c.json({
@@ -100,6 +111,7 @@ export function authRoutes(ctx: ServerContext) {
       expiresIn: Math.floor(ctx.config.accessTokenTtlMs / 1000),
       username,
       cameras: cams,
+      role,
     });
   }
 
@@ -134,7 +146,7 @@ export function authRoutes(ctx: ServerContext) {
     }
     ctx.throttles.loginUser.succeed(username.toLowerCase());
     ctx.audit.log("login.success", { user: user.name, ip });
-    return issueSession(c, user.name, user.cameras, crypto.randomUUID());
+    return issueSession(c, user, crypto.randomUUID(), ["pwd"]);
   });
 
   app.post("/auth/refresh", async (c) => {
@@ -165,7 +177,8 @@ export function authRoutes(ctx: ServerContext) {
     const user = await ctx.store.users.find(r.username);
     if (!user) return problem(c, 401, "no_session", "the account no longer exists");
     ctx.audit.log("refresh.success", { user: user.name, family: r.familyId });
-    return issueSession(c, user.name, user.cameras, r.familyId);
+    // The role is read again (user:set may have changed it); the methods are the login's.
+    return issueSession(c, user, r.familyId, r.amr.filter(isAuthMethod));
   });
 
   app.post("/auth/logout", async (c) => {

@@ -122,13 +122,14 @@ export function deviceRoutes(
     },
     upgradeWebSocket((c) => {
       const d = c.get("device") as DeviceIdentity;
+      const address = (c.env.incoming.socket as TLSSocket).remoteAddress ?? "";
       let handlers: ReturnType<DeviceHub["attach"]> | null = null;
       return {
         onOpen(_evt, ws) {
           handlers = hub.attach(d.deviceId, d.serial, {
             send: (text) => ws.send(text),
             close: (code, reason) => ws.close(code, reason),
-          }, d.notAfter.getTime());
+          }, d.notAfter.getTime(), address);
         },
         onMessage(evt) {
           const data = evt.data;

@@ -1,0 +1,49 @@
+/**
+ * The admin role check in front of every `/api/admin/…` route: a valid access
+ * token (requireViewer) whose `role` claim is `admin`, and an account that is
+ * still an admin in the store (a demotion counts at once, not when the ≤ 5 min
+ * token expires). A refusal is 403 and an `admin.refused` audit event.
+ * @module
+ */
+import type { MiddlewareHandler } from "hono";
+import type { ServerContext } from "../../context.ts";
+import { requireViewer } from "./auth.ts";
+import type { AppEnv } from "./env.ts";
+import { problem } from "./errors.ts";
+
+/** Why an authenticated viewer may not use an admin route, or null when it may. Pure. */
+export function adminRefusal(
+  claims: { role?: string },
+  stored: { role: string } | null,
+): string | null {
+  if (claims.role !== "admin") return "not an admin";
+  if (!stored) return "account removed";
+  if (stored.role !== "admin") return "admin role withdrawn";
+  return null;
+}
+
+/** Bearer token with the admin role, checked against the store on each request. */
+export function requireAdmin(ctx: ServerContext): MiddlewareHandler<AppEnv> {
+  const viewer = requireViewer(ctx);
+  return async (c, next) => {
+    let passed = false;
+    const res = await viewer(c, () => {
+      passed = true;
+      return Promise.resolve();
+    });
+    if (!passed) return res ?? c.res;
+    const claims = c.get("viewer");
+    const reason = adminRefusal(claims, await ctx.store.users.find(claims.sub));
+    if (reason) {
+      ctx.audit.log("admin.refused", {
+        user: claims.sub,
+        route: c.req.path,
+        method: c.req.method,
+        reason,
+        ip: c.env.remoteAddr,
+      });
+      return problem(c, 403, "forbidden", `this needs the admin role (${reason})`);
+    }
+    await next();
+  };
+}
