@@ -18,6 +18,7 @@ import type { RecordingArchive } from "./recordings/archive.ts";
 import type { Snapshots } from "./recordings/snapshots.ts";
 import type { Readiness } from "./cluster/readiness.ts";
 import type { IceService } from "./turn/ice_service.ts";
+import type { DeviceHub } from "./devices/hub.ts";
 
 /** Shared server state. */
 export interface ServerContext {
@@ -41,6 +42,8 @@ export interface ServerContext {
   recordings: RecordingArchive;
   /** The cameras' latest snapshots. */
   snapshots: Snapshots;
+  /** This node's device channels (the console's online state, address, version). */
+  hub: DeviceHub;
   /** This node's id (logs, bus messages); random in one process. */
   nodeId: string;
   /** What `/readyz` reports: store, bus and keys usable. */

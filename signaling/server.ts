@@ -118,6 +118,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     viewing,
     recordings,
     snapshots: new Snapshots(),
+    hub,
     nodeId,
     readiness: new Readiness({ store, bus: opened, ring: () => ctx.ring }),
     throttles: {

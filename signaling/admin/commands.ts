@@ -14,6 +14,7 @@ import { ensureCa } from "../certs/pki_state.ts";
 import { fingerprint256 } from "../../pki/mod.ts";
 import { AuditLog } from "../audit/audit_log.ts";
 import { enrollCommand } from "../devices/enroll_command.ts";
+import { deviceState } from "../devices/device_state.ts";
 import { sharedCaCertificate } from "../certs/shared_keys.ts";
 import { openStore, type StoreSettings } from "../store/open.ts";
 
@@ -99,15 +100,7 @@ export async function deviceList(dataDir: AdminTarget) {
     return (await db.devices.list()).map((d) => ({
       id: d.id,
       label: d.label,
-      state: d.revokedAt !== null
-        ? "revoked"
-        : d.certNotAfter && d.certNotAfter > now
-        ? "enrolled"
-        : d.pendingTokenExpiresAt && d.pendingTokenExpiresAt > now
-        ? "awaiting enrollment"
-        : d.certNotAfter
-        ? "certificate expired"
-        : "token expired",
+      state: deviceState(d, now),
       certificateExpires: d.certNotAfter ? new Date(d.certNotAfter).toISOString() : null,
     }));
   } finally {

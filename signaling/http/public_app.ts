@@ -8,6 +8,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { join, normalize } from "node:path";
 import type { ServerContext } from "../context.ts";
 import { limitBody } from "./body_limit.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { cameraRoutes } from "./routes/cameras.ts";
 import { enrollRoutes } from "./routes/enroll.ts";
@@ -83,6 +84,7 @@ export function publicApp(ctx: ServerContext) {
   app.route("/", enrollRoutes(ctx));
   app.route("/", authRoutes(ctx));
   app.route("/", recordingRoutes(ctx));
+  app.route("/", adminRoutes(ctx));
   app.route("/", cameraRoutes(ctx));
   app.route("/", whepRoutes(ctx));
 

@@ -66,13 +66,22 @@ export interface EnrolledDevice {
 /** Registers and enrolls a device; returns its credentials. */
 export async function enrollDevice(s: TestServer, deviceId: string): Promise<EnrolledDevice> {
   const added = await addDevice(s.target, { id: deviceId, ttlMs: 60_000, serverUrl: s.base });
+  return await enrollWithToken(s, deviceId, added.token);
+}
+
+/** Enrolls a registered device with its one-time token (as `deno task enroll` does). */
+export async function enrollWithToken(
+  s: TestServer,
+  deviceId: string,
+  token: string,
+): Promise<EnrolledDevice> {
   const keys = await generateDeviceKey();
   const csr = await createCsr(keys, deviceId);
   const res = await fetch(`${s.base}/enroll`, {
     method: "POST",
     client: s.client,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ token: added.token, csr }),
+    body: JSON.stringify({ token, csr }),
   });
   if (res.status !== 201) throw new Error(`enroll failed: ${res.status} ${await res.text()}`);
   const body = await res.json();
@@ -90,10 +99,10 @@ export async function enrollDevice(s: TestServer, deviceId: string): Promise<Enr
   };
 }
 
-/** Creates a viewer and logs in; returns the access token and refresh cookie. */
-export async function loginViewer(s: TestServer, name: string, cameras: string[]) {
+/** Creates a viewer (an admin with `admin`) and logs in; returns the access token and refresh cookie. */
+export async function loginViewer(s: TestServer, name: string, cameras: string[], admin = false) {
   const password = `pw-${crypto.randomUUID()}`;
-  await userAdd(s.target, { name, password, cameras });
+  await userAdd(s.target, { name, password, cameras, admin });
   const res = await fetch(`${s.base}/auth/login`, {
     method: "POST",
     client: s.client,

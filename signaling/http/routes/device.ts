@@ -126,10 +126,16 @@ export function deviceRoutes(
       let handlers: ReturnType<DeviceHub["attach"]> | null = null;
       return {
         onOpen(_evt, ws) {
-          handlers = hub.attach(d.deviceId, d.serial, {
-            send: (text) => ws.send(text),
-            close: (code, reason) => ws.close(code, reason),
-          }, d.notAfter.getTime(), address);
+          handlers = hub.attach(
+            d.deviceId,
+            d.serial,
+            {
+              send: (text) => ws.send(text),
+              close: (code, reason) => ws.close(code, reason),
+            },
+            d.notAfter.getTime(),
+            address,
+          );
         },
         onMessage(evt) {
           const data = evt.data;
