@@ -45,7 +45,7 @@ Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
   };
   const cleanups: (() => unknown)[] = [];
   try {
-    await t.step("the login says the role; the token carries role and amr", async () => {
+    await t.step("the login says the role; the token carries role and amr", () => {
       const [, payload] = root.token.split(".");
       const claims = JSON.parse(atob(payload.replaceAll("-", "+").replaceAll("_", "/")));
       assert.equal(claims.role, "admin");
