@@ -165,7 +165,7 @@ Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
     );
 
     await t.step(
-      "users: add, set cameras and role, recordings 501, reset password, last admin kept",
+      "users: add, set cameras, recordings and role, reset password, last admin kept",
       async () => {
         const weak = await json(
           await call("POST", "/api/admin/users", root.token, {
@@ -184,7 +184,7 @@ Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
           }),
           201,
         );
-        assert.deepEqual(bob, { name: "bob", cameras: ["door"], role: "viewer" });
+        assert.deepEqual(bob, { name: "bob", cameras: ["door"], recordings: [], role: "viewer" });
         await json(
           await call("POST", "/api/admin/users", root.token, {
             name: "bob",
@@ -197,12 +197,17 @@ Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
           await call("PATCH", "/api/admin/users/bob", root.token, { cameras: ["*"], admin: true }),
           200,
         );
-        assert.deepEqual(set, { name: "bob", cameras: ["*"], role: "admin" });
+        assert.deepEqual(set, { name: "bob", cameras: ["*"], recordings: [], role: "admin" });
         const rec = await json(
-          await call("PATCH", "/api/admin/users/bob", root.token, { recordings: ["door"] }),
-          501,
+          await call("PATCH", "/api/admin/users/bob", root.token, { recordings: ["door", "*"] }),
+          200,
         );
-        assert.equal(rec.error, "not_implemented");
+        assert.deepEqual(rec.recordings, ["*"]);
+        assert.deepEqual((await s.ctx.store.users.find("bob"))?.recordings, ["*"]);
+        await json(
+          await call("PATCH", "/api/admin/users/bob", root.token, { recordings: ["../x"] }),
+          400,
+        );
         await json(
           await call("PATCH", "/api/admin/users/nobody", root.token, { admin: true }),
           404,

@@ -43,13 +43,14 @@ const AddUser = z.object({
   password: Password,
   cameras: Cameras,
   admin: z.boolean().optional(),
-  recordings: z.unknown().optional(),
+  /** Cameras whose recordings the user may watch (`["*"]`: all; default none). */
+  recordings: Cameras.optional(),
 }).strict();
 
 const SetUser = z.object({
   cameras: Cameras.optional(),
   admin: z.boolean().optional(),
-  recordings: z.unknown().optional(),
+  recordings: Cameras.optional(),
 }).strict();
 
 const SetPassword = z.object({ password: Password }).strict();
@@ -83,14 +84,6 @@ export function adminRoutes(ctx: ServerContext) {
       ip: c.env.remoteAddr,
       ...fields,
     });
-
-  const notImplemented = (c: Context) =>
-    problem(
-      c,
-      501,
-      "not_implemented",
-      "recordings grants are not supported by this server yet; send the other fields alone",
-    );
 
   // --- devices ---
   app.get("/api/admin/devices", async (c) => {
@@ -168,6 +161,7 @@ export function adminRoutes(ctx: ServerContext) {
     const users = (await ctx.store.users.list()).map((u) => ({
       name: u.name,
       cameras: u.cameras,
+      recordings: u.recordings,
       role: u.role,
       created: iso(u.createdAt),
       updated: iso(u.updatedAt),
@@ -178,8 +172,8 @@ export function adminRoutes(ctx: ServerContext) {
   app.post("/api/admin/users", async (c) => {
     const body = await readJson(c, AddUser);
     if (!body.ok) return body.response;
-    const { name, password, cameras, admin, recordings } = body.data;
-    if (recordings !== undefined) return notImplemented(c);
+    const { name, password, cameras, admin } = body.data;
+    const recordings = body.data.recordings ?? [];
     const policy = checkPasswordPolicy(password);
     if (policy) return problem(c, 400, "weak_password", policy);
     if (await ctx.store.users.find(name)) {
@@ -188,14 +182,14 @@ export function adminRoutes(ctx: ServerContext) {
     const role = admin ? "admin" : "viewer";
     try {
       await ctx.store.users.create(
-        { name, passwordHash: await hashPassword(password), cameras, role },
+        { name, passwordHash: await hashPassword(password), cameras, recordings, role },
         Date.now(),
       );
     } catch {
       return problem(c, 409, "user_exists", `user "${name}" already exists`);
     }
-    audit(c, "user_added", { user: name, cameras, role });
-    return c.json({ name, cameras, role }, 201);
+    audit(c, "user_added", { user: name, cameras, recordings, role });
+    return c.json({ name, cameras, recordings, role }, 201);
   });
 
   /** Whether removing or demoting `name` would leave no admin. */
@@ -212,10 +206,9 @@ export function adminRoutes(ctx: ServerContext) {
     const body = await readJson(c, SetUser);
     if (!body.ok) return body.response;
     const { cameras, admin, recordings } = body.data;
-    if (recordings !== undefined) return notImplemented(c);
-    const grants: UserGrants = { cameras, admin };
-    if (cameras === undefined && admin === undefined) {
-      return problem(c, 400, "invalid_request", "send cameras and/or admin to change");
+    const grants: UserGrants = { cameras, admin, recordings };
+    if (cameras === undefined && admin === undefined && recordings === undefined) {
+      return problem(c, 400, "invalid_request", "send cameras, recordings and/or admin to change");
     }
     if (admin === false && await lastAdmin(name)) {
       return problem(c, 409, "last_admin", "this is the last admin; make another admin first");
@@ -223,7 +216,12 @@ export function adminRoutes(ctx: ServerContext) {
     if (!(await ctx.store.users.setGrants(name, grants, Date.now()))) return unknownUser(c, name);
     const user = await ctx.store.users.find(name);
     audit(c, "user_changed", { user: name, ...grants });
-    return c.json({ name, cameras: user?.cameras ?? [], role: user?.role ?? "viewer" });
+    return c.json({
+      name,
+      cameras: user?.cameras ?? [],
+      recordings: user?.recordings ?? [],
+      role: user?.role ?? "viewer",
+    });
   });
 
   app.post("/api/admin/users/:name/password", async (c) => {
