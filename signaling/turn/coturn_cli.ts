@@ -38,6 +38,9 @@ Writes DIR/turnserver.conf (mode 0600) for coturn: the project's hardened config
   --own NET            this server's own network, never relayed to (repeatable; the
                        listening, relay and external addresses are denied anyway)
   --allow-peer NET     a private range relays may reach (repeatable; wins over the denies)
+  --relay-to-self      relays may reach this server's own relay addresses (relay-to-relay:
+                       needed by viewers whose network blocks UDP, TURN over TCP/TLS); run no
+                       other UDP service on those addresses
   --user NAME          drop root to this user after binding (when started as root)
 `;
 
@@ -63,6 +66,7 @@ export function parseTurnConfigArgs(argv: string[]): {
       "max-port": { type: "string" },
       own: { type: "string", multiple: true },
       "allow-peer": { type: "string", multiple: true },
+      "relay-to-self": { type: "boolean" },
       user: { type: "string" },
     },
   });
@@ -99,6 +103,7 @@ export function parseTurnConfigArgs(argv: string[]): {
       ...(v["max-port"] ? { maxPort: num("max-port", v["max-port"]) } : {}),
       ownAddresses: v.own ?? [],
       allowedPeers: v["allow-peer"] ?? [],
+      relayToSelf: v["relay-to-self"] === true,
       ...(v.user ? { procUser: v.user } : {}),
     },
   };

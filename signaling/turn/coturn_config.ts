@@ -73,6 +73,13 @@ export const CoturnSettingsSchema = z.object({
   ownAddresses: z.array(cidr).default([]),
   /** Private ranges the operator lets relays reach (e.g. a camera LAN); wins over denies. */
   allowedPeers: z.array(cidr).default([]),
+  /**
+   * Let relays reach this server's own relay addresses (relay, or listening, and external
+   * addresses; nothing else of its own): relay-to-relay, which a viewer whose network blocks
+   * UDP (TURN over TCP/TLS) needs. Any other UDP service on those addresses becomes reachable
+   * to credential holders: run none there. Off by default.
+   */
+  relayToSelf: z.boolean().default(false),
   /** The shared secret (from the 0600 secret file). */
   secret: z.string().regex(
     TURN_SECRET_PATTERN,
@@ -117,6 +124,13 @@ function ownOf(s: {
   return [...new Set([...s.listeningIps, ...s.relayIps, ...external, ...s.ownAddresses])];
 }
 
+/** The addresses peers see relays on: relay (else listening) addresses and the public external one. */
+function relayAddresses(s: { listeningIps: string[]; relayIps: string[]; externalIp?: string }) {
+  const relay = s.relayIps.length ? s.relayIps : s.listeningIps;
+  const external = s.externalIp ? [s.externalIp.split("/")[0]] : [];
+  return [...new Set([...relay, ...external])];
+}
+
 /** Input of {@linkcode renderCoturnConfig}. */
 export type CoturnSettings = z.input<typeof CoturnSettingsSchema>;
 
@@ -150,6 +164,7 @@ export function renderCoturnConfig(template: string, settings: CoturnSettings): 
     // Its own addresses are denied even when the operator did not list them.
     ...ownOf(s).map((a) => `denied-peer-ip=${rangeText(a)}`),
     ...s.allowedPeers.map((a) => `allowed-peer-ip=${rangeText(a)}`),
+    ...(s.relayToSelf ? relayAddresses(s).map((a) => `allowed-peer-ip=${rangeText(a)}`) : []),
     `userdb=${s.stateDir}/turndb`,
     `pidfile=${s.stateDir}/turnserver.pid`,
     `log-file=${s.logFile}`,

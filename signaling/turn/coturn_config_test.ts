@@ -107,6 +107,26 @@ Deno.test("renderCoturnConfig", async (t) => {
       ]
     ) assert.ok(d.includes(x), `missing ${x}`);
   });
+  await t.step(
+    "relayToSelf allows exactly the relay and external addresses, off by default",
+    () => {
+      const off = directives(renderCoturnConfig(template, base));
+      assert.ok(!off.some((l) => l.startsWith("allowed-peer-ip=")));
+      const on = directives(renderCoturnConfig(template, {
+        ...base,
+        relayToSelf: true,
+        externalIp: "198.51.100.7/203.0.113.10",
+      }));
+      assert.deepEqual(on.filter((l) => l.startsWith("allowed-peer-ip=")), [
+        "allowed-peer-ip=203.0.113.10",
+        "allowed-peer-ip=198.51.100.7",
+      ]);
+      assert.ok(
+        on.includes("denied-peer-ip=10.99.0.0-10.99.0.255"),
+        "its own networks stay denied",
+      );
+    },
+  );
   await t.step("TLS for turns: when cert and key are given", () => {
     const d = directives(renderCoturnConfig(template, {
       ...base,

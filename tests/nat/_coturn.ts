@@ -27,6 +27,8 @@ export interface CoturnOptions {
   listeningPort?: number;
   minPort?: number;
   maxPort?: number;
+  /** The operator's opt-in for relay-to-relay (`turn:config --relay-to-self`). */
+  relayToSelf?: boolean;
   /**
    * Test-only lines appended after the generated config (e.g. short
    * lifetimes to reach refresh paths in seconds). Never used for the
@@ -52,6 +54,7 @@ export async function startCoturn(topo: Topology, o: CoturnOptions): Promise<Cot
     secret,
     stateDir: o.dir,
     logFile,
+    relayToSelf: o.relayToSelf ?? false,
   });
   if (o.testOverrides?.length) {
     text += `# test-only overrides\n${o.testOverrides.join("\n")}\n`;

@@ -124,17 +124,24 @@ Deno.test({
  */
 async function withTurn(
   topo: Topology,
-  o: { ttl?: string; coturnOverrides?: string[] },
+  o: { ttl?: string; coturnOverrides?: string[]; tcp?: boolean; relayToSelf?: boolean },
   fn: (vigil: Deployment, turn: Coturn) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "vigil-nat-turn-" });
   let vigil: Deployment | null = null;
-  const turn = await startCoturn(topo, { dir, testOverrides: o.coturnOverrides });
+  const turn = await startCoturn(topo, {
+    dir,
+    testOverrides: o.coturnOverrides,
+    relayToSelf: o.relayToSelf,
+  });
   try {
     vigil = await startDeployment(topo, {
       artifacts: ARTIFACTS,
       ice: {
-        urls: [`turn:${turn.address}?transport=udp`],
+        urls: [
+          `turn:${turn.address}?transport=udp`,
+          ...(o.tcp ? [`turn:${turn.address}?transport=tcp`] : []),
+        ],
         secretFile: `${dir}/turn-secret`,
         ttl: o.ttl,
       },
@@ -298,6 +305,50 @@ Deno.test({
       await viewer.close();
     })
   ));
+
+/** The mobile carrier lets no UDP out (as hotel and corporate networks do). */
+async function blockUdp(topo: Topology): Promise<void> {
+  const r = await topo.run("mobileR", "iptables", ["-I", "FORWARD", "-p", "udp", "-j", "DROP"]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+Deno.test({
+  name: "NAT: a network that blocks UDP: TURN over TCP, relay to relay only with --relay-to-self",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  await t.step(
+    "with turn:config --relay-to-self: the viewer relays over TCP and plays",
+    () =>
+      withWorld((topo) =>
+        withTurn(topo, { tcp: true, relayToSelf: true }, async (vigil) => {
+          await blockUdp(topo);
+          const viewer = await vigil.openViewer("mobile");
+          await until(async () => (await viewer.frames()) > 30, 40_000, "30 frames over TURN/TCP");
+          const { selected } = await viewer.peers();
+          console.log(`UDP blocked: selected pair ${JSON.stringify(selected)}`);
+          // Both ends relayed: the viewer's allocation (over TCP) and the publisher's.
+          assert.deepEqual([selected?.local, selected?.remote], ["relay", "relay"]);
+          await viewer.close();
+        })
+      ),
+  );
+  await t.step(
+    "the default (own addresses denied as peers): no video",
+    () =>
+      withWorld((topo) =>
+        withTurn(topo, { tcp: true }, async (vigil) => {
+          await blockUdp(topo);
+          const viewer = await vigil.openViewer("mobile");
+          await until(() => viewer.sessionUrl(), 20_000, "the WHEP session");
+          await new Promise((r) => setTimeout(r, 12_000));
+          assert.equal(await viewer.frames(), 0);
+          await viewer.close();
+        })
+      ),
+  );
+});
 
 /** Both sides get coturn as a STUN server; the publisher may send to the whole internet range. */
 async function stunOnly(
