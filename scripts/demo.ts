@@ -121,6 +121,17 @@ function stopAll() {
   }
 }
 
+async function firstExisting(paths: string[]): Promise<string | null> {
+  for (const p of paths) {
+    try {
+      if ((await Deno.stat(p)).isFile) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
 await runMain("demo", async () => {
   const { values: v } = parseCli(Deno.args, {
     name: "demo",
@@ -216,16 +227,47 @@ await runMain("demo", async () => {
     const password = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12))))
       .replace(/[+/=]/g, "x");
     creds = { username: "viewer", password };
-    await admin(["user:add", "viewer", "--cameras", "*", "--password-stdin"], password);
+    await admin(
+      ["user:add", "viewer", "--cameras", "*", "--recordings", "*", "--password-stdin"],
+      password,
+    );
     await Deno.writeTextFile(credsFile, JSON.stringify(creds), { mode: 0o600 });
   }
+  // Older demo dirs made the account before recordings existed.
+  await admin(["user:set", "viewer", "--recordings", "*"]);
+
+  // The demo records (20 s segments, uploaded to the server) when ffmpeg is
+  // installed, so there is footage to play on the camera page after a minute.
+  const ffmpeg = await firstExisting([
+    "/usr/bin/ffmpeg",
+    "/usr/local/bin/ffmpeg",
+    "/opt/homebrew/bin/ffmpeg",
+  ]);
+  const publishConfig = `${dir}/publish.json`;
+  await Deno.writeTextFile(
+    publishConfig,
+    JSON.stringify(
+      ffmpeg
+        ? { record: { dir: `${dir}/device-recordings`, segmentSeconds: 20, snapshotSeconds: 5 } }
+        : {},
+    ),
+    { mode: 0o600 },
+  );
 
   step("5/5 starting the publisher (file source)…");
   // A browser on this machine reaches the publisher from one of the
   // machine's own networks: allow exactly those (a real deployment
   // configures its LAN ranges instead).
-  const publishArgs = ["--state-dir", stateDir, "--source", "file", ...localViewerNetArgs()];
-  const options = parsePublishArgs(publishArgs, null);
+  const publishArgs = [
+    "--state-dir",
+    stateDir,
+    "--config",
+    publishConfig,
+    "--source",
+    "file",
+    ...localViewerNetArgs(),
+  ];
+  const options = parsePublishArgs(publishArgs, await Deno.readTextFile(publishConfig));
   const { config: device } = await loadState(options.stateDir);
   const flags = publisherFlags({ options, device, sourceBinary: sourceBinary(options.source) });
   await start(
@@ -245,6 +287,11 @@ vigil demo is running.
              security → Security → Manage certificates → Authorities → Import; Firefox: Settings →
              Certificates → View Certificates → Authorities → Import. Or accept the warning once.
   Camera:    demo-cam (a looping 720p30 test clip through the real publisher)
+  Recording: ${
+    ffmpeg
+      ? "on: 20 s segments uploaded to the server; open the camera, footage appears on its timeline after ~30 s"
+      : "off (install ffmpeg to record)"
+  }
 
 Ctrl-C stops everything.`);
   await Promise.all(children.map((c) => c.status));

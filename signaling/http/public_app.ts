@@ -43,7 +43,7 @@ export function publicApp(ctx: ServerContext) {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
+        imgSrc: ["'self'", "data:", "blob:"],
         connectSrc: ["'self'"],
         mediaSrc: ["'self'", "blob:"],
         objectSrc: ["'none'"],

@@ -24,6 +24,33 @@ export interface Camera {
   online: boolean;
   /** ms since epoch of the last online/offline change, or null if unknown */
   since: number | null;
+  /** Whether this viewer may watch the camera's recordings. */
+  recordings?: boolean;
+}
+
+/** One recorded segment (times in ms since the epoch). */
+export interface Segment {
+  start: number;
+  end: number;
+  bytes: number;
+  /** Signed same-origin URL a <video> element can load (expires in minutes). */
+  url: string;
+}
+
+/** Validates the server's segment list; drops malformed entries. */
+export function parseSegments(v: unknown): Segment[] {
+  const list = v && typeof v === "object" ? (v as { segments?: unknown }).segments : null;
+  if (!Array.isArray(list)) return [];
+  const out: Segment[] = [];
+  for (const s of list) {
+    if (!s || typeof s !== "object") continue;
+    const o = s as Record<string, unknown>;
+    const start = typeof o.start === "string" ? Date.parse(o.start) : NaN;
+    const end = typeof o.end === "string" ? Date.parse(o.end) : NaN;
+    if (!(end > start) || typeof o.url !== "string" || !o.url.startsWith("/media/")) continue;
+    out.push({ start, end, bytes: Number(o.bytes) || 0, url: o.url });
+  }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 export interface ApiErrorBody {
@@ -130,6 +157,7 @@ export function parseCamera(v: unknown): Camera | undefined {
     label: typeof o.label === "string" && o.label.trim() !== "" ? o.label : o.id,
     online: o.online === true,
     since: parseSince(o.since),
+    recordings: o.recordings === true,
   };
 }
 
@@ -315,6 +343,34 @@ export class ApiClient {
     const body = await res.json() as { cameras?: unknown };
     const list = Array.isArray(body?.cameras) ? body.cameras : [];
     return list.map(parseCamera).filter((c): c is Camera => c !== undefined);
+  }
+
+  /** The recorded segments of a camera overlapping [from, to) (ms since the epoch). */
+  async recordings(camera: string, from: number, to: number): Promise<Segment[]> {
+    const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    const res = await this.fetch(`/api/cameras/${encodeURIComponent(camera)}/recordings?${q}`, {
+      headers: { accept: "application/json" },
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    return parseSegments(await res.json());
+  }
+
+  /** One MP4 of [from, to), as a Blob (the server joins the fragments). */
+  async clip(camera: string, from: number, to: number): Promise<Blob> {
+    const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    const res = await this.fetch(`/api/cameras/${encodeURIComponent(camera)}/clip?${q}`);
+    if (!res.ok) throw await errorFromResponse(res);
+    return await res.blob();
+  }
+
+  /** The camera's latest snapshot (JPEG), or null when there is none yet. */
+  async snapshot(camera: string): Promise<Blob | null> {
+    const res = await this.fetch(`/api/cameras/${encodeURIComponent(camera)}/snapshot`);
+    if (!res.ok) {
+      await res.body?.cancel();
+      return null;
+    }
+    return await res.blob();
   }
 
   /**

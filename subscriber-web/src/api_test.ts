@@ -6,6 +6,7 @@ import {
   needsRefresh,
   parseCamera,
   parseRetryAfter,
+  parseSegments,
   parseSince,
   refreshDelayMs,
 } from "./api.ts";
@@ -54,6 +55,29 @@ Deno.test("api: since accepts epoch s, epoch ms and ISO strings", () => {
   assert.equal(parseSince(-1), null);
 });
 
+Deno.test("api: segment lists are validated and sorted", () => {
+  const seg = (start: string, url = "/media/recordings/c/seg.mp4") => ({
+    start,
+    end: new Date(Date.parse(start) + 1000).toISOString(),
+    bytes: 5,
+    url,
+  });
+  const list = parseSegments({
+    segments: [
+      seg("2025-01-01T00:00:02Z"),
+      seg("2025-01-01T00:00:01Z"),
+      seg("2025-01-01T00:00:03Z", "https://evil.example/x.mp4"),
+      { start: "x" },
+      null,
+    ],
+  });
+  assert.deepEqual(list.map((s) => s.start), [
+    Date.parse("2025-01-01T00:00:01Z"),
+    Date.parse("2025-01-01T00:00:02Z"),
+  ]);
+  assert.deepEqual(parseSegments(null), []);
+});
+
 Deno.test("api: camera entries are validated", () => {
   assert.deepEqual(
     parseCamera({ id: "cam-1", label: "Porch", online: true, since: 1_700_000_000 }),
@@ -62,6 +86,7 @@ Deno.test("api: camera entries are validated", () => {
       label: "Porch",
       online: true,
       since: 1_700_000_000_000,
+      recordings: false,
     },
   );
   assert.deepEqual(parseCamera({ id: "cam-2", online: "yes" }), {
@@ -69,7 +94,9 @@ Deno.test("api: camera entries are validated", () => {
     label: "cam-2",
     online: false,
     since: null,
+    recordings: false,
   });
+  assert.equal(parseCamera({ id: "cam-3", recordings: true })?.recordings, true);
   assert.equal(parseCamera({ id: "../etc" }), undefined);
   assert.equal(parseCamera({ id: "Cam" }), undefined);
   assert.equal(parseCamera(null), undefined);

@@ -9,6 +9,7 @@ import { focusHeading, replaceChildren } from "./dom.ts";
 import { Player, type PlayerState } from "./player.ts";
 import { PresenceStream } from "./presence.ts";
 import { CameraListView, loadingView, LoginView, PlayerView } from "./ui.ts";
+import { RecordingsPanel } from "./recordings_view.ts";
 
 type AppState = "booting" | "login" | "cameras" | PlayerState;
 
@@ -37,6 +38,11 @@ class App {
   #lastError: string | null = null;
   #listError: string | null = null;
   #tick: ReturnType<typeof setInterval> | undefined;
+  #recordings: RecordingsPanel | null = null;
+  /** The camera whose recording plays (its live player is stopped meanwhile). */
+  #playback: string | null = null;
+  #snapshotTimer: ReturnType<typeof setInterval> | undefined;
+  #snapshotUrls = new Map<string, string>();
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -142,7 +148,7 @@ class App {
     const m = /^#\/camera\/([^/]+)$/.exec(location.hash);
     const id = m ? decodeURIComponent(m[1]) : null;
     if (id && isCameraId(id)) {
-      if (this.#player?.camera !== id) this.#showPlayer(id);
+      if (this.#player?.camera !== id && this.#playback !== id) this.#showPlayer(id);
     } else {
       this.#showList();
     }
@@ -157,6 +163,23 @@ class App {
     if (this.#listError) this.#list.setStatus(this.#listError);
     this.#show(this.#list.root);
     if (!from || !this.#list.focusCamera(from)) focusHeading(this.#list.root);
+    void this.#refreshSnapshots();
+    clearInterval(this.#snapshotTimer);
+    this.#snapshotTimer = setInterval(() => void this.#refreshSnapshots(), 15_000);
+  }
+
+  /** Fetches each camera's snapshot (Bearer) into an object URL for the list. */
+  async #refreshSnapshots(): Promise<void> {
+    for (const id of this.#cameras.keys()) {
+      if (!this.#list) return;
+      const blob = await this.#api.snapshot(id).catch(() => null);
+      if (!blob || !this.#list) continue;
+      const url = URL.createObjectURL(blob);
+      const old = this.#snapshotUrls.get(id);
+      this.#snapshotUrls.set(id, url);
+      this.#list.setSnapshot(id, url);
+      if (old) URL.revokeObjectURL(old);
+    }
   }
 
   #showPlayer(id: string): void {
@@ -170,18 +193,43 @@ class App {
       onRetry: () => this.#player?.retryNow(),
     });
     this.#playerView = view;
-    this.#player = new Player({
-      api: this.#api,
-      camera: id,
-      video: view.video,
-      online: camera.online,
-      onState: (state, message) => view.setState(state, message),
-      onStats: (stats) => view.setStats(stats),
-      onAuthLost: () => this.#onAuthLost("expired"),
-    });
+    clearInterval(this.#snapshotTimer);
+    const startLive = () => {
+      this.#player = new Player({
+        api: this.#api,
+        camera: id,
+        video: view.video,
+        online: this.#cameras.get(id)?.online ?? camera.online,
+        onState: (state, message) => view.setState(state, message),
+        onStats: (stats) => view.setStats(stats),
+        onAuthLost: () => this.#onAuthLost("expired"),
+      });
+      this.#player.start();
+    };
+    if (camera.recordings) {
+      // Live video stops while a recording plays (no stream nobody watches).
+      const panel = new RecordingsPanel(this.#api, id, {
+        onPlayback: () => {
+          if (this.#playback === id) return;
+          this.#playback = id;
+          const live = this.#player;
+          this.#player = null;
+          view.setLiveHidden(true);
+          live?.stop().catch(() => {});
+        },
+        onLive: () => {
+          this.#playback = null;
+          view.setLiveHidden(false);
+          startLive();
+        },
+      });
+      this.#recordings = panel;
+      view.attach(panel.root);
+      void panel.load();
+    }
     this.#show(view.root);
     focusHeading(view.root);
-    this.#player.start();
+    startLive();
   }
 
   #leave(): void {
@@ -197,6 +245,9 @@ class App {
   #stopPlayer(): Promise<void> {
     const player = this.#player;
     this.#player = null;
+    this.#playback = null;
+    this.#recordings?.dispose();
+    this.#recordings = null;
     this.#playerView?.dispose();
     this.#playerView = null;
     if (!player) return Promise.resolve();
@@ -221,6 +272,7 @@ class App {
     this.#list = null;
     this.#cameras.clear();
     clearInterval(this.#tick);
+    clearInterval(this.#snapshotTimer);
     if (this.#view === "login") return;
     this.#showLogin(reason === "expired" ? "Your session has ended. Please sign in again." : "");
   }

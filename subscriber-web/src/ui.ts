@@ -140,7 +140,7 @@ export class CameraListView {
   readonly #empty: HTMLElement;
   readonly #entries = new Map<
     string,
-    { li: HTMLLIElement; badge: HTMLElement; since: HTMLElement }
+    { li: HTMLLIElement; badge: HTMLElement; since: HTMLElement; snapshot: HTMLImageElement }
   >();
   #cameras = new Map<string, Camera>();
 
@@ -215,22 +215,37 @@ export class CameraListView {
     this.#status.textContent = text;
   }
 
+  /** Shows a camera's snapshot (an object URL the caller owns). */
+  setSnapshot(id: string, url: string): void {
+    const img = this.#entries.get(id)?.snapshot;
+    if (!img) return;
+    img.src = url;
+    img.hidden = false;
+  }
+
   #entry(cam: Camera): HTMLLIElement {
     const badge = h("span", { class: "badge" });
     const since = h("span", { class: "since" });
+    const snapshot = h("img", {
+      class: "snapshot",
+      alt: "",
+      hidden: true,
+      "data-testid": `snapshot-${cam.id}`,
+    });
     const li = h(
       "li",
       { class: "camera", "data-testid": `camera-${cam.id}` },
       h(
         "a",
         { class: "camera-link", href: `#/camera/${encodeURIComponent(cam.id)}` },
+        snapshot,
         h("span", { class: "camera-label" }, cam.label),
         badge,
         since,
         h("span", { class: "camera-id" }, cam.id),
       ),
     );
-    const entry = { li, badge, since };
+    const entry = { li, badge, since, snapshot };
     this.#entries.set(cam.id, entry);
     this.#paint(cam, entry);
     return li;
@@ -276,6 +291,7 @@ export class PlayerView {
   readonly #stats: HTMLElement;
   readonly #toggle: HTMLButtonElement;
   readonly #cells = new Map<string, HTMLElement>();
+  #main: HTMLElement | null = null;
 
   constructor(camera: Camera, handlers: PlayerViewHandlers) {
     this.video = h("video", {
@@ -372,7 +388,7 @@ export class PlayerView {
       "div",
       { class: "screen screen-player" },
       topBar(handlers.onLogout),
-      h(
+      this.#main = h(
         "main",
         { class: "view view-player", "aria-labelledby": "player-title" },
         h(
@@ -394,6 +410,16 @@ export class PlayerView {
       ),
     );
     this.setOnline(camera.online);
+  }
+
+  /** Adds a section below the live video (the recordings panel). */
+  attach(section: HTMLElement): void {
+    this.#main?.append(section);
+  }
+
+  /** Hides the live video while a recording plays. */
+  setLiveHidden(hidden: boolean): void {
+    this.#stage.hidden = hidden;
   }
 
   setState(state: PlayerState, message: string): void {

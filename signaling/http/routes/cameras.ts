@@ -11,7 +11,9 @@ import type { AppEnv } from "./env.ts";
 import { mayWatch } from "../../auth/scope.ts";
 import { requireViewer } from "./auth.ts";
 
-async function visibleCameras(ctx: ServerContext, cams: string[]) {
+async function visibleCameras(ctx: ServerContext, cams: string[], user?: string) {
+  // Whether the viewer may watch recordings of each (routes/recordings.ts checks it again).
+  const recordings = user ? (await ctx.store.users.find(user))?.recordings ?? [] : [];
   return (await ctx.store.devices.list())
     .filter((d) => d.revokedAt === null && mayWatch(cams, d.id))
     .map((d) => {
@@ -21,6 +23,7 @@ async function visibleCameras(ctx: ServerContext, cams: string[]) {
         label: p?.label || d.label || d.id,
         online: p?.online ?? false,
         since: new Date(p?.since ?? ctx.startedAt).toISOString(),
+        recordings: mayWatch(recordings, d.id),
       };
     });
 }
@@ -31,7 +34,8 @@ export function cameraRoutes(ctx: ServerContext) {
   app.use("/api/*", requireViewer(ctx));
   app.get("/api/cameras", async (c) => {
     c.header("cache-control", "no-store");
-    return c.json({ cameras: await visibleCameras(ctx, c.get("viewer").cams) });
+    const viewer = c.get("viewer");
+    return c.json({ cameras: await visibleCameras(ctx, viewer.cams, viewer.sub) });
   });
   app.get("/api/cameras/events", (c) => {
     const viewer = c.get("viewer");
