@@ -287,6 +287,14 @@ Deno.test({
       const brokeAt = Date.now();
       const framesAtBreak = (await diag()).framesDecoded;
       await until(async () => (await diag()).iceRestarts >= 1, 20_000, "an ICE restart");
+      const restartedAt = Date.now();
+      const framesAtRestart = (await diag()).framesDecoded;
+      await until(
+        async () => (await diag()).framesDecoded > framesAtRestart,
+        20_000,
+        "a frame after the restart",
+      );
+      const resumedAt = Date.now();
       await until(
         async () => (await diag()).framesDecoded > framesAtBreak + 30,
         30_000,
@@ -294,10 +302,11 @@ Deno.test({
       );
       const after = await diag();
       const { selected } = await viewer.peers();
+      // Printed, not asserted (no timing assertions in tests): the 5 s goal is bench material.
       console.log(
-        `TURN path broken → video again after ${Date.now() - brokeAt} ms, pair ${
-          JSON.stringify(selected)
-        }`,
+        `TURN path broken → ICE restart done after ${restartedAt - brokeAt} ms, video again after ${
+          resumedAt - brokeAt
+        } ms, pair ${JSON.stringify(selected)}`,
       );
       assert.equal(after.sessionUrl, before.sessionUrl, "the same WHEP session");
       assert.equal(after.reconnects, 0, "no new session");
