@@ -150,7 +150,7 @@ Deno.test({
   },
 });
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -169,7 +169,7 @@ Deno.test({
     const recDir = join(dir, "rec");
     await Deno.mkdir(recDir);
     await Deno.mkdir(join(dir, "web"));
-    const [port, devicePort] = [await freePort(), await freePort()];
+    const [port, devicePort] = [freePort(), freePort()];
     const args = [
       "--data-dir",
       dataDir,
