@@ -21,6 +21,7 @@ import { topics } from "./bus/topics.ts";
 import { sealedKeySource, sharedCa } from "./certs/shared_keys.ts";
 import { ClusterFollower } from "./cluster/follower.ts";
 import { Readiness } from "./cluster/readiness.ts";
+import { guardStrayNetworkErrors } from "./cluster/stray_errors.ts";
 import { Throttle } from "./auth/rate_limit.ts";
 import { ensurePki } from "./certs/pki_state.ts";
 import { watchServerCertificate } from "./certs/renewal.ts";
@@ -57,6 +58,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
   const nodeId = config.nodeId ?? crypto.randomUUID().slice(0, 8);
   // A cluster's key material is sealed in the shared store (certs/shared_keys.ts).
   const kek = config.kekFile ? await loadKek(config.kekFile) : null;
+  if (config.store || config.bus) guardStrayNetworkErrors();
   const store = await openStore(config);
   const opened = await openBus(config, nodeId).catch(async (err) => {
     await store.close();
