@@ -27,7 +27,13 @@
  * ```
  * @module
  */
-import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  connect,
+  type Msg,
+  type NatsConnection,
+  nkeyAuthenticator,
+  type Subscription,
+} from "@nats-io/transport-node";
 import {
   BusError,
   type EventBus,
@@ -54,6 +60,8 @@ export interface NatsBusOptions {
   servers: string | string[];
   user?: string;
   password?: string;
+  /** An nkey user's seed (`SU…`), instead of user/password. */
+  nkeySeed?: string;
   /** CA (PEM) of the NATS server certificate; TLS is then required. */
   caPem?: string;
   /** Subject prefix (default `vigil`), so deployments can share a NATS. */
@@ -141,6 +149,9 @@ export class NatsBus implements EventBus {
         servers: o.servers,
         user: o.user,
         pass: o.password,
+        authenticator: o.nkeySeed
+          ? nkeyAuthenticator(new TextEncoder().encode(o.nkeySeed.trim()))
+          : undefined,
         tls: o.caPem ? { ca: o.caPem } : undefined,
         name: `vigil-${nodeId}`,
         timeout: o.connectTimeoutMs ?? 10_000,

@@ -1,7 +1,8 @@
 /**
  * Opens the bus the settings name: in-process (the default), or NATS
  * (`--bus`), with the user's password from `--bus-password-file` or
- * `VIGIL_BUS_PASSWORD` and the servers' CA from `--bus-ca`.
+ * `VIGIL_BUS_PASSWORD` (or an nkey seed from `--bus-nkey-file`) and the
+ * servers' CA from `--bus-ca`.
  * @module
  */
 import { readSecret } from "../store/open.ts";
@@ -14,6 +15,7 @@ export interface BusSettings {
   bus: string | null;
   busPasswordFile: string | null;
   busCaFile: string | null;
+  busNkeyFile: string | null;
   nodeId: string | null;
 }
 
@@ -46,12 +48,16 @@ export async function openBus(s: BusSettings, nodeId: string): Promise<OpenedBus
       "bus password (--bus-password-file)",
     )
     : undefined;
+  const nkeySeed = s.busNkeyFile
+    ? await readSecret(s.busNkeyFile, "", "bus nkey seed (--bus-nkey-file)")
+    : undefined;
   const caPem = s.busCaFile ? await Deno.readTextFile(s.busCaFile) : undefined;
   const { NatsBus } = await import("./nats_bus.ts");
   const bus = await NatsBus.connect({
     servers: t.servers,
     user: t.user,
     password,
+    nkeySeed,
     caPem,
     nodeId,
   });

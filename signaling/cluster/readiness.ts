@@ -63,9 +63,12 @@ export class Readiness {
       clearTimeout(timer);
     }
     const h = this.o.bus.health();
-    const bus: CheckResult = h.state === "connected"
-      ? { ok: true }
-      : { ok: false, reason: `bus ${h.state} since ${new Date(h.since).toISOString()}` };
+    const bus: CheckResult = h.state === "connected" ? { ok: true } : {
+      ok: false,
+      reason: `bus ${h.state} since ${new Date(h.since).toISOString()}${
+        h.lastError ? ` (${oneLine(h.lastError)})` : ""
+      }`,
+    };
     const ring = this.o.ring();
     const keys: CheckResult = ring.current.kid && ring.publicKeys.has(ring.current.kid)
       ? { ok: true }

@@ -35,7 +35,12 @@ export function clusterGrants(s: ServeOptions["settings"]): Grants & { env: stri
   }
   if (s.bus) {
     const t = parseNatsUrl(s.bus);
-    gs.push(natsGrants({ servers: t.endpoints, files: present([s.busPasswordFile, s.busCaFile]) }));
+    gs.push(
+      natsGrants({
+        servers: t.endpoints,
+        files: present([s.busPasswordFile, s.busNkeyFile, s.busCaFile]),
+      }),
+    );
     if (t.user && !s.busPasswordFile) env.push("VIGIL_BUS_PASSWORD");
   }
   return { ...mergeGrants({ net: [], read: [], ignoreEnv: [] }, ...gs), env };

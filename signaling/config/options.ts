@@ -59,6 +59,7 @@ function resolved(s: ServerSettings, configFile: string | null): ServeOptions {
       kekFile: s.kekFile && resolve(s.kekFile),
       busPasswordFile: s.busPasswordFile && resolve(s.busPasswordFile),
       busCaFile: s.busCaFile && resolve(s.busCaFile),
+      busNkeyFile: s.busNkeyFile && resolve(s.busNkeyFile),
     },
     configFile: configFile && resolve(configFile),
   };

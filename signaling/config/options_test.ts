@@ -121,3 +121,14 @@ Deno.test("cluster settings: passwords never in URLs; a store needs a KEK and a 
   assert.equal(settings.bus, "nats://n:4222");
   assert.equal(settings.store, null, "a bus alone keeps SQLite (nodes on one host)");
 });
+
+Deno.test("cluster settings: an nkey seed file instead of a bus user; read, never in argv", () => {
+  const o = parseServeArgs(["--bus=nats://n:4222", "--bus-nkey-file=/run/secrets/nkey"], null);
+  const flags = serverFlags(o);
+  assert.ok(flags.some((f) => f.startsWith("--allow-read=") && f.includes("/run/secrets/nkey")));
+  assert.ok(!flags.some((f) => f.includes("VIGIL_BUS_PASSWORD")), "no password env without a user");
+  assert.throws(
+    () => parseServeArgs(["--bus=nats://u@n:4222", "--bus-nkey-file=/k"], null),
+    /give one of them/,
+  );
+});

@@ -309,6 +309,11 @@ export const ServerSettingsSchema = z.object({
     "bus-password-file",
     "FILE",
   ),
+  busNkeyFile: flag(
+    file("file holding the NATS nkey user's seed (SU…), instead of a user and password"),
+    "bus-nkey-file",
+    "FILE",
+  ),
   busCaFile: flag(file("CA certificate (PEM) of the NATS servers (tls://)"), "bus-ca", "FILE"),
   advertisedDevicePort: flag(
     z.number().int().min(1).max(65535).nullable().default(null).describe(
@@ -343,6 +348,13 @@ export const ServerSettingsSchema = z.object({
       code: "custom",
       path: ["bus"],
       message: "--store postgres://… (a cluster) needs --bus nats://… so nodes reach each other",
+    });
+  }
+  if (s.busNkeyFile !== null && s.bus !== null && parseNatsUrl(s.bus).user !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["busNkeyFile"],
+      message: "--bus-nkey-file replaces the user in the --bus URL: give one of them",
     });
   }
   if (s.deviceTimeoutMs < 2 * s.heartbeatMs) {

@@ -17,8 +17,8 @@ export interface NatsConfigOptions {
   host?: string;
   /** Where the server writes `nats-server_<pid>.ports` (its chosen ports, as JSON). */
   portsFileDir?: string;
-  /** Username/password required from every client. */
-  auth?: { user: string; password: string };
+  /** Username/password, or an nkey (the user's public key, `U…`), required from every client. */
+  auth?: { user: string; password: string } | { nkey: string };
   /** TLS required from every client (STARTTLS-style after INFO in 2.9). */
   tls?: { certFile: string; keyFile: string };
 }
@@ -42,7 +42,10 @@ export function natsConfig(o: NatsConfigOptions): string {
     "max_payload: 1048576",
   ];
   if (o.portsFileDir) lines.push(`ports_file_dir: ${quoted("portsFileDir", o.portsFileDir)}`);
-  if (o.auth) {
+  if (o.auth && "nkey" in o.auth) {
+    if (!/^U[A-Z2-7]{55}$/.test(o.auth.nkey)) throw new RangeError("nkey: not a user public key");
+    lines.push("authorization {", `  users: [ { nkey: ${quoted("nkey", o.auth.nkey)} } ]`, "}");
+  } else if (o.auth) {
     lines.push(
       "authorization {",
       `  user: ${quoted("user", o.auth.user)}`,

@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { createUser } from "@nats-io/nkeys";
 import { createRootCa, issueServerCertificate, loadCa, writeSecretFile } from "../../../pki/mod.ts";
 import { clientPortFromPortsFile, natsConfig } from "./nats_config.ts";
 import {
@@ -29,6 +30,8 @@ export interface StartNatsOptions {
   auth?: boolean;
   /** Require TLS (server certificate for 127.0.0.1 and localhost from a fresh CA). */
   tls?: boolean;
+  /** Require an nkey user instead (its seed in a 0600 file, `nkeySeedFile`). */
+  nkey?: boolean;
 }
 
 /** A running nats-server; `close()` (or `await using`) stops it and removes its files. */
@@ -44,6 +47,8 @@ export interface NatsServer extends AsyncDisposable {
   readonly caPem?: string;
   /** The CA file path, with TLS. */
   readonly caFile?: string;
+  /** 0600 file with the nkey user's seed (`SU…`), with `nkey`. */
+  readonly nkeySeedFile?: string;
   /** The generated config file (0600: it holds the password). */
   readonly configFile: string;
   readonly running: boolean;
@@ -84,6 +89,11 @@ export async function startNats(o: StartNatsOptions = {}): Promise<NatsServer> {
       await Deno.writeTextFile(caFile, caPem);
     }
     const password = o.auth ? randomSecret() : undefined;
+    const nkeyUser = o.nkey ? createUser() : undefined;
+    const nkeySeedFile = nkeyUser ? `${dir}/nkey.seed` : undefined;
+    if (nkeyUser && nkeySeedFile) {
+      await writeSecretFile(nkeySeedFile, new TextDecoder().decode(nkeyUser.getSeed()));
+    }
     const passwordFile = password ? `${dir}/nats.password` : undefined;
     if (passwordFile && password) await writeSecretFile(passwordFile, password);
     const conf = `${dir}/nats.conf`;
@@ -93,7 +103,11 @@ export async function startNats(o: StartNatsOptions = {}): Promise<NatsServer> {
         natsConfig({
           port,
           portsFileDir: dir,
-          auth: password ? { user: "vigil", password } : undefined,
+          auth: nkeyUser
+            ? { nkey: nkeyUser.getPublicKey() }
+            : password
+            ? { user: "vigil", password }
+            : undefined,
           tls,
         }),
       );
@@ -124,6 +138,7 @@ export async function startNats(o: StartNatsOptions = {}): Promise<NatsServer> {
       passwordFile,
       caPem,
       caFile,
+      nkeySeedFile,
       configFile: conf,
       get running() {
         return proc !== undefined && !proc.done;
