@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { createUser } from "@nats-io/nkeys";
+import { nkeys } from "@nats-io/transport-node";
 import { createRootCa, issueServerCertificate, loadCa, writeSecretFile } from "../../../pki/mod.ts";
 import { clientPortFromPortsFile, natsConfig } from "./nats_config.ts";
 import {
@@ -89,7 +89,7 @@ export async function startNats(o: StartNatsOptions = {}): Promise<NatsServer> {
       await Deno.writeTextFile(caFile, caPem);
     }
     const password = o.auth ? randomSecret() : undefined;
-    const nkeyUser = o.nkey ? createUser() : undefined;
+    const nkeyUser = o.nkey ? nkeys.createUser() : undefined;
     const nkeySeedFile = nkeyUser ? `${dir}/nkey.seed` : undefined;
     if (nkeyUser && nkeySeedFile) {
       await writeSecretFile(nkeySeedFile, new TextDecoder().decode(nkeyUser.getSeed()));
