@@ -20,6 +20,7 @@ import { SAMPLE_CLIP_PATH } from "../publisher/sources/config.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { median, quantile, round } from "./lib/stats.ts";
 import { countSetting } from "./lib/args.ts";
+import { ANY_ADDRESS } from "../publisher/peer/candidate_policy.ts";
 
 /** One role's samples (ms from the answer being applied). */
 export interface RoleSeries {
@@ -58,6 +59,7 @@ async function call(
   const peer = await ViewerPeer.answer(offer, {
     hub,
     iceServers: [],
+    remoteCandidates: ANY_ADDRESS,
     interfaceAddresses: { udp4: "127.0.0.1" },
     additionalHostAddresses: ["127.0.0.1"],
     dtlsRole: role,

@@ -15,7 +15,7 @@ for a in "$@"; do case "$a" in --state-dir|--state-dir=*) state="" ;; esac; done
 case "$cmd" in
   publish)
     # shellcheck disable=SC2086
-    exec deno run --allow-read --allow-run=deno --allow-env=GLIBC_TUNABLES scripts/publish.ts $state "$@" ;;
+    exec deno run --allow-read --allow-run=deno --allow-env=GLIBC_TUNABLES --allow-sys=networkInterfaces scripts/publish.ts $state "$@" ;;
   enroll|renew)
     # shellcheck disable=SC2086
     exec deno run --allow-read --allow-run=deno scripts/device_launch.ts "$cmd" $state "$@" ;;

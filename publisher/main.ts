@@ -20,6 +20,7 @@ import { DeviceChannel } from "./device/channel.ts";
 import { readPublishArgs } from "./config/options.ts";
 import { mtlsClient, renew, renewDueAt } from "./device/renew_client.ts";
 import { loadState } from "./device/state.ts";
+import { relayAddressesOf } from "./peer/candidate_policy.ts";
 import { certValidity } from "./cert_validity.ts";
 import { oneLine } from "./device/http.ts";
 import {
@@ -109,6 +110,7 @@ await runMain("publish", async () => {
   // werift (with its own X.509, curve and mDNS libraries) is ~25 MiB resident: it is
   // loaded when the first viewer's offer arrives, not while the camera waits for one.
   const grantedIceServers = await loadIceServerUrls(o.stateDir);
+  const relayAddresses = relayAddressesOf(grantedIceServers);
   const relaunch = Promise.withResolvers<void>();
   let viewerPeer: Promise<typeof import("./peer/viewer_peer.ts")> | undefined;
   // deno-lint-ignore prefer-const
@@ -121,6 +123,8 @@ await runMain("publish", async () => {
         // The offer's own (fresh TURN credential); welcome's entries only where usable as they are.
         iceServers: iceServers ?? channel.iceServers.filter(usableAsIs),
         interfaceAddresses: o.interfaceAddress ? { udp4: o.interfaceAddress } : undefined,
+        // Sent to: the viewer networks and the granted TURN servers' relays, nothing else.
+        remoteCandidates: { viewerNets: o.viewerNets, relayAddresses },
         additionalHostAddresses: o.interfaceAddress?.startsWith("127.")
           ? [o.interfaceAddress]
           : undefined,

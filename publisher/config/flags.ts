@@ -5,7 +5,10 @@
  * the real publisher under these flags):
  *
  * - net: the device listener `host:port`; the local address werift binds its
- *   UDP sockets to (any port: ICE picks one); the viewers' ranges (CIDR is
+ *   UDP sockets to, as `addr:0` (an ephemeral port) or `addr:port` for each
+ *   port of `--ice-port-range`, never the wildcard 0.0.0.0 (Linux delivers
+ *   0.0.0.0 to local services: a grant of it reaches every loopback
+ *   listener); the viewers' ranges (CIDR is
  *   accepted by `--allow-net`), because UDP `send` to a viewer is checked
  *   against the destination address; the `host:port` of each STUN/TURN
  *   server the server announced (stored in the state dir).
@@ -45,18 +48,42 @@ export interface PublisherFlagsInput {
   iceServerUrls?: readonly string[];
 }
 
+/** Most ports `--ice-port-range` may span: each is granted on its own. */
+export const MAX_ICE_PORTS = 1024;
+
+/** The bind grants: `addr:0`, or `addr:port` for each port of the range. */
+function bindGrants(address: string, range: [number, number] | undefined): string[] {
+  if (!range) return [`${address}:0`];
+  const [first, last] = range;
+  if (last - first + 1 > MAX_ICE_PORTS) {
+    throw new Error(`--ice-port-range spans more than ${MAX_ICE_PORTS} ports`);
+  }
+  return Array.from({ length: last - first + 1 }, (_, k) => `${address}:${first + k}`);
+}
+
 function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+function requireInterface(address: string | undefined): string {
+  if (!address) {
+    throw new Error(
+      "no local IPv4 address to bind ICE to: pass --interface ADDR (the launcher picks one when it may list the interfaces)",
+    );
+  }
+  return address;
+}
+
 /**
- * The `deno run` flags for `publisher/main.ts`: permissions, then runtime flags.
+ * The `deno run` flags for `publisher/main.ts`: permissions, then runtime
+ * flags. `options.interfaceAddress` must be set (the launcher fills it in
+ * with `chooseInterfaceAddress` when the operator gave none).
  *
  * @example
  * ```ts
  * publisherFlags({ options: parsePublishArgs(["--source", "rpicam"], null),
  *   device: { serverUrl: "https://cams.lan:8443", devicePort: 8444, … }, sourceBinary: "rpicam-vid" });
- * // ["--allow-net=cams.lan:8444,0.0.0.0,10.0.0.0/8,…", "--allow-read=/…/device-state", …]
+ * // ["--allow-net=cams.lan:8444,192.168.1.5:0,10.0.0.0/8,…", "--allow-read=/…/device-state", …]
  * ```
  */
 export function publisherFlags(i: PublisherFlagsInput): string[] {
@@ -65,7 +92,7 @@ export function publisherFlags(i: PublisherFlagsInput): string[] {
   const clip = o.source.kind === "file" ? [resolve(o.source.path ?? SAMPLE_CLIP_PATH)] : [];
   const net = [
     hostPort(serverHost(i.device), i.device.devicePort),
-    o.interfaceAddress ?? "0.0.0.0",
+    ...bindGrants(requireInterface(o.interfaceAddress), o.icePortRange),
     ...o.viewerNets,
     // TURN/STUN servers: their host:port only. Remote viewers are reached through the
     // publisher's own relay there (coturn forwards), never by a grant of their addresses.

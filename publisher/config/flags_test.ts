@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { publisherFlags } from "./flags.ts";
+import { chooseInterfaceAddress } from "./local_networks.ts";
 import { parsePublishArgs } from "./options.ts";
 import { PUBLISHER_V8_FLAGS } from "./runtime_flags.ts";
 import { SAMPLE_CLIP_PATH } from "../sources/config.ts";
@@ -21,7 +22,7 @@ Deno.test("publisherFlags: file source, no recording", () => {
     "--interface=127.0.0.1",
   ], null);
   assert.deepEqual(publisherFlags({ options, device, sourceBinary: null }), [
-    "--allow-net=127.0.0.1:8444,127.0.0.1,127.0.0.0/8",
+    "--allow-net=127.0.0.1:8444,127.0.0.1:0,127.0.0.0/8",
     `--allow-read=/s,${SAMPLE_CLIP_PATH}`,
     "--allow-write=/s",
     "--allow-sys=networkInterfaces",
@@ -33,7 +34,15 @@ Deno.test("publisherFlags: file source, no recording", () => {
 
 Deno.test("publisherFlags: camera binary, recording, config file, IPv6 server", () => {
   const options = parsePublishArgs(
-    ["--state-dir", "/s", "--config", "/etc/vigil/publish.json", "--record=/rec"],
+    [
+      "--state-dir",
+      "/s",
+      "--config",
+      "/etc/vigil/publish.json",
+      "--record=/rec",
+      "--interface",
+      "192.168.1.5",
+    ],
     JSON.stringify({ network: { viewerNets: ["192.168.1.0/24"] } }),
   );
   const f = publisherFlags({
@@ -41,7 +50,7 @@ Deno.test("publisherFlags: camera binary, recording, config file, IPv6 server", 
     device: { ...device, serverUrl: "https://[::1]:8443" },
     sourceBinary: "rpicam-vid",
   });
-  assert.equal(f[0], "--allow-net=[::1]:8444,0.0.0.0,192.168.1.0/24");
+  assert.equal(f[0], "--allow-net=[::1]:8444,192.168.1.5:0,192.168.1.0/24");
   assert.ok(f.includes("--allow-read=/s,/etc/vigil/publish.json,/rec"), f.join(" "));
   assert.ok(f.includes("--allow-write=/s,/rec"));
   assert.ok(f.includes("--allow-run=rpicam-vid,ffmpeg"));
@@ -50,7 +59,7 @@ Deno.test("publisherFlags: camera binary, recording, config file, IPv6 server", 
 
 Deno.test("publisherFlags: the file source's own clip is readable, nothing else of the repo", () => {
   const options = parsePublishArgs(
-    ["--state-dir=/s"],
+    ["--state-dir=/s", "--interface=10.0.0.2"],
     JSON.stringify({
       source: { kind: "file", path: "/clips/door.h264" },
     }),
@@ -61,7 +70,10 @@ Deno.test("publisherFlags: the file source's own clip is readable, nothing else 
 });
 
 Deno.test("publisherFlags: exactly the announced STUN/TURN host:ports, no wildcard", () => {
-  const options = parsePublishArgs(["--state-dir=/s", "--viewer-net", "192.168.1.0/24"], null);
+  const options = parsePublishArgs(
+    ["--state-dir=/s", "--viewer-net", "192.168.1.0/24", "--interface", "192.168.1.5"],
+    null,
+  );
   const net = publisherFlags({
     options,
     device,
@@ -76,6 +88,46 @@ Deno.test("publisherFlags: exactly the announced STUN/TURN host:ports, no wildca
   }).find((f) => f.startsWith("--allow-net="));
   assert.equal(
     net,
-    "--allow-net=127.0.0.1:8444,0.0.0.0,192.168.1.0/24,203.0.113.10:3478,turn.example.com:443,[2001:db8::1]:3478",
+    "--allow-net=127.0.0.1:8444,192.168.1.5:0,192.168.1.0/24,203.0.113.10:3478,turn.example.com:443,[2001:db8::1]:3478",
+  );
+});
+
+Deno.test("publisherFlags: never a wildcard; the bind address exactly, per port of a range", () => {
+  const base = ["--state-dir=/s", "--viewer-net", "192.168.1.0/24"];
+  assert.throws(
+    () => publisherFlags({ options: parsePublishArgs(base, null), device, sourceBinary: null }),
+    /pass --interface ADDR/,
+  );
+  for (
+    const bad of ["0.0.0.0", "0.1.2.3", "127.1", "0x7f000001", "2130706433", "::", "224.0.0.1"]
+  ) {
+    assert.throws(() => parsePublishArgs([...base, "--interface", bad], null), /IPv4/, bad);
+  }
+  const ranged = parsePublishArgs(
+    [...base, "--interface", "192.168.1.5"],
+    JSON.stringify({ network: { icePortRange: [50000, 50002] } }),
+  );
+  const net = publisherFlags({ options: ranged, device, sourceBinary: null })[0];
+  assert.equal(
+    net,
+    "--allow-net=127.0.0.1:8444,192.168.1.5:50000,192.168.1.5:50001,192.168.1.5:50002,192.168.1.0/24",
+  );
+  assert.ok(!/0\.0\.0\.0/.test(net));
+});
+
+Deno.test("chooseInterfaceAddress: a viewer network's, else any non-loopback, never a wildcard", () => {
+  const ifs = [
+    { family: "IPv4" as const, address: "127.0.0.1" },
+    { family: "IPv6" as const, address: "fe80::1" },
+    { family: "IPv4" as const, address: "203.0.113.5" },
+    { family: "IPv4" as const, address: "192.168.1.5" },
+  ];
+  assert.equal(chooseInterfaceAddress(ifs, ["192.168.0.0/16"]), "192.168.1.5");
+  assert.equal(chooseInterfaceAddress(ifs, ["10.0.0.0/8"]), "203.0.113.5");
+  assert.equal(chooseInterfaceAddress(ifs.slice(0, 2), ["127.0.0.0/8"]), "127.0.0.1");
+  assert.equal(chooseInterfaceAddress(ifs.slice(0, 2), ["10.0.0.0/8"]), null);
+  assert.equal(
+    chooseInterfaceAddress([{ family: "IPv4", address: "0.0.0.0" }], ["0.0.0.0/0"]),
+    null,
   );
 });

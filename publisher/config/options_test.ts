@@ -49,7 +49,11 @@ Deno.test("publish options: bad input names the flag or the key", () => {
   refuses(["--source", "webcam"], null, /^--source: /);
   refuses(["--max-viewers", "65"], null, /^--max-viewers: /);
   refuses(["--max-viewers", "many"], null, /^--max-viewers must be a number/);
-  refuses(["--interface", "eth0"], null, /^--interface: must be an IPv4 address$/);
+  refuses(
+    ["--interface", "eth0"],
+    null,
+    /^--interface: must be one local IPv4 address a\.b\.c\.d \(not 0\.0\.0\.0, no wildcard\)$/,
+  );
   refuses(["--viewer-net", "lan"], null, /^--viewer-net: must be an IP or CIDR$/);
   refuses(["--config", "p.json"], '{"source": {"kind": "file", "fps": 0}}', /p\.json: source\.fps/);
   refuses(

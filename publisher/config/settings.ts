@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { MAX_VIEWERS } from "../../lib/channel_limits.ts";
 import { settingFlag as flag, shownDefault } from "../../lib/settings.ts";
+import { isUnusableDestination, parseIpv4 } from "../../lib/ipv4.ts";
 import { DEFAULT_STATE_DIR } from "../device/state.ts";
 import { SourceConfigSchema } from "../sources/config.ts";
 
@@ -19,7 +20,6 @@ import { SourceConfigSchema } from "../sources/config.ts";
 // Single-host setups (the demo, tests) pass their networks with --viewer-net.
 export const DEFAULT_VIEWER_NETS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
-const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
 const NET = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 const udpPort = z.number().int().min(1).max(65535);
 
@@ -93,13 +93,16 @@ export const PublisherSettingsSchema = z.object({
   network: z.object({
     interfaceAddress: shownDefault(
       flag(
-        z.string().regex(IPV4, "must be an IPv4 address").optional().describe(
-          "bind WebRTC (ICE) sockets to this local IPv4 address",
+        z.string().refine(
+          (a) => parseIpv4(a) !== null && !isUnusableDestination(parseIpv4(a)!),
+          "must be one local IPv4 address a.b.c.d (not 0.0.0.0, no wildcard)",
+        ).optional().describe(
+          "bind WebRTC (ICE) sockets to this local IPv4 address (never 0.0.0.0)",
         ),
         "interface",
         "ADDR",
       ),
-      "all",
+      "one picked by the launcher",
     ),
     viewerNets: flag(
       z.array(z.string().regex(NET, "must be an IP or CIDR")).default(DEFAULT_VIEWER_NETS)

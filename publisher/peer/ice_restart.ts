@@ -38,7 +38,10 @@ const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
  * // { ufrag: "abcd", pwd: "0123456789abcdef012345", candidates: [], endOfCandidates: false }
  * ```
  */
-export function parseRestartFrag(frag: string): RestartRequest {
+export function parseRestartFrag(
+  frag: string,
+  accept: (line: string) => boolean = isUsableCandidate,
+): RestartRequest {
   let ufrag: string | undefined;
   let pwd: string | undefined;
   const candidates: string[] = [];
@@ -48,7 +51,9 @@ export function parseRestartFrag(frag: string): RestartRequest {
     if (line.startsWith("a=ice-ufrag:")) ufrag = line.slice("a=ice-ufrag:".length);
     else if (line.startsWith("a=ice-pwd:")) pwd = line.slice("a=ice-pwd:".length);
     else if (line === "a=end-of-candidates") endOfCandidates = true;
-    else if (line.startsWith("a=candidate:") && isUsableCandidate(line)) candidates.push(line);
+    else if (line.startsWith("a=candidate:") && isUsableCandidate(line) && accept(line)) {
+      candidates.push(line);
+    }
   }
   if (ufrag === undefined || pwd === undefined) {
     throw new RestartError("an ICE restart needs a=ice-ufrag and a=ice-pwd");

@@ -34,17 +34,23 @@ export function isUsableCandidate(line: string): boolean {
 
 /**
  * Removes every `a=candidate` line whose address is not an IP literal (mDNS
- * `.local` candidates first of all) from an SDP; line endings are kept.
+ * `.local` candidates first of all), or that `accept` refuses (the viewer
+ * peer's candidate_policy.ts), from an SDP; line endings are kept.
  *
  * @example
  * ```ts
  * stripUnusableCandidates("a=candidate:1 1 udp 1 abc.local 5000 typ host\r\n"); // ""
  * ```
  */
-export function stripUnusableCandidates(sdp: string): string {
+export function stripUnusableCandidates(
+  sdp: string,
+  accept: (line: string) => boolean = isUsableCandidate,
+): string {
   const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
   const lines = sdp.split(/\r?\n/);
-  const kept = lines.filter((line) => !line.startsWith("a=candidate:") || isUsableCandidate(line));
+  const kept = lines.filter((line) =>
+    !line.startsWith("a=candidate:") || (isUsableCandidate(line) && accept(line))
+  );
   return kept.join(eol);
 }
 
@@ -73,7 +79,10 @@ export interface ParsedSdpFrag {
  * `a=candidate`, `a=end-of-candidates`. A bare `candidate:…` or
  * `a=candidate:…` line is accepted too.
  */
-export function parseSdpFrag(frag: string): ParsedSdpFrag {
+export function parseSdpFrag(
+  frag: string,
+  accept: (line: string) => boolean = isUsableCandidate,
+): ParsedSdpFrag {
   const out: ParsedSdpFrag = { candidates: [], skipped: 0, endOfCandidates: false };
   let mid: string | undefined;
   let ufrag: string | undefined;
@@ -83,7 +92,7 @@ export function parseSdpFrag(frag: string): ParsedSdpFrag {
     else if (line.startsWith("a=mid:")) mid = line.slice("a=mid:".length);
     else if (line === "a=end-of-candidates") out.endOfCandidates = true;
     else if (line.startsWith("a=candidate:") || line.startsWith("candidate:")) {
-      if (!isUsableCandidate(line)) {
+      if (!isUsableCandidate(line) || !accept(line)) {
         out.skipped++;
         continue;
       }

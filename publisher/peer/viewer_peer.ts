@@ -32,6 +32,7 @@ import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts"
 import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
 import { parseRestartFrag, restartAnswerFrag, restartOffer } from "./ice_restart.ts";
 import { installTurnNonceFix } from "./turn_nonce_fix.ts";
+import { acceptRemoteCandidate, type CandidatePolicy } from "./candidate_policy.ts";
 
 // werift's TURN client drops 438 Stale Nonce and its relay dies at the next refresh: patch it
 // once, before any peer connection exists (turn_nonce_fix.ts; proven in tests/nat/).
@@ -63,6 +64,11 @@ export interface ViewerPeerOptions {
   iceServers: IceServer[];
   /** Bind ICE sockets to these local addresses. */
   interfaceAddresses?: InterfaceAddresses;
+  /**
+   * Which remote candidates may be used (candidate_policy.ts): the viewer
+   * networks and the TURN servers. Required: nothing else is ever sent to.
+   */
+  remoteCandidates: CandidatePolicy;
   /** Extra host candidates (e.g. loopback for tests). */
   additionalHostAddresses?: string[];
   /** Local UDP port range for ICE. */
@@ -203,7 +209,9 @@ export class ViewerPeer {
    * Rejects (and releases everything) when the offer cannot be answered.
    */
   static async answer(offerSdp: string, opts: ViewerPeerOptions): Promise<ViewerPeer> {
-    const plan = planOffer(stripUnusableCandidates(offerSdp)); // throws before werift is involved
+    const accept = (line: string) => acceptRemoteCandidate(line, opts.remoteCandidates);
+    // throws before werift is involved
+    const plan = planOffer(stripUnusableCandidates(offerSdp, accept));
     const pc = new RTCPeerConnection({
       iceServers: opts.iceServers, // explicit: werift's default is a public STUN server
       iceInterfaceAddresses: opts.interfaceAddresses,
@@ -286,7 +294,10 @@ export class ViewerPeer {
    */
   async addRemoteCandidates(frag: string): Promise<number> {
     if (this.isClosed) return 0;
-    const parsed = parseSdpFrag(frag);
+    const parsed = parseSdpFrag(
+      frag,
+      (line) => acceptRemoteCandidate(line, this.#opts.remoteCandidates),
+    );
     this.#stats.skippedCandidates += parsed.skipped;
     let added = 0;
     const plan = this.#plan;
@@ -325,7 +336,10 @@ export class ViewerPeer {
   async restartIce(frag: string, iceServers?: IceServer[]): Promise<string> {
     if (this.isClosed) throw new Error("the session is closed");
     if (this.#restarting) throw new Error("an ICE restart is already in progress");
-    const request = parseRestartFrag(frag);
+    const request = parseRestartFrag(
+      frag,
+      (line) => acceptRemoteCandidate(line, this.#opts.remoteCandidates),
+    );
     this.#restarting = true;
     try {
       const pc = this.#pc;

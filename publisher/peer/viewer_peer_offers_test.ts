@@ -10,6 +10,7 @@ import { h264Codec, ViewerPeer } from "./viewer_peer.ts";
 import { applyAnswer, camera, framesDecoded, makeOffer, waitFor } from "./_testing.ts";
 import { CHROMIUM, launchChromium } from "../../tests/helpers/browser.ts";
 import { ignoreWithout } from "../../tests/helpers/tools.ts";
+import { ANY_ADDRESS } from "./candidate_policy.ts";
 
 const sections = (sdp: string) => sdp.split(/\r\n(?=m=)/).slice(1);
 
@@ -24,7 +25,11 @@ Deno.test({
   const page = await browser.newPage();
   const peers: ViewerPeer[] = [];
   const answer = async (offer: string) => {
-    const peer = await ViewerPeer.answer(offer, { hub: cam.hub, iceServers: [] });
+    const peer = await ViewerPeer.answer(offer, {
+      hub: cam.hub,
+      iceServers: [],
+      remoteCandidates: ANY_ADDRESS,
+    });
     peers.push(peer);
     return peer;
   };
@@ -161,6 +166,7 @@ Deno.test({
   const peer = await ViewerPeer.answer(offer, {
     hub: cam.hub,
     iceServers: [],
+    remoteCandidates: ANY_ADDRESS,
     interfaceAddresses: { udp4: "127.0.0.1" },
     additionalHostAddresses: ["127.0.0.1"],
   });

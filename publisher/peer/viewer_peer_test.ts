@@ -5,6 +5,7 @@ import { silentLogger } from "../../lib/log.ts";
 import { createSource } from "../sources/mod.ts";
 import { type SendPath, ViewerPeer } from "./viewer_peer.ts";
 import { RtpLossCounter } from "../../tests/helpers/rtp_loss.ts";
+import { ANY_ADDRESS } from "./candidate_policy.ts";
 
 const LOOPBACK = { udp4: "127.0.0.1" };
 
@@ -70,6 +71,7 @@ Deno.test({
     const peer = await ViewerPeer.answer(offer, {
       hub,
       iceServers: [],
+      remoteCandidates: ANY_ADDRESS,
       interfaceAddresses: LOOPBACK,
       additionalHostAddresses: ["127.0.0.1"],
       rtcpTimeoutMs: 2_500,
@@ -137,6 +139,7 @@ for (const sendPath of ["direct", "werift"] as SendPath[]) {
       const peer = await ViewerPeer.answer(client.localDescription!.sdp, {
         hub,
         iceServers: [],
+        remoteCandidates: ANY_ADDRESS,
         interfaceAddresses: LOOPBACK,
         additionalHostAddresses: ["127.0.0.1"],
         sendPath,

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * taskArgs("publish"); // ["run", "--allow-read", "--allow-run=deno", "--allow-env=GLIBC_TUNABLES", "scripts/publish.ts"]
+ * taskArgs("publish"); // ["run", "--allow-read", "--allow-run=deno", "--allow-env=GLIBC_TUNABLES", "--allow-sys=networkInterfaces", "scripts/publish.ts"]
  * ```
  * @module
  */

@@ -1,11 +1,20 @@
 /**
  * The publisher's privileges, on the real process: (a) the flags the
  * `publish` launcher computes are the ones the running publisher got, and a
- * probe run under exactly those flags can do nothing outside them; (b) the
- * running publisher owns no listening TCP socket (it connects out).
+ * probe run under exactly those flags can do nothing outside them, loopback
+ * services included under every spelling of the address (0.0.0.0, ::,
+ * IPv4-mapped, 127/8 short, hex and decimal forms, localhost); (b) the
+ * running publisher owns no listening TCP socket (it connects out); (c) an
+ * offer whose candidates name those forms makes the publisher send nothing
+ * to a loopback UDP service.
  */
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { chooseInterfaceAddress } from "../../publisher/config/local_networks.ts";
 import { PUBLISHER_MALLOC_TUNABLES } from "../../publisher/config/runtime_flags.ts";
+import { loginViewer } from "../helpers/server.ts";
+import { LOOPBACK_AND_WILDCARD_FORMS } from "../security/address_forms.ts";
+import { VALID_OFFER } from "../security/helpers.ts";
 import {
   printFlags,
   procInfo,
@@ -57,8 +66,36 @@ await attempt("control: read the state dir", () =>
 await attempt("control: tcp connect to the device port", async () => {
   (await Deno.connect({ hostname: "localhost", port: cfg.devicePort })).close();
 });
-await attempt("info: tcp listen on the ICE bind address 0.0.0.0", () =>
+await attempt("tcp listen on the wildcard 0.0.0.0", () =>
   Deno.listen({ hostname: "0.0.0.0", port: 0 }).close());
+// A loopback-only TCP service (the test's): every spelling of its address.
+for (const form of cfg.forms) {
+  await attempt("tcp connect to loopback as " + form, async () => {
+    const c = await Deno.connect({ hostname: form.replace(/^\[|\]$/g, ""), port: cfg.loopbackTcpPort });
+    const buf = new Uint8Array(64);
+    const n = await c.read(buf);
+    c.close();
+    return "read " + new TextDecoder().decode(buf.subarray(0, n ?? 0));
+  });
+}
+// UDP from the granted bind address to the loopback UDP service, every spelling.
+const { createSocket } = await import("node:dgram");
+const udp = createSocket("udp4");
+await new Promise((resolve, reject) => {
+  udp.once("error", reject);
+  udp.bind({ address: cfg.bindAddress, port: 0 }, () => resolve(undefined));
+}).then(() => { out["control: udp bind on the granted address"] = "ok"; },
+  (e) => { out["control: udp bind on the granted address"] = e.name + ": " + e.message; });
+for (const form of cfg.forms) {
+  await attempt("udp send to loopback as " + form, () => new Promise((resolve, reject) => {
+    try {
+      udp.send("probe " + form, cfg.loopbackUdpPort, form.replace(/^\[|\]$/g, ""), (e) => e ? reject(e) : resolve(undefined));
+    } catch (e) {
+      reject(e);
+    }
+  }));
+}
+udp.close();
 console.log(JSON.stringify(out));
 `;
 
@@ -73,6 +110,7 @@ const MUST_BE_DENIED = [
   "tcp connect to the server's public port",
   "tcp connect to an unlisted address",
   "tcp listen on loopback",
+  "tcp listen on the wildcard 0.0.0.0",
 ];
 
 Deno.test({
@@ -88,6 +126,21 @@ Deno.test({
     viewerNets: ["203.0.113.0/24"],
   });
   const probeDir = await Deno.makeTempDir({ prefix: "vigil-probe-" });
+  const bindAddress = chooseInterfaceAddress(Deno.networkInterfaces(), ["203.0.113.0/24"])!;
+  // Loopback-only services the publisher must never reach: a TCP banner and a UDP sink.
+  const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const banner = (async () => {
+    for await (const c of tcp) {
+      await c.write(new TextEncoder().encode("LOOPBACK-BANNER")).catch(() => {});
+      c.close();
+    }
+  })().catch(() => {});
+  const udpSink = dgram.createSocket("udp4");
+  const udpReceived: string[] = [];
+  udpSink.on("message", (m, r) => udpReceived.push(`${r.address}:${r.port} ${m.length} bytes`));
+  await new Promise<void>((r) => udpSink.bind({ address: "127.0.0.1", port: 0 }, () => r()));
+  const loopbackUdpPort = udpSink.address().port;
+  const loopbackTcpPort = (tcp.addr as Deno.NetAddr).port;
   try {
     const flags = await printFlags(rig.args);
     const pid = await rig.publisherPid();
@@ -119,11 +172,13 @@ Deno.test({
       assert.ok(flags.includes("--ignore-env"));
       assert.ok(flags.includes("--no-prompt"));
       const net = flags.find((f) => f.startsWith("--allow-net="))!.slice(12).split(",");
+      // ICE binds one explicit address (port 0: ephemeral), never the wildcard.
       assert.deepEqual(
         net.sort(),
-        [`localhost:${rig.server.devicePort}`, "0.0.0.0", "203.0.113.0/24"]
+        [`localhost:${rig.server.devicePort}`, `${bindAddress}:0`, "203.0.113.0/24"]
           .sort(),
       );
+      assert.ok(!net.some((g) => /^(0\.0\.0\.0|\[?::\]?)(:|$)/.test(g)), `wildcard in ${net}`);
     });
 
     await t.step("a probe under exactly those flags is denied everything else", async () => {
@@ -139,6 +194,10 @@ Deno.test({
         stateDir: rig.stateDir,
         publicPort: rig.server.publicPort,
         devicePort: rig.server.devicePort,
+        forms: [...LOOPBACK_AND_WILDCARD_FORMS, "127.0.0.1", "127.0.0.2"],
+        loopbackTcpPort,
+        loopbackUdpPort,
+        bindAddress,
       };
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["run", ...flags, probe, JSON.stringify(cfg)],
@@ -156,6 +215,15 @@ Deno.test({
       for (const action of MUST_BE_DENIED) {
         assert.equal(results[action], "NotCapable", `${action} must be denied`);
       }
+      for (const form of cfg.forms) {
+        const tcpOutcome = results[`tcp connect to loopback as ${form}`];
+        assert.ok(!/^ok|^read/.test(tcpOutcome), `TCP to loopback as ${form}: ${tcpOutcome}`);
+        const udpOutcome = results[`udp send to loopback as ${form}`];
+        assert.notEqual(udpOutcome, "ok", `UDP to loopback as ${form} was sent`);
+      }
+      assert.equal(results["control: udp bind on the granted address"], "ok");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(udpReceived, [], "the loopback UDP service received a probe datagram");
       assert.equal(results["env read"], "hidden", "env values must not be visible");
       // Controls: the probe really runs with the publisher's grants.
       assert.equal(results["control: read the state dir"], "ok");
@@ -178,7 +246,37 @@ Deno.test({
         `no established socket to the device port ${rig.server.devicePort}`,
       );
     });
+    await t.step("an offer naming loopback in every spelling: no datagram reaches it", async () => {
+      const { token } = await loginViewer(rig.server, "prober", [rig.deviceId]);
+      const candidates = [...LOOPBACK_AND_WILDCARD_FORMS, "127.0.0.1", "127.0.0.2"].map((a, i) =>
+        `a=candidate:${i + 1} 1 udp ${2122260223 - i} ${a} ${loopbackUdpPort} typ host`
+      );
+      const offer = VALID_OFFER.replace(
+        "a=rtcp-mux\r\n",
+        `a=rtcp-mux\r\n${candidates.join("\r\n")}\r\n`,
+      );
+      const res = await fetch(`${rig.server.base}/whep/${rig.deviceId}`, {
+        method: "POST",
+        client: rig.server.client,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/sdp" },
+        body: offer,
+      });
+      const text = await res.text();
+      assert.equal(res.status, 201, text);
+      // werift starts its checks at once; give it time to send to anything it kept.
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.deepEqual(udpReceived, [], "the publisher sent to a loopback service");
+      assert.match(rig.log(), /online as/);
+      await fetch(`${rig.server.base}${res.headers.get("location")}`, {
+        method: "DELETE",
+        client: rig.server.client,
+        headers: { authorization: `Bearer ${token}` },
+      }).then((r) => r.body?.cancel());
+    });
   } finally {
+    tcp.close();
+    await banner;
+    udpSink.close();
     await rig.stop();
     await Deno.remove(probeDir, { recursive: true });
   }

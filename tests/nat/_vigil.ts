@@ -196,6 +196,7 @@ export async function startDeployment(
       "--allow-read",
       "--allow-run=deno",
       "--allow-env=GLIBC_TUNABLES",
+      "--allow-sys=networkInterfaces",
       `${REPO}scripts/publish.ts`,
       "--state-dir",
       stateDir,
