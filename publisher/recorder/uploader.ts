@@ -178,7 +178,8 @@ export class SegmentUploader {
       this.#o.logger.info(`uploader: ${seg.id} stored (${data.length} bytes)`);
       return true;
     }
-    if (res.status === 429 || res.status >= 500) {
+    // 409 in_progress: the server still reads an earlier try of this segment.
+    if (res.status === 429 || res.status >= 500 || /"in_progress"/.test(text)) {
       const after = Number(res.headers.get("retry-after") ?? "5");
       this.#fail(`server busy (${res.status})`, (Number.isFinite(after) ? after : 5) * 1000);
       return false;

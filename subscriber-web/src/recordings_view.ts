@@ -49,6 +49,9 @@ export class RecordingsPanel {
   #playing: { index: number } | null = null;
   #cursor: number | null = null;
   #observer: ResizeObserver | undefined;
+  /** The bar shows the whole day, or one hour around the playback (or the latest span). */
+  #zoom: "day" | "hour" = "day";
+  readonly #zoomButton: HTMLButtonElement;
 
   constructor(api: ApiClient, camera: string, handlers: RecordingsHandlers) {
     this.#api = api;
@@ -62,7 +65,7 @@ export class RecordingsPanel {
     });
     this.#canvas.addEventListener("click", (ev) => {
       const r = this.#canvas.getBoundingClientRect();
-      void this.playAt(timeAtX(ev.clientX - r.left, r.width, this.#day));
+      void this.playAt(timeAtX(ev.clientX - r.left, r.width, this.#range()));
     });
     const today = new Date();
     const iso = (d: Date) =>
@@ -101,6 +104,18 @@ export class RecordingsPanel {
     });
     this.video.addEventListener("timeupdate", () => this.#onTime());
     this.video.addEventListener("ended", () => void this.#next());
+    this.#zoomButton = h("button", {
+      type: "button",
+      class: "btn btn-quiet",
+      "aria-pressed": "false",
+      "data-testid": "timeline-zoom",
+      onclick: () => {
+        this.#zoom = this.#zoom === "day" ? "hour" : "day";
+        this.#zoomButton.setAttribute("aria-pressed", String(this.#zoom === "hour"));
+        this.#zoomButton.textContent = this.#zoom === "day" ? "Zoom to 1 h" : "Whole day";
+        this.draw();
+      },
+    }, "Zoom to 1 h");
     this.#live = h("button", {
       type: "button",
       class: "btn",
@@ -116,6 +131,7 @@ export class RecordingsPanel {
         { class: "recordings-bar" },
         h("h2", { id: "recordings-title" }, "Recordings"),
         this.#date,
+        this.#zoomButton,
         this.#live,
       ),
       this.video,
@@ -294,7 +310,18 @@ export class RecordingsPanel {
     this.#status.textContent = text;
   }
 
-  /** Draws the day: hour ticks, recorded spans, the playback cursor. */
+  /** What the bar shows: the day, or the hour around the cursor (else the latest recording). */
+  #range(): Span {
+    if (this.#zoom === "day") return this.#day;
+    const center = this.#cursor ?? mergeSpans(this.#segments).at(-1)?.end ?? Date.now();
+    const start = Math.max(
+      this.#day.start,
+      Math.min(center - 30 * 60_000, this.#day.end - 3600_000),
+    );
+    return { start, end: start + 3600_000 };
+  }
+
+  /** Draws the range: ticks, recorded spans, the playback cursor. */
   draw(): void {
     const c = this.#canvas;
     const ctx = c.getContext?.("2d");
@@ -312,22 +339,28 @@ export class RecordingsPanel {
     ctx.fillStyle = color("--tl-gap", "#2a2f3a");
     ctx.fillRect(0, 0, w, hgt * 0.6);
     ctx.fillStyle = color("--tl-span", "#4f8cff");
+    const range = this.#range();
     for (const s of mergeSpans(this.#segments)) {
-      const x0 = xAtTime(s.start, w, this.#day);
-      const x1 = xAtTime(s.end, w, this.#day);
+      const x0 = xAtTime(s.start, w, range);
+      const x1 = xAtTime(s.end, w, range);
       ctx.fillRect(x0, 0, Math.max(1, x1 - x0), hgt * 0.6);
     }
     ctx.fillStyle = color("--tl-text", "#9aa3b2");
     ctx.font = `${Math.round(11 * dpr)}px system-ui, sans-serif`;
     ctx.textBaseline = "bottom";
-    for (let hour = 0; hour <= 24; hour += 3) {
-      const x = xAtTime(this.#day.start + hour * 3600_000, w, this.#day);
+    // Ticks every 3 h over the day, every 10 min over an hour.
+    const step = this.#zoom === "day" ? 3 * 3600_000 : 10 * 60_000;
+    const first = this.#zoom === "day" ? range.start : Math.ceil(range.start / step) * step;
+    c.dataset.rangeStart = String(Math.round(range.start));
+    c.dataset.rangeEnd = String(Math.round(range.end));
+    for (let t = first; t <= range.end; t += step) {
+      const x = xAtTime(t, w, range);
       ctx.fillRect(x, hgt * 0.6, 1, hgt * 0.12);
-      if (hour < 24) ctx.fillText(`${String(hour).padStart(2, "0")}`, x + 2 * dpr, hgt);
+      if (x < w - 30 * dpr) ctx.fillText(clockText(t).slice(0, 5), x + 2 * dpr, hgt);
     }
     if (this.#cursor !== null) {
       ctx.fillStyle = color("--tl-cursor", "#ffb020");
-      ctx.fillRect(xAtTime(this.#cursor, w, this.#day) - dpr, 0, 2 * dpr, hgt * 0.6);
+      ctx.fillRect(xAtTime(this.#cursor, w, range) - dpr, 0, 2 * dpr, hgt * 0.6);
     }
   }
 }
