@@ -77,6 +77,7 @@ const OFFLINE_RETRY_S = 5;
 
 /** The owner of every viewing session of this server. */
 export class ViewingSessions {
+  #familyListeners = new Set<(family: string) => void>();
   readonly #o: ViewingOptions;
   readonly #table: SessionTable;
   /** Per session: its `session.<sid>.closed` and `.state` subscriptions. */
@@ -316,8 +317,25 @@ export class ViewingSessions {
     if (!this.#end(session.id, "viewer", "viewer left", true)) throw unknownSession();
   }
 
+  /**
+   * Calls `fn` with each login family whose grants end (logout, reuse,
+   * revocation on any node): other long-lived grants of the family (the
+   * presence stream) end on it too. Returns an unsubscribe.
+   */
+  onFamilyEnded(fn: (family: string) => void): () => void {
+    this.#familyListeners.add(fn);
+    return () => this.#familyListeners.delete(fn);
+  }
+
   /** Ends every session of a login family (logout, refresh-token reuse, revocation); returns how many. */
   endFamily(family: string, reason: string): number {
+    for (const fn of this.#familyListeners) {
+      try {
+        fn(family);
+      } catch (err) {
+        console.error(`viewing: family listener failed: ${(err as Error).message}`);
+      }
+    }
     let n = 0;
     for (const s of this.#table.ofFamily(family)) {
       if (this.#end(s.id, "server", reason, true)) n++;

@@ -67,31 +67,58 @@ Deno.test({
         assert.equal(offer.viewer, "alice");
       });
 
-      await t.step("logout on A ends the viewer's session held on B within 1 s", async () => {
-        const sessionId = location.split("/").at(-1);
-        const t0 = performance.now();
-        const r = await fetch(`${a.base}/auth/logout`, {
-          method: "POST",
-          client: a.client,
-          headers: { authorization: `Bearer ${alice.token}` },
-        });
-        assert.equal(r.status, 204);
-        const closed = await pub.waitFor(
-          (m) => m.type === "close" && m.sessionId === sessionId,
-          1_000,
-        );
-        console.log(
-          `session on b ended ${(performance.now() - t0).toFixed(0)} ms after logout on a`,
-        );
-        assert.ok(closed);
-        const gone = await fetch(`${nb.base}${location}`, {
-          method: "DELETE",
-          client: nb.client,
-          headers: { authorization: `Bearer ${alice.token}` },
-        });
-        await gone.body?.cancel();
-        assert.ok(gone.status === 401 || gone.status === 404, String(gone.status));
-      });
+      await t.step(
+        "logout on A ends the viewer's session and presence stream held on B within 1 s",
+        async () => {
+          const sessionId = location.split("/").at(-1);
+          // Alice's presence stream, held by node B.
+          const events = await fetch(`${nb.base}/api/cameras/events`, {
+            client: nb.client,
+            headers: { authorization: `Bearer ${alice.token}` },
+          });
+          assert.equal(events.status, 200);
+          const reader = events.body!.getReader();
+          await reader.read(); // the initial presence
+          const streamEnded = (async () => {
+            while (!(await reader.read()).done);
+            return performance.now();
+          })();
+          const t0 = performance.now();
+          const r = await fetch(`${a.base}/auth/logout`, {
+            method: "POST",
+            client: a.client,
+            headers: { authorization: `Bearer ${alice.token}` },
+          });
+          assert.equal(r.status, 204);
+          const closed = await pub.waitFor(
+            (m) => m.type === "close" && m.sessionId === sessionId,
+            1_000,
+          );
+          console.log(
+            `session on b ended ${(performance.now() - t0).toFixed(0)} ms after logout on a`,
+          );
+          assert.ok(closed);
+          const endedAt = await Promise.race([
+            streamEnded,
+            new Promise<number>((_, reject) =>
+              setTimeout(
+                () => reject(new Error("presence stream on b still open 1 s after")),
+                1_000,
+              )
+            ),
+          ]);
+          console.log(
+            `presence stream on b ended ${(endedAt - t0).toFixed(0)} ms after logout on a`,
+          );
+          const gone = await fetch(`${nb.base}${location}`, {
+            method: "DELETE",
+            client: nb.client,
+            headers: { authorization: `Bearer ${alice.token}` },
+          });
+          await gone.body?.cancel();
+          assert.ok(gone.status === 401 || gone.status === 404, String(gone.status));
+        },
+      );
 
       await t.step("NATS and PostgreSQL restarted: the nodes carry on", async () => {
         await b.nats.stop();

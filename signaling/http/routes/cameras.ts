@@ -48,8 +48,16 @@ export function cameraRoutes(ctx: ServerContext) {
         queue.push(p);
         wake?.();
       });
+      // Logout, removal or revocation of this login, on any node: the stream ends too.
+      let revoked = false;
+      const offFamily = ctx.viewing.onFamilyEnded((family) => {
+        if (family !== viewer.sid) return;
+        revoked = true;
+        wake?.();
+      });
       stream.onAbort(() => {
         off();
+        offFamily();
         wake?.();
       });
       // Access tokens live ≤ 5 min: end the stream when this one expires.
@@ -58,7 +66,7 @@ export function cameraRoutes(ctx: ServerContext) {
         for (const cam of await visibleCameras(ctx, viewer.cams)) {
           await stream.writeSSE({ event: "presence", data: JSON.stringify(cam) });
         }
-        while (!stream.aborted && Date.now() < endAt) {
+        while (!stream.aborted && !revoked && Date.now() < endAt) {
           while (queue.length > 0) {
             const p = queue.shift()!;
             await stream.writeSSE({
@@ -76,10 +84,13 @@ export function cameraRoutes(ctx: ServerContext) {
             setTimeout(resolve, 15_000);
           });
           wake = null;
-          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+          if (queue.length === 0 && !stream.aborted && !revoked) {
+            await stream.write(": keep-alive\n\n");
+          }
         }
       } finally {
         off();
+        offFamily();
       }
     });
   });
