@@ -14,6 +14,7 @@ import type { Presence } from "./devices/presence.ts";
 import type { RevocationList } from "./devices/revocation.ts";
 import type { Throttle } from "./auth/rate_limit.ts";
 import type { ViewingSessions } from "./sessions/viewing.ts";
+import type { LiveGrants } from "./auth/live_grants.ts";
 import type { RecordingArchive } from "./recordings/archive.ts";
 import type { Snapshots } from "./recordings/snapshots.ts";
 import type { Readiness } from "./cluster/readiness.ts";
@@ -36,6 +37,8 @@ export interface ServerContext {
   bus: EventBus;
   presence: Presence;
   revocations: RevocationList;
+  /** Open streams and sessions, ended when their grant goes (auth/live_grants.ts). */
+  grants: LiveGrants;
   /** Every viewing (WHEP) session: the one owner of their lives. */
   viewing: ViewingSessions;
   /** The cameras' uploaded recordings. */

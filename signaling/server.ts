@@ -35,6 +35,7 @@ import { startDeviceListener } from "./http/device_listener.ts";
 import { publicApp } from "./http/public_app.ts";
 import { startPublicListener } from "./http/public_listener.ts";
 import { ViewingSessions } from "./sessions/viewing.ts";
+import { LiveGrants } from "./auth/live_grants.ts";
 import { IceService } from "./turn/ice_service.ts";
 import { openStore } from "./store/open.ts";
 import { RecordingArchive } from "./recordings/archive.ts";
@@ -82,7 +83,9 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     nodeId,
     announceMs: opened.kind === "nats" ? 5_000 : 0,
   });
+  const grants = new LiveGrants();
   const viewing = new ViewingSessions({
+    grants,
     bus,
     presence,
     audit,
@@ -118,6 +121,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     presence,
     revocations: await RevocationList.load(store),
     viewing,
+    grants,
     recordings,
     snapshots: new Snapshots(),
     hub,
@@ -172,6 +176,13 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
   // another node nudges over the bus, and after a bus outage (what was
   // missed is in the log).
   const follower = await ClusterFollower.start(store, {
+    // Grants (auth/live_grants.ts): a removed user's or a narrowed scope's streams and sessions end.
+    "user.removed": (e) => grants.userRemoved(e.subject),
+    "user.scope": async (e) => {
+      const user = await store.users.find(e.subject);
+      if (user) grants.scopeChanged(user.name, user.cameras);
+      else grants.userRemoved(e.subject);
+    },
     "keys.rotated": async () => {
       ctx.ring = await loadKeyRing(store, keys);
       audit.log("keys.reloaded", { kid: ctx.ring.current.kid });

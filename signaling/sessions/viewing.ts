@@ -27,6 +27,7 @@
  */
 import type { AuditLog } from "../audit/audit_log.ts";
 import { mayWatch } from "../auth/scope.ts";
+import type { LiveGrants } from "../auth/live_grants.ts";
 import type { AccessClaims } from "../auth/tokens.ts";
 import { BusError, type EventBus } from "../bus/bus.ts";
 import { type OfferReply, type RestartReply, type SessionState, topics } from "../bus/topics.ts";
@@ -65,6 +66,8 @@ export interface ViewingOptions {
   answerTimeoutMs: number;
   /** A session whose ICE/DTLS has not connected this long after its answer is ended. */
   connectTimeoutMs: number;
+  /** The live-grant registry: its events end sessions, revoked families are reported to it. */
+  grants?: LiveGrants;
 }
 
 /** What a PATCH did: 204 for trickle, 200 with the publisher's sdpfrag and the new ETag for a restart. */
@@ -89,6 +92,21 @@ export class ViewingSessions {
   constructor(o: ViewingOptions) {
     this.#o = o;
     this.#table = new SessionTable(o.limits);
+    o.grants?.addHolder({
+      familyRevoked: (family, reason) => this.endFamily(family, reason),
+      userRemoved: (user, reason) => this.endOutsideScope(user, [], reason),
+      scopeChanged: (user, cameras, reason) => this.endOutsideScope(user, cameras, reason),
+    });
+  }
+
+  /** Ends a user's sessions of cameras `cameras` no longer covers (user:set, user:remove). */
+  endOutsideScope(user: string, cameras: readonly string[], reason: string): number {
+    let n = 0;
+    for (const s of this.#table.all()) {
+      if (s.viewer !== user || mayWatch(cameras, s.camera)) continue;
+      if (this.#end(s.id, "server", reason, true)) n++;
+    }
+    return n;
   }
 
   /** Live sessions (admitted, not ended). */
@@ -353,7 +371,9 @@ export class ViewingSessions {
     for (
       const f of await this.#o.store.refreshTokens.familiesRevokedSince(this.#familiesSince - 1000)
     ) {
-      this.endFamily(f, "session revoked");
+      // Through the registry, so that the family's streams end as well.
+      if (this.#o.grants) this.#o.grants.familyRevoked(f, "session revoked");
+      else this.endFamily(f, "session revoked");
     }
     this.#familiesSince = now;
   }

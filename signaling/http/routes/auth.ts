@@ -19,6 +19,7 @@ import {
   verifyAccessToken,
 } from "../../auth/tokens.ts";
 import { randomToken, sha256Hex } from "../../auth/secrets.ts";
+import { currentScope } from "../../auth/live_grants.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, readJson } from "./errors.ts";
 
@@ -57,7 +58,10 @@ export function requireViewer(ctx: ServerContext): MiddlewareHandler<AppEnv> {
       if (await ctx.store.refreshTokens.isFamilyRevoked(claims.sid)) {
         throw new TokenError("session ended");
       }
-      c.set("viewer", claims);
+      // The token's cameras as the account grants them now (user:set narrows at once).
+      const user = await ctx.store.users.find(claims.sub);
+      if (!user) throw new TokenError("the account no longer exists");
+      c.set("viewer", { ...claims, cams: currentScope(claims.cams, user.cameras) });
     } catch (err) {
       const reason = err instanceof TokenError ? err.reason : "rejected";
       ctx.audit.log("token.refused", { route: c.req.path, reason, ip: c.env.remoteAddr });
@@ -166,7 +170,7 @@ export function authRoutes(ctx: ServerContext) {
         ip: c.env.remoteAddr,
       });
       if (r.reason === "reused" && r.familyId) {
-        ctx.viewing.endFamily(r.familyId, "session revoked");
+        ctx.grants.familyRevoked(r.familyId, "session revoked");
       }
       deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
       const message = r.reason === "reused"
@@ -200,7 +204,7 @@ export function authRoutes(ctx: ServerContext) {
     deleteCookie(c, REFRESH_COOKIE, { path: "/", secure: true });
     if (family) {
       await ctx.store.refreshTokens.revokeFamily(family, Date.now(), "logout");
-      ctx.viewing.endFamily(family, "logged out");
+      ctx.grants.familyRevoked(family, "logged out");
       // Other nodes read the event log now rather than at their next poll.
       ctx.bus.publish(topics.clusterEvents, {
         seq: await ctx.store.events.last(),

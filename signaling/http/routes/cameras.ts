@@ -48,11 +48,12 @@ export function cameraRoutes(ctx: ServerContext) {
         queue.push(p);
         wake?.();
       });
-      // Logout, removal or revocation of this login, on any node: the stream ends too.
-      let revoked = false;
+      // Ends with its grant: logout, removal or revocation of this login on any node
+      // (ViewingSessions.onFamilyEnded), user:remove, a changed camera scope (auth/live_grants.ts).
+      let ended = false;
       const offFamily = ctx.viewing.onFamilyEnded((family) => {
         if (family !== viewer.sid) return;
-        revoked = true;
+        ended = true;
         wake?.();
       });
       stream.onAbort(() => {
@@ -60,14 +61,22 @@ export function cameraRoutes(ctx: ServerContext) {
         offFamily();
         wake?.();
       });
+      const release = ctx.grants.hold({
+        family: viewer.sid,
+        user: viewer.sub,
+        end: () => {
+          ended = true;
+          wake?.();
+        },
+      });
       // Access tokens live ≤ 5 min: end the stream when this one expires.
       const endAt = viewer.exp * 1000;
       try {
         for (const cam of await visibleCameras(ctx, viewer.cams)) {
           await stream.writeSSE({ event: "presence", data: JSON.stringify(cam) });
         }
-        while (!stream.aborted && !revoked && Date.now() < endAt) {
-          while (queue.length > 0) {
+        while (!stream.aborted && !ended && Date.now() < endAt) {
+          while (queue.length > 0 && !ended) {
             const p = queue.shift()!;
             await stream.writeSSE({
               event: "presence",
@@ -84,13 +93,13 @@ export function cameraRoutes(ctx: ServerContext) {
             setTimeout(resolve, 15_000);
           });
           wake = null;
-          if (queue.length === 0 && !stream.aborted && !revoked) {
-            await stream.write(": keep-alive\n\n");
-          }
+          if (ended) break;
+          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
         }
       } finally {
         off();
         offFamily();
+        release();
       }
     });
   });
