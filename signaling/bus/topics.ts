@@ -13,6 +13,7 @@
  * | `camera.<id>.control`  | publish       | viewing sessions → device hub      | {@linkcode ControlMessage}    |
  * | `session.<sid>.closed` | publish       | device hub → viewing sessions      | {@linkcode SessionClosed}     |
  * | `session.<sid>.state`  | publish       | device hub → viewing sessions      | {@linkcode SessionState}      |
+ * | `session.<sid>.op`     | request/reply | a node's WHEP route → the session's node | {@linkcode SessionOpRequest} → {@linkcode SessionOpReply} |
  *
  * The device hub answers `camera.<id>.offer` and `camera.<id>.restart` while
  * that camera's channel is open; no responder means the camera is offline.
@@ -86,6 +87,27 @@ export type SessionClosed = {
   reason: string;
 };
 
+/**
+ * A WHEP session request (GET, PATCH, DELETE on the session URL) that reached
+ * a node other than the one holding the session: relayed to it. `viewer` is
+ * the token subject the relaying node verified; HTTP-level checks (media
+ * type, size) were done there.
+ */
+export type SessionOpRequest = {
+  op: "get" | "patch" | "delete";
+  camera: string;
+  viewer: string;
+  sdpfrag?: string;
+  ifMatch?: string;
+};
+
+/** The holding node's HTTP answer. */
+export type SessionOpReply = {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+};
+
 /** Topic names are subjects for a broker: ids must not add separators or wildcards. */
 function id(value: string): string {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(value)) throw new Error(`not a topic id: ${value.slice(0, 80)}`);
@@ -106,6 +128,9 @@ export const topics = {
   control: (camera: string): Topic<ControlMessage> => ({ name: `camera.${id(camera)}.control` }),
   sessionClosed: (sessionId: string): Topic<SessionClosed> => ({
     name: `session.${id(sessionId)}.closed`,
+  }),
+  sessionOp: (sessionId: string): RequestTopic<SessionOpRequest, SessionOpReply> => ({
+    name: `session.${id(sessionId)}.op`,
   }),
   sessionState: (sessionId: string): Topic<SessionState> => ({
     name: `session.${id(sessionId)}.state`,

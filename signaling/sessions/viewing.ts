@@ -81,6 +81,13 @@ const OFFLINE_RETRY_S = 5;
 /** The owner of every viewing session of this server. */
 export class ViewingSessions {
   #familyListeners = new Set<(family: string) => void>();
+  #sessionListeners = new Set<(sessionId: string) => void>();
+
+  /** Calls `fn` with the id of each session as it ends (for anything kept per session). */
+  onSessionEnded(fn: (sessionId: string) => void): () => void {
+    this.#sessionListeners.add(fn);
+    return () => this.#sessionListeners.delete(fn);
+  }
   readonly #o: ViewingOptions;
   readonly #table: SessionTable;
   /** Per session: its `session.<sid>.closed` and `.state` subscriptions. */
@@ -440,6 +447,15 @@ export class ViewingSessions {
   }
 
   #forget(id: string): WhepSession | undefined {
+    if (this.#table.get(id)) {
+      for (const fn of this.#sessionListeners) {
+        try {
+          fn(id);
+        } catch (err) {
+          console.error(`viewing: session listener failed: ${(err as Error).message}`);
+        }
+      }
+    }
     for (const off of this.#subs.get(id) ?? []) off();
     this.#subs.delete(id);
     clearTimeout(this.#reapers.get(id));

@@ -67,6 +67,55 @@ Deno.test({
         assert.equal(offer.viewer, "alice");
       });
 
+      await t.step("PATCH, GET and DELETE of B's session sent to A are relayed to B", async () => {
+        const auth = { authorization: `Bearer ${alice.token}` };
+        const frag = "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\n" +
+          "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n";
+        const patch = await fetch(`${a.base}${location}`, {
+          method: "PATCH",
+          client: a.client,
+          headers: { ...auth, "content-type": "application/trickle-ice-sdpfrag", "if-match": "*" },
+          body: frag,
+        });
+        await patch.body?.cancel();
+        assert.equal(patch.status, 204);
+        const cand = await pub.waitFor((m) => m.type === "candidate", 2_000);
+        assert.match(cand.candidate as string, /127\.0\.0\.1 50000/);
+        const get = await fetch(`${a.base}${location}`, { client: a.client, headers: auth });
+        await get.body?.cancel();
+        assert.equal(get.status, 204);
+        // Someone else's session id: 404 from the holder, as locally.
+        const bob = await loginViewer(a, "carol", ["door"]);
+        const foreign = await fetch(`${a.base}${location}`, {
+          client: a.client,
+          headers: { authorization: `Bearer ${bob.token}` },
+        });
+        await foreign.body?.cancel();
+        assert.equal(foreign.status, 404);
+        // A second session on B, ended through A.
+        const r = await fetch(`${nb.base}/whep/door`, {
+          method: "POST",
+          client: nb.client,
+          headers: { "content-type": "application/sdp", ...auth },
+          body: RECVONLY_OFFER,
+        });
+        await r.body?.cancel();
+        assert.equal(r.status, 201);
+        const second = r.headers.get("location")!;
+        const del = await fetch(`${a.base}${second}`, {
+          method: "DELETE",
+          client: a.client,
+          headers: auth,
+        });
+        await del.body?.cancel();
+        assert.equal(del.status, 200);
+        const sid = second.split("/").at(-1);
+        await pub.waitFor((m) => m.type === "close" && m.sessionId === sid, 2_000);
+        const again = await fetch(`${a.base}${second}`, { client: a.client, headers: auth });
+        await again.body?.cancel();
+        assert.equal(again.status, 404, "ended: unknown everywhere");
+      });
+
       await t.step(
         "logout on A ends the viewer's session and presence stream held on B within 1 s",
         async () => {

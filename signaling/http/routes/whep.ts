@@ -25,6 +25,10 @@ import { problem } from "./errors.ts";
 import { requireViewer } from "./auth.ts";
 import { whepCors } from "./whep_cors.ts";
 import { iceServerLinks } from "../../turn/ice_servers.ts";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AccessClaims } from "../../auth/tokens.ts";
+import { BusError } from "../../bus/bus.ts";
+import { type SessionOpReply, type SessionOpRequest, topics } from "../../bus/topics.ts";
 
 /** Largest accepted offer or sdpfrag. */
 export const MAX_SDP_BYTES = 16 * 1024;
@@ -158,6 +162,7 @@ export function whepRoutes(ctx: ServerContext) {
         return problem(c, 413, "too_large", `the offer exceeds ${MAX_SDP_BYTES} bytes`);
       }
       const { session, answer } = await ctx.viewing.open(viewer, camera, sdp, c.env.remoteAddr);
+      hold(session.id);
       await addIceServerLinks(ctx, c);
       return c.body(answer, 201, createdHeaders(camera, session));
     } catch (err) {
@@ -178,57 +183,132 @@ export function whepRoutes(ctx: ServerContext) {
     }
   });
 
-  const findSession = (c: Context<AppEnv>) =>
-    ctx.viewing.find(c.get("viewer"), c.req.param("camera")!, c.req.param("sid")!);
-
-  app.get("/whep/:camera/sessions/:sid", (c) => {
-    try {
-      findSession(c);
-      return c.body(null, 204, { "cache-control": "no-store" });
-    } catch (err) {
-      return refusal(c, err);
+  // Session URLs: answered here when this node holds the session; in a cluster a
+  // request that reached another node is relayed over the bus to the holder.
+  const clustered = ctx.config.bus !== null;
+  const held = new Map<string, () => void>();
+  if (clustered) {
+    ctx.viewing.onSessionEnded((id) => {
+      held.get(id)?.();
+      held.delete(id);
+    });
+  }
+  const hold = (sessionId: string) => {
+    if (!clustered) return;
+    const off = ctx.bus.respond(
+      topics.sessionOp(sessionId),
+      (req) => sessionOp(ctx, sessionId, req),
+    );
+    if (ctx.viewing.get(sessionId)) held.set(sessionId, off);
+    else off(); // ended meanwhile
+  };
+  const answer = async (c: Context<AppEnv>, req: SessionOpRequest): Promise<Response> => {
+    const sid = c.req.param("sid")!;
+    let r: SessionOpReply;
+    if (!clustered || ctx.viewing.get(sid) || !/^[0-9a-f-]{36}$/.test(sid)) {
+      r = await sessionOp(ctx, sid, req);
+    } else {
+      try {
+        r = await ctx.bus.request(topics.sessionOp(sid), req, ctx.config.answerTimeoutMs);
+      } catch (err) {
+        if (!(err instanceof BusError)) throw err;
+        r = await sessionOp(ctx, sid, req); // nobody holds it: the local 404
+      }
     }
-  });
+    const status = r.status as ContentfulStatusCode;
+    return r.body === null ? c.body(null, status, r.headers) : c.body(r.body, status, r.headers);
+  };
+
+  app.get(
+    "/whep/:camera/sessions/:sid",
+    (c) => answer(c, { op: "get", camera: c.req.param("camera")!, viewer: c.get("viewer").sub }),
+  );
 
   app.patch("/whep/:camera/sessions/:sid", async (c) => {
-    try {
-      const session = findSession(c);
-      if (mediaType(c) !== SDPFRAG) {
-        return problem(c, 415, "unsupported_media_type", `a WHEP PATCH is ${SDPFRAG}`, {
-          "accept-patch": SDPFRAG,
-        });
+    // The order of checks (PROTOCOL.md): the session first, then the body.
+    const sid = c.req.param("sid")!;
+    if (!clustered || ctx.viewing.get(sid)) {
+      try {
+        ctx.viewing.find(c.get("viewer"), c.req.param("camera")!, sid);
+      } catch (err) {
+        return refusal(c, err);
       }
-      const frag = await readLimited(c, MAX_SDP_BYTES);
-      if (frag === null) return problem(c, 413, "too_large", "the sdpfrag is too large");
-      const ifMatch = parseIfMatch(c.req.header("if-match"));
-      if (!ifMatch) {
-        return problem(c, 400, "bad_if_match", 'If-Match is "*" or a list of entity-tags');
-      }
-      const r = await ctx.viewing.patch(session, frag, ifMatch);
-      if (r.kind === "trickled") return c.body(null, 204); // no ETag on a trickle (-03 section 4.4.2)
-      return c.body(r.sdpfrag, 200, {
-        "content-type": SDPFRAG,
-        etag: r.etag,
-        "cache-control": "no-store",
-      });
-    } catch (err) {
-      return refusal(c, err);
     }
+    if (mediaType(c) !== SDPFRAG) {
+      return problem(c, 415, "unsupported_media_type", `a WHEP PATCH is ${SDPFRAG}`, {
+        "accept-patch": SDPFRAG,
+      });
+    }
+    const frag = await readLimited(c, MAX_SDP_BYTES);
+    if (frag === null) return problem(c, 413, "too_large", "the sdpfrag is too large");
+    return answer(c, {
+      op: "patch",
+      camera: c.req.param("camera")!,
+      viewer: c.get("viewer").sub,
+      sdpfrag: frag,
+      ifMatch: c.req.header("if-match") ?? "",
+    });
   });
 
   // An ended session's URL is unknown like any other: 404 (PROTOCOL.md). If-Match is ignored.
-  app.delete("/whep/:camera/sessions/:sid", (c) => {
-    try {
-      ctx.viewing.leave(findSession(c));
-      return c.body(null, 200);
-    } catch (err) {
-      return refusal(c, err);
-    }
-  });
+  app.delete(
+    "/whep/:camera/sessions/:sid",
+    (c) => answer(c, { op: "delete", camera: c.req.param("camera")!, viewer: c.get("viewer").sub }),
+  );
   return app;
 }
 
 /** The request's media type, without parameters, lower-cased ("" when absent). */
 function mediaType(c: Context): string {
   return (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+}
+
+/** A refusal as the JSON problem an HTTP answer carries. */
+function refusalReply(err: unknown): SessionOpReply {
+  if (!(err instanceof SessionError)) throw err;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (err.retryAfterS !== undefined) headers["retry-after"] = String(err.retryAfterS);
+  return {
+    status: err.status,
+    headers,
+    body: JSON.stringify({ error: err.code, message: err.message }),
+  };
+}
+
+/**
+ * GET, PATCH or DELETE on a session this node holds, as an HTTP answer
+ * (the same for a request that came in here and one relayed from another
+ * node). The session must be the viewer's own and the camera's (404).
+ */
+async function sessionOp(
+  ctx: ServerContext,
+  sessionId: string,
+  req: SessionOpRequest,
+): Promise<SessionOpReply> {
+  try {
+    const session = ctx.viewing.find({ sub: req.viewer } as AccessClaims, req.camera, sessionId);
+    if (req.op === "get") {
+      return { status: 204, headers: { "cache-control": "no-store" }, body: null };
+    }
+    if (req.op === "delete") {
+      ctx.viewing.leave(session);
+      return { status: 200, headers: {}, body: null };
+    }
+    const ifMatch = parseIfMatch(req.ifMatch || undefined);
+    if (!ifMatch) {
+      return refusalReply(
+        new SessionError(400, "bad_if_match", 'If-Match is "*" or a list of entity-tags'),
+      );
+    }
+    const r = await ctx.viewing.patch(session, req.sdpfrag ?? "", ifMatch);
+    // No ETag on a trickle (-03 section 4.4.2).
+    if (r.kind === "trickled") return { status: 204, headers: {}, body: null };
+    return {
+      status: 200,
+      headers: { "content-type": SDPFRAG, etag: r.etag, "cache-control": "no-store" },
+      body: r.sdpfrag,
+    };
+  } catch (err) {
+    return refusalReply(err);
+  }
 }
