@@ -1,13 +1,16 @@
 /**
  * Cluster-wide events between two nodes (in this process) on real
  * PostgreSQL and NATS: a camera connected to node A is online on node B, a
- * viewer's WHEP offer on B reaches the publisher on A over the bus, logout on
- * A ends the viewer's session held on B, and device:revoke by an operator
- * (against the shared store, as if on B's host) closes the channel on A and
- * takes the camera offline everywhere, each within 1 s.
+ * viewer's WHEP offer on B reaches the publisher on A over the bus (and its
+ * PATCH/GET/DELETE sent to A reach B), logout on A ends the viewer's session
+ * and presence stream held on B, user:set narrowing a viewer's cameras ends
+ * his stream on B, and device:revoke by an operator (against the shared
+ * store, as if on B's host) closes the channel on A and takes the camera
+ * offline everywhere, each within 1 s; both keep working after NATS and
+ * PostgreSQL restart.
  */
 import assert from "node:assert/strict";
-import { deviceRevoke } from "../../signaling/admin/commands.ts";
+import { deviceRevoke, userSet } from "../../signaling/admin/commands.ts";
 import { startBackends } from "../helpers/cluster/backends.ts";
 import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
@@ -166,6 +169,33 @@ Deno.test({
           });
           await gone.body?.cancel();
           assert.ok(gone.status === 401 || gone.status === 404, String(gone.status));
+        },
+      );
+
+      await t.step(
+        "user:set (operator, shared store) narrowing dave's cameras ends his stream on B within 1 s",
+        async () => {
+          const dave = await loginViewer(nb, "dave", ["door", "garden"]);
+          const events = await fetch(`${nb.base}/api/cameras/events`, {
+            client: nb.client,
+            headers: { authorization: `Bearer ${dave.token}` },
+          });
+          assert.equal(events.status, 200);
+          const reader = events.body!.getReader();
+          await reader.read();
+          const t0 = performance.now();
+          await userSet(nb.target, "dave", { cameras: ["garden"] });
+          const ended = (async () => {
+            while (!(await reader.read()).done);
+            return performance.now();
+          })();
+          const at = await Promise.race([
+            ended,
+            new Promise<number>((_, reject) =>
+              setTimeout(() => reject(new Error("dave's stream on b still open 1 s after")), 1_000)
+            ),
+          ]);
+          console.log(`stream on b ended ${(at - t0).toFixed(0)} ms after user:set`);
         },
       );
 
