@@ -15,7 +15,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { iceServerHostPort, parseIceServerUrl } from "../../signaling/turn/ice_urls.ts";
+import { iceServerHostPort, parseIceServerUrl } from "../../lib/ice_urls.ts";
 import { writePublicFile } from "../../pki/files.ts";
 
 /** Exit code meaning "start me again: my permissions must change" (EX_TEMPFAIL). */

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
 import { byteSize, duration, settingFlag as flag } from "../../lib/settings.ts";
 import { MAX_TOKEN_TTL_MS } from "../auth/jwt_keys.ts";
-import { parseIceServerUrl } from "../turn/ice_urls.ts";
+import { parseIceServerUrl } from "../../lib/ice_urls.ts";
 import { parseNatsUrl } from "../bus/nats_url.ts";
 import { parsePostgresUrl } from "../store/postgres_url.ts";
 

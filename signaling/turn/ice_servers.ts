@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { IceServerUrl } from "./ice_urls.ts";
+import type { IceServerUrl } from "../../lib/ice_urls.ts";
 import { mintTurnCredential, type TurnCredential } from "./credentials.ts";
 
 /** An ICE server as WebRTC's `RTCIceServer` takes it. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { iceServerLinks, sessionIceServers } from "./ice_servers.ts";
-import { type IceServerUrl, parseIceServerUrl } from "./ice_urls.ts";
+import { type IceServerUrl, parseIceServerUrl } from "../../lib/ice_urls.ts";
 import { turnPassword } from "./credentials.ts";
 
 const SECRET = "s3cret-shared-with-coturn-0123456789abcdef";

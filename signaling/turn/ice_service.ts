@@ -17,7 +17,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type IceServerUrl, parseIceServerUrl } from "./ice_urls.ts";
+import { type IceServerUrl, parseIceServerUrl } from "../../lib/ice_urls.ts";
 import { type IceServerEntry, type SessionIceServers, sessionIceServers } from "./ice_servers.ts";
 import { ensureTurnSecret, readTurnSecret } from "./secret.ts";
 

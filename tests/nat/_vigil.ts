@@ -19,7 +19,7 @@ import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
 import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
 import { ADDR, type Role, runCommand, type Topology } from "./_topology.ts";
 import { iceServersChanged, loadIceServerUrls } from "../../publisher/device/ice_servers_state.ts";
-import { parseIceServerUrl } from "../../signaling/turn/ice_urls.ts";
+import { parseIceServerUrl } from "../../lib/ice_urls.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const CAMERA = "nat-cam";

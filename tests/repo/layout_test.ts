@@ -65,6 +65,17 @@ Deno.test("layout: lib/ stands on nothing above it", () => {
   assert.deepEqual(offenders, []);
 });
 
+// The publisher ships in its own image (containers/publisher.Containerfile copies
+// publisher/, pki/ and lib/ only): what it shares with the server lives in lib/.
+Deno.test("layout: the publisher's production code imports nothing of the server", () => {
+  const offenders = Object.entries(files)
+    .filter(([f]) => f.startsWith("publisher/") && !f.endsWith("_test.ts"))
+    .flatMap(([f, deps]) =>
+      deps.filter((d) => d.startsWith("signaling/")).map((d) => `${f} → ${d}`)
+    );
+  assert.deepEqual(offenders, [], "share it through lib/");
+});
+
 Deno.test("layout: production code imports no test support", () => {
   const production = (f: string) =>
     /^(lib|pki|signaling|publisher|subscriber-web\/src|scripts|containers)\//.test(f) &&
