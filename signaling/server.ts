@@ -186,8 +186,29 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     "keys.rotated": async () => {
       ctx.ring = await loadKeyRing(store, keys);
       audit.log("keys.reloaded", { kid: ctx.ring.current.kid });
+      scheduleKeyDrop();
     },
   }, startSeq);
+  // A retired key leaves the ring (JWKS, verification) when its grace ends, without a
+  // restart; tokens.ts already refuses it from that instant (verifyUntil).
+  let keyDropTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleKeyDrop() {
+    clearTimeout(keyDropTimer);
+    const at = ctx.ring.nextExpiry;
+    if (at === null) return;
+    keyDropTimer = setTimeout(async () => {
+      try {
+        const before = [...ctx.ring.publicKeys.keys()];
+        ctx.ring = await loadKeyRing(store, keys);
+        const dropped = before.filter((k) => !ctx.ring.publicKeys.has(k));
+        audit.log("keys.retired", { kids: dropped });
+      } catch (err) {
+        console.error(`keys: dropping retired keys failed: ${(err as Error).message}`);
+      }
+      scheduleKeyDrop();
+    }, Math.max(0, at - Date.now()) + 500);
+  }
+  scheduleKeyDrop();
   await follower.check();
   ctx.revocations.onChange(() => follower.check());
   const offNudge = bus.subscribe(topics.clusterEvents, (m) => {
@@ -240,6 +261,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
       offNudge();
       offBusState();
       await follower.stop();
+      clearTimeout(keyDropTimer);
       viewing.close();
       hub.close();
       presence.close();

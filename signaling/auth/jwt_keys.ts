@@ -2,8 +2,11 @@
  * The server's JWT signing keys: Ed25519, each with a `kid`. The private key
  * is a PKCS#8 PEM file (0600) under `<data>/keys/`, or, in a cluster, sealed
  * in the shared store under the key-encryption key (a {@linkcode PrivateKeySource},
- * certs/shared_keys.ts); the public JWK and the key's life are in the store. Rotation makes a new current key and keeps
- * retired public keys until every token they signed has expired.
+ * certs/shared_keys.ts); the public JWK and the key's life are in the store.
+ * Rotation makes a new current key, deletes the retired keys' private halves,
+ * and keeps their public keys until every token they signed has expired
+ * (`GRACE_MS`): then they stop verifying (`verifyUntil`) and leave JWKS at the
+ * next reload (the server schedules one at `nextExpiry`).
  * @module
  */
 import * as jose from "jose";
@@ -18,11 +21,18 @@ export interface KeyRing {
   publicKeys: Map<string, CryptoKey>;
   /** The JWKS document served at `/.well-known/jwks.json`. */
   jwks: { keys: jose.JWK[] };
+  /**
+   * kid → end of its grace (ms) for retired keys: past it a token signed with
+   * the key is refused even before the ring is reloaded (tokens.ts).
+   */
+  verifyUntil: Map<string, number>;
+  /** When the next retired key's grace ends (reload then: it leaves JWKS), or null. */
+  nextExpiry: number | null;
 }
 
 /** Longest lifetime of any token we sign; retired keys stay this long (plus skew). */
 export const MAX_TOKEN_TTL_MS = 5 * 60_000;
-const GRACE_MS = MAX_TOKEN_TTL_MS + 60_000;
+export const GRACE_MS = MAX_TOKEN_TTL_MS + 60_000;
 
 function keyPath(dataDir: string, kid: string) {
   return join(dataDir, "keys", `jwt-${kid}.pem`);
@@ -32,6 +42,8 @@ function keyPath(dataDir: string, kid: string) {
 export interface PrivateKeySource {
   save(kid: string, pkcs8Pem: string): Promise<void>;
   load(kid: string): Promise<string>;
+  /** Deletes every private half but `keep`'s (a retired key never signs again). */
+  prune?(keep: string): Promise<string[]>;
 }
 
 /** Private keys as 0600 files in the data dir (one process). */
@@ -39,6 +51,20 @@ export function fileKeySource(dataDir: string): PrivateKeySource {
   return {
     save: (kid, pem) => writeSecretFile(keyPath(dataDir, kid), pem),
     load: (kid) => Deno.readTextFile(keyPath(dataDir, kid)),
+    async prune(keep) {
+      const removed: string[] = [];
+      try {
+        for await (const e of Deno.readDir(join(dataDir, "keys"))) {
+          const m = /^jwt-(.+)\.pem$/.exec(e.name);
+          if (!m || m[1] === keep) continue;
+          await Deno.remove(join(dataDir, "keys", e.name)).catch(() => {});
+          removed.push(m[1]);
+        }
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
+      return removed;
+    },
   };
 }
 
@@ -62,6 +88,8 @@ export async function rotateJwtKey(
     { kid, publicJwk: JSON.stringify({ ...jwk, kid, alg: "EdDSA", use: "sig" }) },
     now,
   );
+  // The retired keys' private halves go: verification needs only the public ones.
+  await sourceOf(keys).prune?.(kid);
   return kid;
 }
 
@@ -79,12 +107,23 @@ export async function loadKeyRing(
   const current = rows.find((r) => r.retiredAt === null)!;
   const pem = await sourceOf(keys).load(current.kid);
   const privateKey = await jose.importPKCS8(pem, "EdDSA") as CryptoKey;
+  // Private halves of retired keys left by older versions go too.
+  await sourceOf(keys).prune?.(current.kid);
   const publicKeys = new Map<string, CryptoKey>();
+  const verifyUntil = new Map<string, number>();
   const jwks: jose.JWK[] = [];
   for (const r of rows) {
     const jwk = JSON.parse(r.publicJwk) as jose.JWK;
     publicKeys.set(r.kid, await jose.importJWK(jwk, "EdDSA") as CryptoKey);
+    if (r.retiredAt !== null) verifyUntil.set(r.kid, r.retiredAt + GRACE_MS);
     jwks.push(jwk);
   }
-  return { current: { kid: current.kid, privateKey }, publicKeys, jwks: { keys: jwks } };
+  const ends = [...verifyUntil.values()];
+  return {
+    current: { kid: current.kid, privateKey },
+    publicKeys,
+    jwks: { keys: jwks },
+    verifyUntil,
+    nextExpiry: ends.length ? Math.min(...ends) : null,
+  };
 }

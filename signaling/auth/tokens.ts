@@ -134,6 +134,8 @@ async function verify(
         }
         const key = typeof header.kid === "string" ? ring.publicKeys.get(header.kid) : undefined;
         if (!key) throw new TokenError("unknown kid");
+        const until = ring.verifyUntil?.get(header.kid as string);
+        if (until !== undefined && Date.now() > until) throw new TokenError("signing key retired");
         return key;
       },
       {
