@@ -86,10 +86,10 @@ export class PostgresDriver implements SqlDriver {
             this.#reset(sql);
             reject(
               new Error(
-                `PostgreSQL did not answer within ${this.#deadlineMs} ms (connections reset)`,
+                `PostgreSQL did not answer within ${deadlineMs} ms (connections reset)`,
               ),
             );
-          }, this.#deadlineMs);
+          }, deadlineMs);
         }),
       ]);
     } finally {
