@@ -14,6 +14,16 @@
 
 const SECRET_FIELD = /token|password|secret|key|cookie|authorization|csr|sdp/i;
 
+/**
+ * One entry as a JSON line. JSON.stringify leaves U+2028 and U+2029 as they
+ * are, and some tools (editors, JavaScript line readers, log viewers) break
+ * lines there: an attacker-chosen value (a user name, a reason) could then
+ * show as a forged entry of its own. Escaped, every entry is one line.
+ */
+export function auditLine(entry: Record<string, unknown>): string {
+  return JSON.stringify(entry).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029") + "\n";
+}
+
 /** An audit sink writing JSON lines (appended, 0600). */
 export class AuditLog {
   #file: Deno.FsFile | null;
@@ -31,7 +41,7 @@ export class AuditLog {
     this.recent.push(entry);
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
     try {
-      this.#file?.writeSync(this.#encoder.encode(JSON.stringify(entry) + "\n"));
+      this.#file?.writeSync(this.#encoder.encode(auditLine(entry)));
     } catch (err) {
       console.error(`audit: write failed: ${(err as Error).message}`);
     }

@@ -41,7 +41,7 @@ import { SessionTable, type WhepSession } from "./table.ts";
 /** A refusal with its HTTP status, a stable code and a readable message. */
 export class SessionError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 412 | 422 | 428 | 429 | 503 | 504,
+    readonly status: 400 | 403 | 404 | 409 | 412 | 422 | 428 | 429 | 502 | 503 | 504,
     readonly code: string,
     message: string,
     /** Seconds for `Retry-After`, when trying again later can help. */
@@ -95,6 +95,8 @@ export class ViewingSessions {
   /** Per session not connected yet: the timer that ends it (connectTimeoutMs). */
   readonly #reapers = new Map<string, ReturnType<typeof setTimeout>>();
   #familiesSince = Date.now();
+  /** Why sessions ended in the last seconds (the reply to their offer may still be on its way). */
+  readonly #recentlyEnded = new Map<string, { by: EndedBy; reason: string; at: number }>();
 
   constructor(o: ViewingOptions) {
     this.#o = o;
@@ -219,12 +221,12 @@ export class ViewingSessions {
         this.#forget(session.id);
         throw offline();
       }
-      if (!this.#table.get(session.id)) throw this.#endedMeanwhile(camera);
+      if (!this.#table.get(session.id)) throw this.#endedMeanwhile(camera, session.id);
       refused("answer timeout", { session: session.id });
       this.#end(session.id, "server", "answer timeout", true);
       throw new SessionError(504, "answer_timeout", `camera "${camera}" did not answer in time`);
     }
-    if (!this.#table.get(session.id)) throw this.#endedMeanwhile(camera);
+    if (!this.#table.get(session.id)) throw this.#endedMeanwhile(camera, session.id);
     if ("status" in reply) {
       refused(reply.message, { session: session.id, status: reply.status });
       this.#end(session.id, "publisher", reply.message, false);
@@ -393,7 +395,26 @@ export class ViewingSessions {
     this.#reapers.clear();
   }
 
-  #endedMeanwhile(camera: string): SessionError {
+  /**
+   * The session ended while its offer was out: say what happened. The
+   * publisher closing it (its peer failed right after answering) is a 502
+   * with the publisher's reason (RFC 9110 §15.6.3); only a channel that went
+   * away is "offline".
+   */
+  #endedMeanwhile(camera: string, id: string): SessionError {
+    const ended = this.#recentlyEnded.get(id);
+    this.#recentlyEnded.delete(id);
+    if (ended && ended.by === "publisher") {
+      return new SessionError(
+        502,
+        "publisher_closed",
+        `camera "${camera}" closed the session right after answering (${ended.reason})`,
+        OFFLINE_RETRY_S,
+      );
+    }
+    if (ended && ended.by !== "server") {
+      return new SessionError(409, "session_ended", `the session ended: ${ended.reason}`);
+    }
     return new SessionError(
       409,
       "camera_offline",
@@ -433,6 +454,13 @@ export class ViewingSessions {
   #end(id: string, by: EndedBy, reason: string, tellPublisher: boolean): boolean {
     const s = this.#forget(id);
     if (!s) return false;
+    // Kept briefly: an offer still waiting for its reply reports why (#endedMeanwhile).
+    const now = Date.now();
+    for (const [k, v] of this.#recentlyEnded) {
+      if (v.at > now - 10_000 && this.#recentlyEnded.size < 10_000) break;
+      this.#recentlyEnded.delete(k);
+    }
+    this.#recentlyEnded.set(id, { by, reason, at: now });
     if (tellPublisher) {
       this.#o.bus.publish(topics.control(s.camera), { type: "close", sessionId: id, reason });
     }

@@ -32,7 +32,7 @@ export const VALID_OFFER = [
 ].join("\r\n");
 
 /** What the scripted publisher does with an offer. */
-export type OfferPolicy = "answer" | "reject";
+export type OfferPolicy = "answer" | "reject" | "answer-then-close";
 
 /** A publisher driven by the test: it records every frame it receives. */
 export class ScriptedPublisher {
@@ -137,6 +137,16 @@ export class ScriptedPublisher {
   }
 
   #onOffer(frame: Record<string, unknown>) {
+    if (this.policy === "answer-then-close") {
+      // As a publisher whose peer failed at once: the answer, and the close right behind it.
+      this.send({
+        type: "answer",
+        sessionId: frame.sessionId,
+        sdp: VALID_OFFER.replace("a=recvonly", "a=sendonly"),
+      });
+      this.send({ type: "close", sessionId: frame.sessionId, reason: "ICE failed" });
+      return;
+    }
     if (this.policy === "answer") {
       this.send({
         type: "answer",

@@ -73,9 +73,53 @@ export function requireViewer(ctx: ServerContext): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * Why a cookie-authenticated request (refresh, logout) comes from another
+ * origin, or null when it does not. `SameSite=Strict` lets a sibling origin
+ * of the same site (another port or subdomain) send the cookie; browsers
+ * mark such requests `Sec-Fetch-Site: same-site` and name the page's
+ * `Origin`. A client sending neither (curl, a native app) holds the cookie
+ * itself and is not a confused deputy. Pure.
+ */
+export function crossOrigin(
+  headers: { origin?: string; fetchSite?: string; host?: string },
+): string | null {
+  if (headers.fetchSite && !["same-origin", "none"].includes(headers.fetchSite)) {
+    return `Sec-Fetch-Site: ${headers.fetchSite.slice(0, 20)}`;
+  }
+  if (headers.origin !== undefined) {
+    let host: string;
+    try {
+      const u = new URL(headers.origin);
+      if (u.protocol !== "https:") return "Origin is not https";
+      host = u.host;
+    } catch {
+      return "Origin is not an origin";
+    }
+    if (host !== headers.host) return "Origin is another origin";
+  }
+  return null;
+}
+
 /** `/auth/login`, `/auth/refresh`, `/auth/logout`. */
 export function authRoutes(ctx: ServerContext) {
   const app = new Hono<AppEnv>();
+
+  // Refresh and logout act on the cookie: only this origin's pages may ask (CSRF).
+  const sameOrigin: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const why = crossOrigin({
+      origin: c.req.header("origin"),
+      fetchSite: c.req.header("sec-fetch-site"),
+      host: c.req.header("host"),
+    });
+    if (why) {
+      ctx.audit.log("auth.cross_origin", { route: c.req.path, reason: why, ip: c.env.remoteAddr });
+      return problem(c, 403, "cross_origin", `refused: ${why}; use this server's own page`);
+    }
+    await next();
+  };
+  app.use("/auth/refresh", sameOrigin);
+  app.use("/auth/logout", sameOrigin);
 
   async function issueSession(
     c: Parameters<MiddlewareHandler<AppEnv>>[0],
