@@ -68,6 +68,9 @@ export async function startBenchPublisher(o: BenchPublisherOptions): Promise<Ben
     force: false,
   });
   const extra = [...(o.extra ?? [])];
+  // The launcher passes its picked --interface to main.ts; this runs main.ts itself, so it
+  // names one: loopback, where the bench's viewers are (ICE never binds a wildcard).
+  if (!extra.includes("--interface")) extra.push("--interface", "127.0.0.1");
   if (o.source) {
     const config = join(o.workDir, `publish-${o.camera}.json`);
     await Deno.writeTextFile(config, JSON.stringify({ source: o.source }));
