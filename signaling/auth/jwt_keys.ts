@@ -42,8 +42,12 @@ function keyPath(dataDir: string, kid: string) {
 export interface PrivateKeySource {
   save(kid: string, pkcs8Pem: string): Promise<void>;
   load(kid: string): Promise<string>;
-  /** Deletes every private half but `keep`'s (a retired key never signs again). */
-  prune?(keep: string): Promise<string[]>;
+  /**
+   * Deletes the private halves of these retired keys (a retired key never
+   * signs again). Only keys the store lists as retired: a key saved but not
+   * yet current (another node rotating) must stay.
+   */
+  remove?(kids: readonly string[]): Promise<void>;
 }
 
 /** Private keys as 0600 files in the data dir (one process). */
@@ -51,19 +55,12 @@ export function fileKeySource(dataDir: string): PrivateKeySource {
   return {
     save: (kid, pem) => writeSecretFile(keyPath(dataDir, kid), pem),
     load: (kid) => Deno.readTextFile(keyPath(dataDir, kid)),
-    async prune(keep) {
-      const removed: string[] = [];
-      try {
-        for await (const e of Deno.readDir(join(dataDir, "keys"))) {
-          const m = /^jwt-(.+)\.pem$/.exec(e.name);
-          if (!m || m[1] === keep) continue;
-          await Deno.remove(join(dataDir, "keys", e.name)).catch(() => {});
-          removed.push(m[1]);
-        }
-      } catch (err) {
-        if (!(err instanceof Deno.errors.NotFound)) throw err;
+    async remove(kids) {
+      for (const kid of kids) {
+        await Deno.remove(keyPath(dataDir, kid)).catch((err) => {
+          if (!(err instanceof Deno.errors.NotFound)) throw err;
+        });
       }
-      return removed;
     },
   };
 }
@@ -89,8 +86,14 @@ export async function rotateJwtKey(
     now,
   );
   // The retired keys' private halves go: verification needs only the public ones.
-  await sourceOf(keys).prune?.(kid);
+  await removeRetiredPrivateKeys(store, keys);
   return kid;
+}
+
+/** Deletes the private half of every key the store lists as retired. */
+async function removeRetiredPrivateKeys(store: Store, keys: string | PrivateKeySource) {
+  const retired = (await store.jwtKeys.list(0)).filter((r) => r.retiredAt !== null);
+  await sourceOf(keys).remove?.(retired.map((r) => r.kid));
 }
 
 /** Loads the key ring, creating the first key if there is none. */
@@ -108,7 +111,7 @@ export async function loadKeyRing(
   const pem = await sourceOf(keys).load(current.kid);
   const privateKey = await jose.importPKCS8(pem, "EdDSA") as CryptoKey;
   // Private halves of retired keys left by older versions go too.
-  await sourceOf(keys).prune?.(current.kid);
+  await removeRetiredPrivateKeys(store, keys);
   const publicKeys = new Map<string, CryptoKey>();
   const verifyUntil = new Map<string, number>();
   const jwks: jose.JWK[] = [];

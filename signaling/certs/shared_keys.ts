@@ -52,6 +52,9 @@ export function sealedKeySource(store: Store, kek: CryptoKey): PrivateKeySource 
       const name = `jwt-${kid}`;
       await store.sealedKeys.putIfAbsent(name, await seal(kek, name, pem), Date.now());
     },
+    async remove(kids) {
+      await store.sealedKeys.remove(kids.map((kid) => `jwt-${kid}`));
+    },
     async load(kid) {
       const name = `jwt-${kid}`;
       const sealed = await store.sealedKeys.get(name);

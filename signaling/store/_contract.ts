@@ -373,6 +373,10 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
           ]);
           assert.equal(x, y);
           assert.equal(await b.sealedKeys.get("ca"), x);
+          await a.sealedKeys.putIfAbsent("jwt-old", "sealed-old", now);
+          await b.sealedKeys.remove(["jwt-old", "jwt-unknown"]);
+          assert.equal(await a.sealedKeys.get("jwt-old"), null);
+          assert.equal(await a.sealedKeys.get("ca"), x, "others stay");
         });
 
         await t.step("ping answers; a closed handle refuses", async () => {

@@ -60,6 +60,9 @@ export function sealedKeyStore(db: SqlDriver): SealedKeyStore {
         name,
       ]))?.sealed ?? null;
     },
+    async remove(names) {
+      for (const n of names) await db.run("DELETE FROM sealed_keys WHERE name = $1", [n]);
+    },
     putIfAbsent: (name, sealed, now) =>
       db.transaction(async (tx) => {
         await tx.run(

@@ -233,6 +233,8 @@ export interface SealedKeyStore {
   get(name: string): Promise<string | null>;
   /** Stores `sealed` unless `name` exists; resolves with the stored value (the first writer's). */
   putIfAbsent(name: string, sealed: string, now: number): Promise<string>;
+  /** Deletes these entries (retired keys' private halves); unknown names are skipped. */
+  remove(names: readonly string[]): Promise<void>;
 }
 
 /** A recorded segment of a camera, stored complete and hash-checked. */
