@@ -3,14 +3,18 @@
  * V8 flags after the permission flags, and a glibc malloc tunable in its
  * environment.
  *
- * `--max-semi-space-size=4` (MiB): every RTP packet of every viewer allocates a
- * few short-lived buffers in werift (header, SRTP output, cipher objects), so
- * the young generation fills fast and V8 grows it to its 16 MiB limit per
- * semi-space; those pages stay committed after the viewers leave. With 4 MiB,
- * `deno task bench:profile 16` measured the publisher's peak RSS at 165 MiB
- * instead of 211–217 MiB with no measurable CPU cost (0.219 vs 0.229–0.231
- * CPU-s/s); 1–2 MiB cost 15–30 % more CPU. `deno task bench` repeats the
- * comparison in every run (bench/RESULTS.md, "Memory settings").
+ * `--max-semi-space-size=1` (MiB): the publisher's garbage is short-lived (RTP
+ * headers, per-picture payloads, werift's RTCP and DTLS records), so V8 grows
+ * its young generation towards the 16 MiB-per-semi-space limit, and those pages
+ * stay committed after the viewers leave. It was 4 while werift encrypted every
+ * packet with new objects (1–2 MiB then cost 15–30 % more CPU); the direct send
+ * path allocates almost nothing per packet, and 1 MiB measured (publisher
+ * launched as `deno task publish` does, werift viewers, loaded 2-core machine,
+ * alternating runs): idle RSS 76 → 71.5 MiB (RssAnon 30.4 → 25.4), 4 viewers
+ * max 113 → 102 MiB (RssAnon 61 → 48), 16 viewers 137–140 → 132–134 MiB with
+ * task-clock 1.37–1.46 vs 1.49–1.50 s per 9 s, no loss either way.
+ * `deno task bench` repeats the comparison in every run (bench/RESULTS.md,
+ * "Memory settings").
  *
  * `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536`: glibc raises its mmap
  * threshold each time a large mmap'd block is freed, after which such blocks
@@ -24,7 +28,7 @@
  */
 
 /** The V8 flag value, also used by the benchmark's before/after comparison. */
-export const PUBLISHER_V8_FLAGS = "--max-semi-space-size=4";
+export const PUBLISHER_V8_FLAGS = "--max-semi-space-size=1";
 
 /** The glibc malloc tunables of the publisher process. */
 export const PUBLISHER_MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=65536";
