@@ -51,3 +51,20 @@ export function isUnusableDestination(address: number): boolean {
 export function isLoopback(address: number): boolean {
   return inCidr(address, "127.0.0.0/8");
 }
+
+/**
+ * Whether `address` is for one network only, never a peer across the internet:
+ * loopback, RFC 1918 private ranges, shared CGNAT space (RFC 6598) and
+ * link-local (RFC 3927).
+ */
+export function isNonPublic(address: number): boolean {
+  return [
+    "127.0.0.0/8",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+  ]
+    .some((net) => inCidr(address, net));
+}

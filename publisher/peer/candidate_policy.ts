@@ -5,7 +5,14 @@
  * - a candidate whose address is a canonical dotted-quad IPv4 inside one of
  *   the viewer networks (`--viewer-net`), or
  * - a `typ relay` candidate whose address is one of the TURN servers the
- *   publisher was given (`relayAddresses`, IPv4 literals).
+ *   publisher was given (`relayAddresses`, IPv4 literals), or
+ * - when the publisher has TURN servers, a public unicast address (a remote
+ *   viewer's server-reflexive or peer-reflexive address). The publisher
+ *   reaches it only through its own relay: its `--allow-net` grants no such
+ *   address, and coturn's shipped configuration refuses private, loopback and
+ *   its own addresses as peers. Pairing the publisher's relay with this
+ *   candidate is what installs the TURN permission for the viewer's NAT
+ *   address (RFC 8656 section 9), so dropping it breaks remote viewing.
  *
  * Everything else is dropped before werift sees it: 0.0.0.0 and every
  * wildcard, loopback or IPv4-mapped IPv6 spelling (`::`, `::ffff:127.0.0.1`,
@@ -22,7 +29,7 @@
  * ```
  * @module
  */
-import { inCidr, isUnusableDestination, parseIpv4 } from "../../lib/ipv4.ts";
+import { inCidr, isNonPublic, isUnusableDestination, parseIpv4 } from "../../lib/ipv4.ts";
 
 /** The allow-lists remote candidates are checked against. */
 export interface CandidatePolicy {
@@ -53,6 +60,10 @@ export function candidateRefusal(line: string, policy: CandidatePolicy): string 
   if (isUnusableDestination(address)) return "unspecified, multicast or broadcast address";
   if (c.type === "relay" && policy.relayAddresses.includes(c.address)) return null;
   if (policy.viewerNets.some((net) => inCidr(address, net))) return null;
+  if (
+    policy.relayAddresses.length > 0 && !isNonPublic(address) &&
+    !policy.relayAddresses.includes(c.address)
+  ) return null;
   return "outside the viewer networks";
 }
 

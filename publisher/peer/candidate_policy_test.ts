@@ -27,11 +27,31 @@ Deno.test("candidate policy: viewer networks, TURN relays, the rest refused with
     candidateRefusal(cand("203.0.113.10", 61000, "srflx"), policy),
     "outside the viewer networks",
   );
+  // A "relay" label at another address counts for nothing (the viewer writes the type).
   assert.equal(
-    candidateRefusal(cand("203.0.113.11", 61000, "relay"), policy),
+    candidateRefusal(cand("203.0.113.11", 61000, "relay"), { ...policy, relayAddresses: [] }),
     "outside the viewer networks",
   );
   assert.equal(candidateRefusal(cand("192.168.2.9"), policy), "outside the viewer networks");
+  // With TURN, a remote viewer's public reflexive address is used (through the relay only);
+  // private, CGNAT, link-local and loopback addresses outside the viewer nets still are not.
+  assert.ok(acceptRemoteCandidate(cand("198.51.100.7", 40000, "srflx"), policy));
+  assert.ok(acceptRemoteCandidate(cand("198.51.100.7", 40000, "prflx"), policy));
+  for (const a of ["10.64.0.10", "172.20.1.1", "100.64.3.3", "169.254.9.9", "127.0.0.1"]) {
+    assert.equal(
+      candidateRefusal(cand(a, 40000, "srflx"), policy),
+      "outside the viewer networks",
+      a,
+    );
+  }
+  // Without TURN the same public address is refused.
+  assert.equal(
+    candidateRefusal(cand("198.51.100.7", 40000, "srflx"), {
+      viewerNets: ["192.168.1.0/24"],
+      relayAddresses: [],
+    }),
+    "outside the viewer networks",
+  );
   assert.equal(candidateRefusal(cand("192.168.1.9", 0), policy), "bad port");
   assert.equal(candidateRefusal(cand("192.168.1.9", 70000), policy), "bad port");
   assert.equal(candidateRefusal(cand("192.168.1.9", 9, "host", "tcp"), policy), "not UDP");
