@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { lookup } from "node:dns/promises";
 import { join } from "node:path";
 import { AuditLog } from "./audit/audit_log.ts";
 import { fileKeySource, loadKeyRing, type PrivateKeySource } from "./auth/jwt_keys.ts";
@@ -94,14 +95,21 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     answerTimeoutMs: config.answerTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
   });
+  // Publishers are granted exact addresses: their TURN/STUN names are resolved here, once.
+  const publisherIce = await ice.forPublishers(
+    async (name) => (await lookup(name, { family: 4, all: true })).map((a) => a.address),
+    (href, why) => console.error(`turn: ${href} left out for publishers: ${why}`),
+  );
   const hub = new DeviceHub({
     bus,
     presence,
     audit,
     heartbeatMs: config.heartbeatMs,
     timeoutMs: config.deviceTimeoutMs,
-    iceServers: ice.announced(),
-    sessionIceServers: ice.configured ? async () => (await ice.forSession()).iceServers : undefined,
+    iceServers: publisherIce.announced(),
+    sessionIceServers: publisherIce.configured
+      ? async () => (await publisherIce.forSession()).iceServers
+      : undefined,
   });
   const recordings = await RecordingArchive.open(config.dataDir, store, {
     maxSegmentBytes: config.recordingsMaxSegmentBytes,

@@ -21,6 +21,8 @@ import {
   postgresGrants,
 } from "./cluster_grants.ts";
 import type { ServeOptions } from "./options.ts";
+import { parseIceServerUrl } from "../../lib/ice_urls.ts";
+import { isDnsName } from "../turn/publisher_urls.ts";
 
 const present = (xs: (string | null)[]) => xs.filter((x): x is string => !!x);
 
@@ -58,6 +60,8 @@ export function clusterGrants(s: ServeOptions["settings"]): Grants & { env: stri
 export function serverFlags({ settings: s, configFile }: ServeOptions): string[] {
   const cluster = clusterGrants(s);
   const net = [s.port, s.devicePort].map((p) => p === 0 ? s.host : `${s.host}:${p}`);
+  // The names of STUN/TURN servers, to resolve them for publishers (turn/publisher_urls.ts).
+  net.push(...iceServerNames(s.iceServerUrls));
   const read = present([
     s.dataDir,
     s.webDir,
@@ -78,4 +82,12 @@ export function serverFlags({ settings: s, configFile }: ServeOptions): string[]
     ...(cluster.env.length ? [`--allow-env=${cluster.env.join(",")}`] : []),
     `--ignore-env=${ignoreEnv.join(",")}`,
   ];
+}
+
+/** DNS names among stun:/turn: URLs (a bare-name grant allows their lookup). */
+function iceServerNames(urls: readonly string[]): string[] {
+  return urls.flatMap((u) => {
+    const r = parseIceServerUrl(u);
+    return r.ok && r.url.scheme !== "turns" && isDnsName(r.url.host) ? [r.url.host] : [];
+  });
 }

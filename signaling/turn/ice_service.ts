@@ -19,6 +19,7 @@
 import { join } from "node:path";
 import { type IceServerUrl, parseIceServerUrl } from "../../lib/ice_urls.ts";
 import { type IceServerEntry, type SessionIceServers, sessionIceServers } from "./ice_servers.ts";
+import { publisherIceUrls, type ResolveIpv4 } from "./publisher_urls.ts";
 import { ensureTurnSecret, readTurnSecret } from "./secret.ts";
 
 /** The settings this reads (a subset of ServerSettings). */
@@ -84,6 +85,22 @@ export class IceService {
       now,
     });
     return { iceServers: [...s.iceServers, ...this.#fixed.map(copy)], expiresAt: s.expiresAt };
+  }
+
+  /**
+   * The same service with DNS names resolved to IPv4 literals, for
+   * publishers (publisher_urls.ts: their grants name exact addresses).
+   */
+  async forPublishers(
+    resolve: ResolveIpv4,
+    onDrop?: (href: string, why: string) => void,
+  ): Promise<IceService> {
+    return new IceService({
+      urls: await publisherIceUrls(this.#urls, resolve, onDrop),
+      secret: this.#secret,
+      ttlMs: this.#ttlMs,
+      fixed: this.#fixed,
+    });
   }
 
   /** Every configured URL, without credentials (the publisher's `welcome`). */

@@ -14,9 +14,13 @@ import { turnPassword, usernameExpiry } from "../../signaling/turn/credentials.t
 import { parseServeArgs } from "../../signaling/config/options.ts";
 import { serverFlags } from "../../signaling/config/flags.ts";
 
-const STUN = "stun:turn.example.com:3478";
-const TURN = "turn:turn.example.com:3478?transport=udp";
-const TURNS = "turns:turn.example.com:443?transport=tcp";
+// A name that resolves here: viewers get it as written, publishers its IPv4 address
+// (their grants are exact addresses; turns: keeps its name for the TLS check).
+const STUN = "stun:localhost:3478";
+const TURN = "turn:localhost:3478?transport=udp";
+const TURNS = "turns:localhost:443?transport=tcp";
+const PUB_STUN = "stun:127.0.0.1:3478";
+const PUB_TURN = "turn:127.0.0.1:3478?transport=udp";
 
 /** `Link` values (one per URL) → url, params. */
 function parseLinks(header: string | null): { url: string; params: Record<string, string> }[] {
@@ -61,9 +65,9 @@ Deno.test("ICE servers: per-session TURN credentials for viewers and publishers"
     assert.doesNotMatch(username, /alice|door/, "the opaque id names no one");
   };
   try {
-    await t.step("welcome names the servers, without any credential", () => {
+    await t.step("welcome names the servers (as addresses), without any credential", () => {
       const welcome = pub.received.find((m) => m.type === "welcome")!;
-      assert.deepEqual(welcome.iceServers, [{ urls: [STUN, TURN, TURNS] }]);
+      assert.deepEqual(welcome.iceServers, [{ urls: [PUB_STUN, PUB_TURN, TURNS] }]);
     });
 
     const seen: string[] = [];
@@ -125,7 +129,7 @@ Deno.test("ICE servers: per-session TURN credentials for viewers and publishers"
           username?: string;
           credential?: string;
         }[];
-        assert.deepEqual(servers.map((x) => x.urls), [[STUN], [TURN, TURNS]]);
+        assert.deepEqual(servers.map((x) => x.urls), [[PUB_STUN], [PUB_TURN, TURNS]]);
         await checkTurnCredential(servers[1].username!, servers[1].credential!);
         const all = [...seen, viewerCred.username, servers[1].username!];
         assert.equal(new Set(all).size, all.length, "every credential is new");
@@ -147,7 +151,7 @@ Deno.test("ICE servers: per-session TURN credentials for viewers and publishers"
 Deno.test("ICE server settings: bad URLs refused, secret created in the data dir, flags read it", async (t) => {
   await t.step("a bad --ice-server is refused with the parser's message", () => {
     assert.throws(
-      () => parseServeArgs(["--ice-server", "turn:turn.example.com:99999"], null),
+      () => parseServeArgs(["--ice-server", "turn:localhost:99999"], null),
       /port must be 1–65535/,
     );
     assert.throws(() => parseServeArgs(["--turn-ttl", "500ms"], null), /at least 1s/);
@@ -162,6 +166,9 @@ Deno.test("ICE server settings: bad URLs refused, secret created in the data dir
     assert.ok(
       serverFlags(o).some((f) => f.startsWith("--allow-read=") && f.includes("/etc/vigil/turn")),
     );
+    // The bare name, so the server may resolve it for publishers.
+    const net = serverFlags(o).find((f) => f.startsWith("--allow-net="))!;
+    assert.ok(net.split("=")[1].split(",").includes("localhost"), net);
   });
   await t.step(
     "a turn: URL without --turn-secret-file: a 0600 secret in the data dir",
