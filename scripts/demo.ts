@@ -14,7 +14,7 @@ import { adminFlags, parseAdminArgs } from "../signaling/admin/options.ts";
 import { serverFlags } from "../signaling/config/flags.ts";
 import { parseServeArgs } from "../signaling/config/options.ts";
 import { publisherFlags } from "../publisher/config/flags.ts";
-import { localViewerNetArgs } from "../publisher/config/local_networks.ts";
+import { chooseInterfaceAddress, localViewerNetArgs } from "../publisher/config/local_networks.ts";
 import { parsePublishArgs } from "../publisher/config/options.ts";
 import { publisherRuntimeEnv } from "../publisher/config/runtime_flags.ts";
 import { enrollFlags, parseEnrollArgs } from "../publisher/device/enroll_options.ts";
@@ -267,6 +267,13 @@ await runMain("demo", async () => {
     "file",
     ...localViewerNetArgs(),
   ];
+  // ICE binds one explicit local address (never 0.0.0.0), picked as `deno task publish` does.
+  const picked = chooseInterfaceAddress(
+    Deno.networkInterfaces(),
+    parsePublishArgs(publishArgs, await Deno.readTextFile(publishConfig)).viewerNets,
+  );
+  if (!picked) throw new Error("this host has no IPv4 address for the demo camera");
+  publishArgs.push("--interface", picked);
   const options = parsePublishArgs(publishArgs, await Deno.readTextFile(publishConfig));
   const { config: device } = await loadState(options.stateDir);
   const flags = publisherFlags({ options, device, sourceBinary: sourceBinary(options.source) });
