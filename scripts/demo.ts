@@ -133,6 +133,15 @@ async function firstExisting(paths: string[]): Promise<string | null> {
 }
 
 await runMain("demo", async () => {
+  try {
+    await demo();
+  } catch (err) {
+    stopAll(); // a step failed: no server or publisher is left behind
+    throw err;
+  }
+});
+
+async function demo() {
   const { values: v } = parseCli(Deno.args, {
     name: "demo",
     usage: USAGE,
@@ -302,4 +311,4 @@ vigil demo is running.
 
 Ctrl-C stops everything.`);
   await Promise.all(children.map((c) => c.status));
-});
+}
