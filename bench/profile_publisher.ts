@@ -126,10 +126,16 @@ try {
   const caFile = join(work, "ca.pem");
   await Deno.writeTextFile(caFile, s.ctx.pki.caPem);
   await sleep(2000);
+  // RssAnon is the process's own memory; RssFile is mostly the deno executable's pages
+  // (shared with the launcher process and reclaimable by the kernel).
+  const anonIdle = procStatusMiB(publisher.pid, "RssAnon");
   const rssIdle = procStatusMiB(publisher.pid, "VmRSS");
-  let rssMax = 0;
+  let rssMax = 0, anonMax = 0;
   const pid = publisher.pid;
-  const rssTimer = setInterval(() => rssMax = Math.max(rssMax, procStatusMiB(pid, "VmRSS")), 250);
+  const rssTimer = setInterval(() => {
+    rssMax = Math.max(rssMax, procStatusMiB(pid, "VmRSS"));
+    anonMax = Math.max(anonMax, procStatusMiB(pid, "RssAnon"));
+  }, 250);
   const cpu0 = procCpuSeconds(publisher.pid);
   const t0 = performance.now();
   const frames = viewers === 0
@@ -142,10 +148,13 @@ try {
   log(`publisher ${round(cpuPerS, 3)} CPU-s/s; frames per viewer: ${frames.join(", ")}`);
   await sleep(5000);
   const rssAfter = procStatusMiB(publisher.pid, "VmRSS");
+  const anonAfter = procStatusMiB(publisher.pid, "RssAnon");
   log(
-    `publisher RSS: idle ${round(rssIdle)} MiB, max ${
+    `publisher RSS (RssAnon): idle ${round(rssIdle)} (${round(anonIdle)}) MiB, max ${
       round(rssMax)
-    } MiB, 5 s after the viewers left ${round(rssAfter)} MiB`,
+    } (${round(anonMax)}) MiB, 5 s after the viewers left ${round(rssAfter)} (${
+      round(anonAfter)
+    }) MiB`,
   );
 
   await publisher.stop();
