@@ -32,12 +32,17 @@ import { answerDtlsRole, parseSdpFrag, stripUnusableCandidates } from "./sdp.ts"
 import { composeAnswer, type OfferPlan, planOffer } from "./offer_plan.ts";
 import { parseRestartFrag, restartAnswerFrag, restartOffer } from "./ice_restart.ts";
 import { installTurnNonceFix } from "./turn_nonce_fix.ts";
+import { installReceiveBufferCap } from "./receive_buffer_cap.ts";
 import { acceptRemoteCandidate, type CandidatePolicy } from "./candidate_policy.ts";
 
 // werift's TURN client drops 438 Stale Nonce and its relay dies at the next refresh: patch it
 // once, before any peer connection exists (turn_nonce_fix.ts; proven in tests/nat/).
 if (!installTurnNonceFix()) {
   console.warn("werift changed: the TURN stale-nonce fix is not installed (relays may drop)");
+}
+// Deno reads each datagram into a new 64 KiB buffer; 4 KiB ones (receive_buffer_cap.ts).
+if (!installReceiveBufferCap()) {
+  console.warn("werift changed: ICE sockets keep 64 KiB receive buffers");
 }
 
 /** Payloads shared by all viewers of this process (keyed by access unit, see the module). */
