@@ -20,6 +20,7 @@ import type { Snapshots } from "./recordings/snapshots.ts";
 import type { Readiness } from "./cluster/readiness.ts";
 import type { IceService } from "./turn/ice_service.ts";
 import type { DeviceHub } from "./devices/hub.ts";
+import type { ServerMetrics } from "./metrics/metrics.ts";
 
 /** Shared server state. */
 export interface ServerContext {
@@ -47,6 +48,10 @@ export interface ServerContext {
   snapshots: Snapshots;
   /** This node's device channels (the console's online state, address, version). */
   hub: DeviceHub;
+  /** Prometheus metrics; exposed on `GET /metrics` only with `metricsToken`. */
+  metrics: ServerMetrics;
+  /** The Bearer token of `GET /metrics` (`--metrics-token-file`); null: off. */
+  metricsToken: string | null;
   /** This node's id (logs, bus messages); random in one process. */
   nodeId: string;
   /** What `/readyz` reports: store, bus and keys usable. */

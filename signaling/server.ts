@@ -34,6 +34,9 @@ import { Presence } from "./devices/presence.ts";
 import { RevocationList } from "./devices/revocation.ts";
 import { startDeviceListener } from "./http/device_listener.ts";
 import { publicApp } from "./http/public_app.ts";
+import { ServerMetrics } from "./metrics/metrics.ts";
+import { readMetricsToken } from "./metrics/token_file.ts";
+import { deviceState } from "./devices/device_state.ts";
 import { startPublicListener } from "./http/public_listener.ts";
 import { ViewingSessions } from "./sessions/viewing.ts";
 import { LiveGrants } from "./auth/live_grants.ts";
@@ -111,6 +114,22 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
       ? async () => (await publisherIce.forSession()).iceServers
       : undefined,
   });
+  const metricsToken = await readMetricsToken(config.metricsTokenFile);
+  const metrics = new ServerMetrics({
+    devices: async () => {
+      const now = Date.now();
+      const enrolled = (await store.devices.list()).filter((d) =>
+        deviceState(d, now) === "enrolled"
+      );
+      return {
+        enrolled: enrolled.length,
+        online: enrolled.filter((d) => presence.get(d.id)?.online).length,
+      };
+    },
+    sessionsActive: () => viewing.size,
+    cameraStats: () => hub.cameraStats(),
+  });
+  audit.onEvent((event, fields) => metrics.observeAudit(event, fields));
   const recordings = await RecordingArchive.open(config.dataDir, store, {
     maxSegmentBytes: config.recordingsMaxSegmentBytes,
     retentionMs: config.recordingsRetentionMs,
@@ -133,6 +152,8 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     recordings,
     snapshots: new Snapshots(),
     hub,
+    metrics,
+    metricsToken,
     nodeId,
     readiness: new Readiness({ store, bus: opened, ring: () => ctx.ring }),
     throttles: {

@@ -30,6 +30,7 @@ export class AuditLog {
   #encoder = new TextEncoder();
   /** The last events, for tests and diagnostics. */
   readonly recent: Record<string, unknown>[] = [];
+  #listeners = new Set<(event: string, fields: Record<string, unknown>) => void>();
 
   constructor(path: string | null) {
     this.#file = path ? Deno.openSync(path, { append: true, create: true, mode: 0o600 }) : null;
@@ -37,7 +38,15 @@ export class AuditLog {
 
   /** Records one event. Never throws: an audit failure must not break a request. */
   log(event: string, fields: Record<string, unknown> = {}): void {
-    const entry = { ts: new Date().toISOString(), event, ...redact(fields) };
+    const clean = redact(fields);
+    const entry = { ts: new Date().toISOString(), event, ...clean };
+    for (const fn of this.#listeners) {
+      try {
+        fn(event, clean);
+      } catch (err) {
+        console.error(`audit: listener failed: ${(err as Error).message}`);
+      }
+    }
     this.recent.push(entry);
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
     try {
@@ -45,6 +54,12 @@ export class AuditLog {
     } catch (err) {
       console.error(`audit: write failed: ${(err as Error).message}`);
     }
+  }
+
+  /** Calls `fn` with every event (redacted), e.g. to count refusals; returns an unsubscribe. */
+  onEvent(fn: (event: string, fields: Record<string, unknown>) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
   }
 
   close(): void {

@@ -68,6 +68,7 @@ export function serverFlags({ settings: s, configFile }: ServeOptions): string[]
     s.tlsCertFile,
     s.tlsKeyFile,
     s.turnSecretFile,
+    s.metricsTokenFile,
     configFile,
   ]);
   const own = grantFlags(mergeGrants(

@@ -223,6 +223,14 @@ export const ServerSettingsSchema = z.object({
     "turn-secret-file",
     "FILE",
   ),
+  // Prometheus metrics (signaling/metrics/): off unless a token file is given.
+  metricsTokenFile: flag(
+    z.string().min(1).nullable().default(null).describe(
+      "Bearer token (one line, ≥ 32 chars) that GET /metrics requires; without it /metrics is off",
+    ),
+    "metrics-token-file",
+    "FILE",
+  ),
   turnTtlMs: flag(
     duration("5m", { min: "1s", max: "24h" }).describe(
       "TURN credential lifetime (new allocations; running relays are refreshed past it)",

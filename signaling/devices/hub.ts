@@ -13,7 +13,7 @@ import type { AuditLog } from "../audit/audit_log.ts";
 import type { EventBus } from "../bus/bus.ts";
 import { type OfferReply, type RestartReply, topics } from "../bus/topics.ts";
 import type { IceServer } from "../config/settings.ts";
-import { parseDeviceMessage, type ServerMessage } from "./messages.ts";
+import { type DeviceMessage, parseDeviceMessage, type ServerMessage } from "./messages.ts";
 import type { Presence } from "./presence.ts";
 
 /** The minimal socket the hub needs. */
@@ -33,6 +33,8 @@ interface Connection {
   lastSeen: number;
   /** The publisher's software version (its `hello`). */
   version: string | null;
+  /** Its last `stats` report, if any. */
+  stats: CameraStats | null;
   /**
    * The channel ends when its certificate expires. The device token only
    * authorizes opening it (≤ 5 min): ending live channels at token expiry
@@ -60,6 +62,9 @@ export interface DeviceHubOptions {
   /** A fresh list with the publisher's own TURN credential, for each offer and restart. */
   sessionIceServers?: () => Promise<IceServer[]>;
 }
+
+/** A publisher's last `stats` report (see messages.ts). */
+export type CameraStats = Omit<Extract<DeviceMessage, { type: "stats" }>, "type">;
 
 /** A live channel as the console shows it (`/api/admin/devices`). */
 export interface ChannelInfo {
@@ -103,6 +108,13 @@ export class DeviceHub {
     })).sort((a, b) => a.deviceId < b.deviceId ? -1 : 1);
   }
 
+  /** The last `stats` of each camera connected here (its series end when it leaves). */
+  cameraStats(): { camera: string; stats: CameraStats }[] {
+    return [...this.#conns.values()].flatMap((c) =>
+      c.stats ? [{ camera: c.deviceId, stats: c.stats }] : []
+    );
+  }
+
   /** When a device last spoke on a channel to this node (null: not since start). */
   lastSeen(deviceId: string): number | null {
     return this.#conns.get(deviceId)?.lastSeen ?? this.#lastSeen.get(deviceId) ?? null;
@@ -133,6 +145,7 @@ export class DeviceHub {
       connectedAt: now,
       lastSeen: now,
       version: null,
+      stats: null,
       expiresAt,
       pending: new Map(),
       sessions: new Set(),
@@ -229,6 +242,11 @@ export class DeviceHub {
       case "heartbeat":
         this.#send(conn, { type: "heartbeat", t: m.t });
         break;
+      case "stats": {
+        const { type: _t, ...stats } = m;
+        conn.stats = stats;
+        break;
+      }
       case "answer":
       case "reject": {
         const resolve = conn.pending.get(m.sessionId);

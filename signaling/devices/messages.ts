@@ -56,6 +56,16 @@ export const DeviceMessage = z.discriminatedUnion("type", [
     status: z.union([z.literal(400), z.literal(404), z.literal(409)]),
     message: z.string().max(200),
   }).strict(),
+  // The publisher's figures for /metrics, every few seconds (counters since its start).
+  z.object({
+    type: z.literal("stats"),
+    viewers: z.number().int().min(0).max(10_000),
+    bitrateBps: z.number().min(0).max(1e10),
+    fps: z.number().min(0).max(1000),
+    packetsLost: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    cpuSeconds: z.number().min(0).max(1e12),
+    rssBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  }).strict(),
   // ICE and DTLS of a session connected (again, after a restart) over this pair.
   z.object({
     type: z.literal("session"),

@@ -9,6 +9,7 @@ import { join, normalize } from "node:path";
 import type { ServerContext } from "../context.ts";
 import { limitBody } from "./body_limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { cameraRoutes } from "./routes/cameras.ts";
 import { enrollRoutes } from "./routes/enroll.ts";
@@ -85,6 +86,7 @@ export function publicApp(ctx: ServerContext) {
   app.route("/", authRoutes(ctx));
   app.route("/", recordingRoutes(ctx));
   app.route("/", adminRoutes(ctx));
+  app.route("/", metricsRoutes(ctx));
   app.route("/", cameraRoutes(ctx));
   app.route("/", whepRoutes(ctx));
 

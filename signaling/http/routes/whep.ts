@@ -149,8 +149,18 @@ export function whepRoutes(ctx: ServerContext) {
   });
 
   app.post("/whep/:camera", async (c) => {
+    const started = performance.now();
+    const res = await offer(c);
+    // vigil_whep_setup_seconds / vigil_whep_setups_total{result}: "ok" or the error code (from code, bounded).
+    const result = res.status === 201
+      ? "ok"
+      : String((await res.clone().json().catch(() => ({}))).error ?? res.status);
+    ctx.metrics.whepSetup(result, (performance.now() - started) / 1000);
+    return res;
+  });
+  const offer = async (c: Context<AppEnv>): Promise<Response> => {
     const viewer = c.get("viewer");
-    const camera = c.req.param("camera");
+    const camera = c.req.param("camera")!;
     try {
       // Scope first: a viewer learns nothing about cameras outside it.
       await ctx.viewing.checkAccess(viewer, camera, c.env.remoteAddr);
@@ -168,7 +178,7 @@ export function whepRoutes(ctx: ServerContext) {
     } catch (err) {
       return refusal(c, err);
     }
-  });
+  };
 
   // The viewer's ICE servers before its offer: JSON for RTCPeerConnection and
   // the same Link headers as the 201. Each call mints a new credential.
