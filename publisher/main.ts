@@ -7,6 +7,7 @@
  * @module
  */
 
+import { SourceMeter, statsReport } from "./device/stats_report.ts";
 import { runMain } from "../lib/cli.ts";
 import { FanoutHub } from "./media/fanout.ts";
 import { SegmentRecorder } from "./recorder/mod.ts";
@@ -142,9 +143,13 @@ await runMain("publish", async () => {
       channel.sendClose(sessionId, reason);
     },
   });
+  // Frame rate and bitrate of the source for the server's /metrics (a counting subscriber).
+  const meter = new SourceMeter();
+  const meterSub = hub.subscribe((au) => meter.add(au), { replay: false });
   channel = new DeviceChannel({
     loadState: () => loadState(o.stateDir),
     sessions,
+    stats: () => statsReport(meter, sessions),
     camera: {
       ...(o.label ? { label: o.label } : {}),
       width: source.info.width,
@@ -212,6 +217,7 @@ await runMain("publish", async () => {
     await sessions.closeAll("publisher shutting down");
     channel.stop();
     recordSub?.unsubscribe();
+    meterSub.unsubscribe();
     await uploader?.stop();
     snapSub?.unsubscribe();
     snapshotter?.stop();

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { StatsReport } from "./stats_report.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { IceServer } from "../peer/viewer_peer.ts";
 import type { OfferResult, RestartResult } from "../peer/session_manager.ts";
@@ -48,6 +49,10 @@ export interface DeviceChannelOptions {
   logger: Logger;
   /** Called with every `welcome`'s ICE servers (the URLs the launcher should grant). */
   onIceServers?: (servers: IceServer[]) => void;
+  /** The `stats` report for the server's `/metrics`, sent every `statsIntervalMs` while online. */
+  stats?: () => StatsReport;
+  /** Default 5 s. */
+  statsIntervalMs?: number;
   /** Backoff base (default 500 ms) and cap (default 30 s). */
   backoff?: { baseMs?: number; capMs?: number };
 }
@@ -65,6 +70,7 @@ export class DeviceChannel {
   #attempt = 0;
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
   #lastRx = 0;
   #stopped = false;
   #connectedOnce: { resolve: () => void; promise: Promise<void> };
@@ -142,6 +148,8 @@ export class DeviceChannel {
   #teardown(code: number, reason: string): void {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = undefined;
     const ws = this.#ws;
     this.#ws = null;
     if (ws) {
@@ -228,6 +236,7 @@ export class DeviceChannel {
         this.#o.onIceServers?.(f.iceServers);
         this.#send(deviceFrames.hello(this.#o.camera, this.#o.version, this.#o.maxViewers));
         this.#startHeartbeat(f.heartbeatMs);
+        this.#startStats();
         this.#o.logger.info(
           `channel: online as ${f.deviceId} (heartbeat ${f.heartbeatMs} ms, ${f.iceServers.length} ICE servers)`,
         );
@@ -293,6 +302,19 @@ export class DeviceChannel {
       this.#send(deviceFrames.restartFailed(sessionId, r.status, r.message));
       this.#o.logger.warn(`session ${sessionId}: ICE restart refused ${r.status} ${r.message}`);
     }
+  }
+
+  #startStats(): void {
+    const stats = this.#o.stats;
+    if (!stats) return;
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = setInterval(() => {
+      try {
+        this.#send(deviceFrames.stats(stats()));
+      } catch (err) {
+        this.#o.logger.warn(`channel: stats: ${oneLine(err)}`);
+      }
+    }, this.#o.statsIntervalMs ?? 5000);
   }
 
   #startHeartbeat(ms: number): void {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { StatsReport } from "./stats_report.ts";
 import { z } from "zod";
 import { HEARTBEAT_MS } from "../../lib/channel_limits.ts";
 
@@ -94,6 +95,8 @@ export const deviceFrames = {
     JSON.stringify({ type: "restarted", sessionId, sdpfrag }),
   restartFailed: (sessionId: string, status: 400 | 404 | 409, message: string) =>
     JSON.stringify({ type: "restart-failed", sessionId, status, message: clip(message) }),
+  /** The publisher's figures for the server's /metrics. */
+  stats: (r: StatsReport) => JSON.stringify({ type: "stats", ...r }),
   /** ICE/DTLS connected over this pair (candidate types only: the server needs no address). */
   connected: (sessionId: string, pair: SelectedPair) =>
     JSON.stringify({ type: "session", sessionId, state: "connected", pair }),

@@ -16,6 +16,8 @@ export interface ManagedPeer {
   restartIce(frag: string, iceServers?: OfferIceServer[]): Promise<string>;
   /** Closes the peer. Idempotent. */
   close(reason?: string): Promise<void>;
+  /** Packets its viewer reported lost so far (RTCP), when the peer knows. */
+  packetsLost?(): number;
 }
 
 /** Candidate types of a session's selected pair (`local`: the publisher's). */
@@ -72,6 +74,8 @@ export class SessionManager {
   readonly #pending = new Set<string>();
   readonly #closing = new Set<string>();
   #shutdown = false;
+  /** Loss reported by peers that are gone: the total never goes down. */
+  #lostBefore = 0;
 
   constructor(opts: SessionManagerOptions) {
     this.#opts = opts;
@@ -80,6 +84,18 @@ export class SessionManager {
   /** Sessions live or being answered. */
   get size(): number {
     return this.#peers.size + this.#pending.size;
+  }
+
+  /** RTP packets viewers reported lost, since start, all peers (live and gone). */
+  packetsLost(): number {
+    let n = this.#lostBefore;
+    for (const p of this.#peers.values()) n += p.packetsLost?.() ?? 0;
+    return n;
+  }
+
+  /** Live peers (answered, not closed). */
+  get viewers(): number {
+    return this.#peers.size;
   }
 
   /** The viewer limit. */
@@ -167,7 +183,7 @@ export class SessionManager {
     if (this.#pending.has(sessionId)) this.#closing.add(sessionId);
     const peer = this.#peers.get(sessionId);
     if (!peer) return;
-    this.#peers.delete(sessionId);
+    this.#forget(sessionId, peer);
     await peer.close(reason);
   }
 
@@ -176,7 +192,7 @@ export class SessionManager {
     this.#shutdown = true;
     for (const id of this.#pending) this.#closing.add(id);
     const peers = [...this.#peers.values()];
-    this.#peers.clear();
+    for (const [id, p] of this.#peers) this.#forget(id, p);
     await Promise.allSettled(peers.map((p) => p.close(reason)));
   }
 
@@ -186,8 +202,14 @@ export class SessionManager {
   }
 
   #peerClosed(sessionId: string, reason: string): void {
-    if (!this.#peers.has(sessionId)) return; // closed by us, or never registered
-    this.#peers.delete(sessionId);
+    const peer = this.#peers.get(sessionId);
+    if (!peer) return; // closed by us, or never registered
+    this.#forget(sessionId, peer);
     this.#opts.onPeerClosed?.(sessionId, reason);
+  }
+
+  #forget(sessionId: string, peer: ManagedPeer): void {
+    this.#lostBefore += peer.packetsLost?.() ?? 0;
+    this.#peers.delete(sessionId);
   }
 }

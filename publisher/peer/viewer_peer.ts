@@ -150,6 +150,8 @@ export interface ViewerPeerStats {
   keyframeRequests: number;
   /** Trickled remote candidates dropped (mDNS, names). */
   skippedCandidates: number;
+  /** Packets the viewer reports lost (cumulative, RTCP receiver report, RFC 3550 section 6.4.1). */
+  packetsLost: number;
 }
 
 /** The H.264 codec the publisher sends: Constrained Baseline, packetization-mode 1. */
@@ -177,6 +179,7 @@ export class ViewerPeer {
     accessUnits: 0,
     keyframeRequests: 0,
     skippedCandidates: 0,
+    packetsLost: 0,
   };
   #sub: Subscription | undefined;
   #timers: ReturnType<typeof setTimeout>[] = [];
@@ -232,8 +235,15 @@ export class ViewerPeer {
     const peer = new ViewerPeer(pc, track, plan, opts);
     try {
       const tx = pc.addTransceiver(track, { direction: "sendonly" });
-      const rtcp = tx.sender.onRtcp.subscribe(() => {
+      const rtcp = tx.sender.onRtcp.subscribe((packet) => {
         peer.#lastRtcp = performance.now();
+        // RR (201) or SR (200) report blocks: the viewer's cumulative loss of our stream.
+        const reports = (packet as { reports?: { packetsLost?: number }[] }).reports;
+        for (const r of reports ?? []) {
+          if (typeof r.packetsLost === "number") {
+            peer.#stats.packetsLost = Math.max(0, r.packetsLost);
+          }
+        }
       });
       peer.#disposers.push(() => rtcp.unSubscribe());
       const pli = tx.sender.onPictureLossIndication.subscribe(() => {
@@ -267,6 +277,11 @@ export class ViewerPeer {
       await peer.close("answer failed");
       throw err;
     }
+  }
+
+  /** Packets this viewer reported lost so far (the session manager's total for `/metrics`). */
+  packetsLost(): number {
+    return this.#stats.packetsLost;
   }
 
   /** A snapshot of the counters. */

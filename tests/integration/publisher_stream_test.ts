@@ -131,6 +131,28 @@ Deno.test({
       );
     });
 
+    await t.step(
+      "its stats reach the server: one viewer, frame rate, bitrate, CPU, memory",
+      async () => {
+        // The publisher reports every 5 s (publisher/device/stats_report.ts) for /metrics.
+        const deadline = Date.now() + 20_000;
+        let stats = rig.server.hub.cameraStats()[0]?.stats;
+        while (!(stats && stats.viewers === 1 && stats.fps > 0)) {
+          if (Date.now() > deadline) {
+            throw new Error(`no stats with a viewer: ${JSON.stringify(stats)}`);
+          }
+          await new Promise((r) => setTimeout(r, 200));
+          stats = rig.server.hub.cameraStats()[0]?.stats;
+        }
+        console.log(`  publisher stats: ${JSON.stringify(stats)}`);
+        assert.ok(stats.fps > 5 && stats.fps < 100, String(stats.fps));
+        assert.ok(stats.bitrateBps > 10_000, String(stats.bitrateBps));
+        assert.ok(stats.cpuSeconds > 0);
+        assert.ok(stats.rssBytes > 10_000_000);
+        assert.ok(stats.packetsLost >= 0);
+      },
+    );
+
     await t.step("the frames decode (ffprobe, when installed)", async () => {
       if (!hasTool("ffprobe")) {
         console.warn("  skipped: ffprobe not installed");
