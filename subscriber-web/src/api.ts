@@ -214,6 +214,7 @@ export class ApiClient {
   #onAuthLost: ((reason: AuthLostReason) => void) | undefined;
 
   #token: string | null = null;
+  #role: "viewer" | "admin" = "viewer";
   #expiresAt = 0;
   #refreshTimer: TimerId | undefined;
   #refreshing: Promise<boolean> | null = null;
@@ -231,6 +232,11 @@ export class ApiClient {
 
   set onAuthLost(fn: ((reason: AuthLostReason) => void) | undefined) {
     this.#onAuthLost = fn;
+  }
+
+  /** The account's role as the last login or refresh said. */
+  get role(): "viewer" | "admin" {
+    return this.#role;
   }
 
   get authenticated(): boolean {
@@ -448,6 +454,8 @@ export class ApiClient {
 
   #accept(body: unknown): void {
     const t = parseTokenResponse(body);
+    // Only decides what the app shows; the server checks the role on every admin request.
+    this.#role = (body as { role?: unknown }).role === "admin" ? "admin" : "viewer";
     this.#token = t.accessToken;
     this.#expiresAt = this.#now() + t.expiresIn * 1000;
     this.#retry.reset();

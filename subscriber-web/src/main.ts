@@ -10,8 +10,10 @@ import { Player, type PlayerState } from "./player.ts";
 import { PresenceStream } from "./presence.ts";
 import { CameraListView, loadingView, LoginView, PlayerView } from "./ui.ts";
 import { RecordingsPanel } from "./recordings_view.ts";
+import { AdminView } from "./admin.ts";
+import { h } from "./dom.ts";
 
-type AppState = "booting" | "login" | "cameras" | PlayerState;
+type AppState = "booting" | "login" | "cameras" | "admin" | PlayerState;
 
 /** Read-only diagnostics for e2e tests. Never contains a token. */
 export interface VigilDiagnostics {
@@ -29,7 +31,8 @@ export interface VigilDiagnostics {
 class App {
   readonly #root: HTMLElement;
   readonly #api: ApiClient;
-  #view: "booting" | "login" | "cameras" | "player" = "booting";
+  #view: "booting" | "login" | "cameras" | "player" | "admin" = "booting";
+  #admin: AdminView | null = null;
   #cameras = new Map<string, Camera>();
   #presence: PresenceStream | null = null;
   #list: CameraListView | null = null;
@@ -147,20 +150,52 @@ class App {
     if (!this.#api.authenticated) return;
     const m = /^#\/camera\/([^/]+)$/.exec(location.hash);
     const id = m ? decodeURIComponent(m[1]) : null;
-    if (id && isCameraId(id)) {
+    if (location.hash === "#/admin") {
+      this.#showAdmin();
+    } else if (id && isCameraId(id)) {
       if (this.#player?.camera !== id && this.#playback !== id) this.#showPlayer(id);
     } else {
       this.#showList();
     }
   }
 
+  #showAdmin(): void {
+    this.#stopPlayer();
+    this.#stopAdmin();
+    this.#list = null;
+    this.#view = "admin";
+    // For a viewer without the role the server answers 403: the view shows a notice.
+    this.#admin = new AdminView(this.#api, {
+      onBack: () => location.hash = "#/",
+      onLogout: () => this.#logout(),
+    });
+    this.#show(this.#admin.root);
+    focusHeading(this.#admin.root);
+    void this.#admin.start();
+  }
+
+  #stopAdmin(): void {
+    this.#admin?.dispose();
+    this.#admin = null;
+  }
+
   #showList(): void {
     const from = this.#player?.camera;
     this.#stopPlayer();
+    this.#stopAdmin();
     this.#view = "cameras";
     this.#list = new CameraListView(() => this.#logout());
     this.#list.setCameras([...this.#cameras.values()]);
     if (this.#listError) this.#list.setStatus(this.#listError);
+    if (this.#api.role === "admin") {
+      this.#list.root.querySelector(".topbar .brand")?.after(
+        h(
+          "a",
+          { href: "#/admin", class: "btn btn-quiet", "data-testid": "console-link" },
+          "Console",
+        ),
+      );
+    }
     this.#show(this.#list.root);
     if (!from || !this.#list.focusCamera(from)) focusHeading(this.#list.root);
     void this.#refreshSnapshots();
@@ -184,6 +219,7 @@ class App {
 
   #showPlayer(id: string): void {
     this.#stopPlayer();
+    this.#stopAdmin();
     this.#list = null;
     this.#view = "player";
     const camera = this.#cameras.get(id) ?? { id, label: id, online: true, since: null };
@@ -266,6 +302,7 @@ class App {
 
   #onAuthLost(reason: AuthLostReason): void {
     this.#stopPlayer();
+    this.#stopAdmin();
     this.#lastError = reason === "expired" ? "Session ended." : null;
     this.#presence?.stop();
     this.#presence = null;

@@ -7,6 +7,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { renderSVG } from "uqr";
 import type { Context } from "hono";
 import { join } from "node:path";
 import { z } from "zod";
@@ -132,6 +133,7 @@ export function adminRoutes(ctx: ServerContext) {
       Date.now(),
     );
     const url = serverUrl ?? new URL(c.req.url).origin;
+    const command = enrollCommand(url, ctx.pki.caFingerprint, token);
     audit(c, "device_added", { device: id, expiresAt: iso(expiresAt) });
     return c.json({
       deviceId: id,
@@ -139,7 +141,9 @@ export function adminRoutes(ctx: ServerContext) {
       expiresAt: iso(expiresAt),
       serverUrl: url,
       caFingerprint: ctx.pki.caFingerprint,
-      command: enrollCommand(url, ctx.pki.caFingerprint, token),
+      command,
+      // The command as a QR code (SVG) for typing-free setup on the Pi's side.
+      qrSvg: renderSVG(command, { ecc: "M", border: 2 }),
     }, 201);
   });
 

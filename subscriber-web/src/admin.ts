@@ -1,0 +1,565 @@
+/**
+ * The operator console (`#/admin`): devices, users, live sessions and the
+ * audit log over the admin API (`/api/admin/…`, see signaling/PROTOCOL.md).
+ * Devices and sessions are re-read every second while the console is open,
+ * so a device going offline or a session ending shows within a second. The
+ * server decides: a viewer without the role gets 403 and sees only a notice.
+ * Built with the DOM helper (text nodes only; the page's CSP forbids inline
+ * scripts and styles).
+ */
+import { type ApiClient, errorFromResponse } from "./api.ts";
+import { type Child, h, replaceChildren } from "./dom.ts";
+
+interface Device {
+  id: string;
+  label: string;
+  state: string;
+  online: boolean;
+  lastSeen: string | null;
+  address: string | null;
+  version: string | null;
+  certExpires: string | null;
+}
+interface User {
+  name: string;
+  role: string;
+  cameras: string[];
+  recordings: string[];
+}
+interface Session {
+  id: string;
+  camera: string;
+  viewer: string;
+  since: string;
+  from: string | null;
+  path: string | null;
+}
+interface Added {
+  deviceId: string;
+  token: string;
+  expiresAt: string;
+  command: string;
+  qrSvg: string;
+}
+
+/** "2026-12-02 15:04:05" in local time, or "—". */
+export function shortTime(iso: string | null): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "—";
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}`;
+}
+
+/** "id1, id2" → ["id1","id2"]; "*" stays. */
+export function parseIdList(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** An audit entry's fields other than ts/event, as "k=v" text. */
+export function auditDetails(e: Record<string, unknown>): string {
+  return Object.entries(e)
+    .filter(([k]) => k !== "ts" && k !== "event")
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+}
+
+const table = (testid: string, head: string[], body: HTMLTableSectionElement) =>
+  h(
+    "table",
+    { class: "admin-table", "data-testid": testid },
+    h("thead", {}, h("tr", {}, ...head.map((t) => h("th", { scope: "col" }, t)))),
+    body,
+  );
+
+/** The console view. */
+export class AdminView {
+  readonly root: HTMLElement;
+  readonly #api: ApiClient;
+  readonly #status: HTMLElement;
+  readonly #devices = h("tbody");
+  readonly #users = h("tbody");
+  readonly #sessions = h("tbody");
+  readonly #audit = h("tbody");
+  readonly #added = h("div", { class: "admin-added", "data-testid": "device-added", hidden: true });
+  readonly #main: HTMLElement;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #auditFilter = { kind: "", device: "", user: "" };
+
+  constructor(api: ApiClient, handlers: { onBack: () => void; onLogout: () => void }) {
+    this.#api = api;
+    this.#status = h("p", {
+      class: "live-status",
+      "aria-live": "polite",
+      "data-testid": "admin-status",
+    });
+    this.#main = h(
+      "main",
+      { class: "view view-admin", "aria-labelledby": "admin-title" },
+      h("h1", { id: "admin-title", tabindex: -1 }, "Console"),
+      this.#status,
+      this.#devicesSection(),
+      this.#sessionsSection(),
+      this.#usersSection(),
+      this.#auditSection(),
+    );
+    this.root = h(
+      "div",
+      { class: "screen" },
+      h(
+        "header",
+        { class: "topbar" },
+        h("span", { class: "brand", "aria-hidden": "true" }, "vigil"),
+        h(
+          "button",
+          { type: "button", class: "btn btn-quiet", onclick: handlers.onBack },
+          "Cameras",
+        ),
+        h("button", {
+          type: "button",
+          class: "btn btn-quiet",
+          "data-testid": "logout",
+          onclick: handlers.onLogout,
+        }, "Sign out"),
+      ),
+      this.#main,
+    );
+  }
+
+  /** Loads everything, then re-reads devices and sessions every second. */
+  async start(): Promise<void> {
+    if (!(await this.#refresh(true))) return;
+    this.#timer = setInterval(() => void this.#refresh(false), 1000);
+  }
+
+  dispose(): void {
+    clearInterval(this.#timer);
+  }
+
+  // --- requests ---------------------------------------------------------------
+
+  async #call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await this.#api.fetch(path, {
+      method,
+      headers: {
+        accept: "application/json",
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    if (res.status === 403) {
+      this.#denied();
+      throw await errorFromResponse(res);
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    return res.status === 204 ? null : await res.json();
+  }
+
+  #denied(): void {
+    this.dispose();
+    replaceChildren(
+      this.#main,
+      h("h1", { id: "admin-title", tabindex: -1 }, "Console"),
+      h(
+        "p",
+        { class: "error", role: "alert", "data-testid": "admin-denied" },
+        "The console is for accounts with the admin role.",
+      ),
+    );
+  }
+
+  async #act(what: () => Promise<unknown>): Promise<void> {
+    try {
+      await what();
+      this.#status.textContent = "";
+      await this.#refresh(true);
+    } catch (e) {
+      this.#status.textContent = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  async #refresh(all: boolean): Promise<boolean> {
+    try {
+      const [d, s] = await Promise.all([
+        this.#call("GET", "/api/admin/devices") as Promise<{ devices: Device[] }>,
+        this.#call("GET", "/api/admin/sessions") as Promise<{ sessions: Session[] }>,
+      ]);
+      this.#paintDevices(d.devices);
+      this.#paintSessions(s.sessions);
+      if (all) {
+        const u = await this.#call("GET", "/api/admin/users") as { users: User[] };
+        this.#paintUsers(u.users);
+        await this.#loadAudit();
+      }
+      return true;
+    } catch (e) {
+      if (!this.#main.querySelector("[data-testid=admin-denied]")) {
+        this.#status.textContent = e instanceof Error ? e.message : String(e);
+      }
+      return false;
+    }
+  }
+
+  async #loadAudit(): Promise<void> {
+    const q = new URLSearchParams({ limit: "50" });
+    for (const [k, v] of Object.entries(this.#auditFilter)) if (v) q.set(k, v);
+    const a = await this.#call("GET", `/api/admin/audit?${q}`) as {
+      entries: Record<string, unknown>[];
+    };
+    replaceChildren(
+      this.#audit,
+      ...a.entries.map((e) =>
+        h(
+          "tr",
+          { "data-testid": "audit-row" },
+          h("td", {}, shortTime(String(e.ts ?? ""))),
+          h("td", {}, String(e.event ?? "")),
+          h("td", { class: "admin-details" }, auditDetails(e)),
+        )
+      ),
+    );
+  }
+
+  // --- devices ----------------------------------------------------------------
+
+  #devicesSection(): HTMLElement {
+    const id = h("input", {
+      name: "id",
+      required: true,
+      "data-testid": "device-id",
+      autocomplete: "off",
+    });
+    const label = h("input", { name: "label", "data-testid": "device-label", autocomplete: "off" });
+    const form = h(
+      "form",
+      {
+        class: "admin-form",
+        onsubmit: (ev: Event) => {
+          ev.preventDefault();
+          void this.#act(async () => {
+            const r = await this.#call("POST", "/api/admin/devices", {
+              id: id.value.trim(),
+              ...(label.value.trim() ? { label: label.value.trim() } : {}),
+            }) as Added;
+            this.#showAdded(r);
+            form.reset();
+          });
+        },
+      },
+      h("label", {}, "Device id ", id),
+      h("label", {}, "Label ", label),
+      h(
+        "button",
+        { type: "submit", class: "btn btn-primary", "data-testid": "device-add" },
+        "Add device",
+      ),
+    );
+    return h(
+      "section",
+      { "aria-labelledby": "devices-title" },
+      h("h2", { id: "devices-title" }, "Devices"),
+      form,
+      this.#added,
+      table("devices", [
+        "Device",
+        "State",
+        "Online",
+        "Last seen",
+        "Address",
+        "Version",
+        "Certificate until",
+        "",
+      ], this.#devices),
+    );
+  }
+
+  #showAdded(r: Added): void {
+    this.#added.hidden = false;
+    const qr = h("img", {
+      class: "admin-qr",
+      alt: `QR code of the enroll command for ${r.deviceId}`,
+      "data-testid": "enroll-qr",
+      src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(r.qrSvg)}`,
+    });
+    replaceChildren(
+      this.#added,
+      h(
+        "p",
+        {},
+        `Device "${r.deviceId}" registered. Its one-time token works once, until `,
+        shortTime(r.expiresAt),
+        ". Run on the Pi:",
+      ),
+      h("pre", {}, h("code", { "data-testid": "enroll-command" }, r.command)),
+      h("p", {}, "Token: ", h("code", { "data-testid": "enroll-token" }, r.token)),
+      qr,
+      h("p", { class: "hint" }, "It is shown only now: copy it or scan the code."),
+    );
+  }
+
+  #paintDevices(list: Device[]): void {
+    replaceChildren(
+      this.#devices,
+      ...list.map((d) =>
+        h(
+          "tr",
+          {
+            "data-testid": `device-row-${d.id}`,
+            "data-online": String(d.online),
+            "data-state": d.state,
+          },
+          h("td", {}, d.label && d.label !== d.id ? `${d.label} (${d.id})` : d.id),
+          h("td", {}, d.state),
+          h(
+            "td",
+            {},
+            h(
+              "span",
+              { class: d.online ? "badge badge-online" : "badge badge-offline" },
+              d.online ? "online" : "offline",
+            ),
+          ),
+          h("td", {}, shortTime(d.lastSeen)),
+          h("td", {}, d.address ?? "—"),
+          h("td", {}, d.version ?? "—"),
+          h("td", { "data-testid": "cert-expires" }, shortTime(d.certExpires)),
+          h(
+            "td",
+            {},
+            d.state === "revoked" ? null : h("button", {
+              type: "button",
+              class: "btn",
+              "data-testid": `revoke-${d.id}`,
+              onclick: () => {
+                if (
+                  !confirm(
+                    `Revoke device "${d.id}"? Its connections close at once and it must be enrolled again.`,
+                  )
+                ) return;
+                void this.#act(() =>
+                  this.#call("DELETE", `/api/admin/devices/${encodeURIComponent(d.id)}`)
+                );
+              },
+            }, "Revoke"),
+          ),
+        )
+      ),
+    );
+  }
+
+  // --- sessions ---------------------------------------------------------------
+
+  #sessionsSection(): HTMLElement {
+    return h(
+      "section",
+      { "aria-labelledby": "sessions-title" },
+      h("h2", { id: "sessions-title" }, "Watching now"),
+      table("sessions", ["Viewer", "Camera", "Since", "From", "Path", ""], this.#sessions),
+    );
+  }
+
+  #paintSessions(list: Session[]): void {
+    replaceChildren(
+      this.#sessions,
+      ...list.map((s) =>
+        h(
+          "tr",
+          { "data-testid": "session-row", "data-viewer": s.viewer, "data-camera": s.camera },
+          h("td", {}, s.viewer),
+          h("td", {}, s.camera),
+          h("td", {}, shortTime(s.since)),
+          h("td", {}, s.from ?? "—"),
+          h("td", {}, s.path ?? "connecting"),
+          h(
+            "td",
+            {},
+            h("button", {
+              type: "button",
+              class: "btn",
+              "data-testid": "end-session",
+              onclick: () =>
+                void this.#act(() =>
+                  this.#call("DELETE", `/api/admin/sessions/${encodeURIComponent(s.id)}`)
+                ),
+            }, "End"),
+          ),
+        )
+      ),
+    );
+  }
+
+  // --- users ------------------------------------------------------------------
+
+  #usersSection(): HTMLElement {
+    const name = h("input", {
+      name: "name",
+      required: true,
+      autocomplete: "off",
+      "data-testid": "user-name",
+    });
+    const password = h("input", {
+      name: "password",
+      type: "password",
+      required: true,
+      autocomplete: "new-password",
+      "data-testid": "user-password",
+    });
+    const cameras = h("input", {
+      name: "cameras",
+      placeholder: "door, yard or *",
+      "data-testid": "user-cameras",
+    });
+    const admin = h("input", { name: "admin", type: "checkbox", "data-testid": "user-admin" });
+    const form = h(
+      "form",
+      {
+        class: "admin-form",
+        onsubmit: (ev: Event) => {
+          ev.preventDefault();
+          void this.#act(async () => {
+            await this.#call("POST", "/api/admin/users", {
+              name: name.value.trim(),
+              password: password.value,
+              cameras: parseIdList(cameras.value),
+              admin: admin.checked,
+            });
+            form.reset();
+          });
+        },
+      },
+      h("label", {}, "Name ", name),
+      h("label", {}, "Password ", password),
+      h("label", {}, "Cameras ", cameras),
+      h("label", {}, admin, " admin"),
+      h(
+        "button",
+        { type: "submit", class: "btn btn-primary", "data-testid": "user-add" },
+        "Add user",
+      ),
+    );
+    return h(
+      "section",
+      { "aria-labelledby": "users-title" },
+      h("h2", { id: "users-title" }, "Users"),
+      form,
+      table("users", ["User", "Role", "Cameras", "Recordings", ""], this.#users),
+    );
+  }
+
+  #paintUsers(list: User[]): void {
+    const path = (u: User) => `/api/admin/users/${encodeURIComponent(u.name)}`;
+    replaceChildren(
+      this.#users,
+      ...list.map((u) =>
+        h(
+          "tr",
+          { "data-testid": `user-row-${u.name}` },
+          h("td", {}, u.name),
+          h("td", {}, u.role),
+          h("td", {}, u.cameras.join(", ") || "none"),
+          h("td", {}, u.recordings.join(", ") || "none"),
+          h(
+            "td",
+            { class: "admin-actions" },
+            h("button", {
+              type: "button",
+              class: "btn",
+              onclick: () => {
+                const text = prompt(
+                  `Cameras ${u.name} may watch live (ids, comma separated, or *):`,
+                  u.cameras.join(","),
+                );
+                if (text !== null) {
+                  void this.#act(() =>
+                    this.#call("PATCH", path(u), { cameras: parseIdList(text) })
+                  );
+                }
+              },
+            }, "Cameras"),
+            h("button", {
+              type: "button",
+              class: "btn",
+              onclick: () => {
+                const text = prompt(
+                  `Cameras whose recordings ${u.name} may watch (ids, *, or empty for none):`,
+                  u.recordings.join(","),
+                );
+                if (text !== null) {
+                  void this.#act(() =>
+                    this.#call("PATCH", path(u), { recordings: parseIdList(text) })
+                  );
+                }
+              },
+            }, "Recordings"),
+            h("button", {
+              type: "button",
+              class: "btn",
+              onclick: () =>
+                void this.#act(() => this.#call("PATCH", path(u), { admin: u.role !== "admin" })),
+            }, u.role === "admin" ? "Make viewer" : "Make admin"),
+            h("button", {
+              type: "button",
+              class: "btn",
+              onclick: () => {
+                const pw = prompt(`New password for ${u.name} (their sessions end):`);
+                if (pw) {
+                  void this.#act(() => this.#call("POST", `${path(u)}/password`, { password: pw }));
+                }
+              },
+            }, "Reset password"),
+            h("button", {
+              type: "button",
+              class: "btn",
+              onclick: () => {
+                if (confirm(`Remove ${u.name}? Their sessions end.`)) {
+                  void this.#act(() => this.#call("DELETE", path(u)));
+                }
+              },
+            }, "Remove"),
+          ),
+        )
+      ),
+    );
+  }
+
+  // --- audit ------------------------------------------------------------------
+
+  #auditSection(): HTMLElement {
+    const input = (name: "kind" | "device" | "user", placeholder: string): Child =>
+      h(
+        "label",
+        {},
+        `${name[0].toUpperCase()}${name.slice(1)} `,
+        h("input", {
+          name,
+          placeholder,
+          "data-testid": `audit-${name}`,
+          oninput: (ev: Event) => {
+            this.#auditFilter[name] = (ev.target as HTMLInputElement).value.trim();
+          },
+        }),
+      );
+    return h(
+      "section",
+      { "aria-labelledby": "audit-title" },
+      h("h2", { id: "audit-title" }, "Audit log"),
+      h(
+        "form",
+        {
+          class: "admin-form",
+          onsubmit: (ev: Event) => {
+            ev.preventDefault();
+            void this.#act(() => this.#loadAudit());
+          },
+        },
+        input("kind", "login, admin, session.end"),
+        input("device", "device id"),
+        input("user", "user name"),
+        h("button", { type: "submit", class: "btn", "data-testid": "audit-filter" }, "Filter"),
+      ),
+      table("audit", ["Time", "Event", "Details"], this.#audit),
+    );
+  }
+}
