@@ -87,6 +87,12 @@ Deno.test("serverFlags: its ports, its data dir, its files, nothing else", () =>
   const both = serverFlags(parseServeArgs(["--data-dir=/d", "--web-dir=/w"], null));
   assert.equal(both[0], "--allow-net=0.0.0.0:8443,0.0.0.0:8444");
   assert.equal(both[1], "--allow-read=/d,/w");
+  // The /metrics token file is read, nothing more (off without it).
+  const metrics = serverFlags(
+    parseServeArgs(["--data-dir=/d", "--web-dir=/w", "--metrics-token-file=/etc/m.token"], null),
+  );
+  assert.equal(metrics[1], "--allow-read=/d,/w,/etc/m.token");
+  assert.equal(metrics.length, both.length);
 });
 
 Deno.test("serverFlags in a cluster: net to exactly the store and bus, their files, PG* ignored", () => {
