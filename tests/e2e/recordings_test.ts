@@ -5,7 +5,8 @@
  * span is listed on the timeline, plays from a chosen time (currentTime
  * advancing, at the wall-clock time asked), seeks, goes back to live, the
  * download is an MP4 of the span asked (ffprobe); a live-only viewer sees no
- * recordings UI; the page fits a phone. Writes docs/recordings-timeline.png.
+ * recordings UI; the page fits a phone. Writes tests/artifacts/recordings-timeline.png
+ * (docs/recordings-timeline.png is a copy of it), so a test run leaves the checkout clean.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -239,7 +240,8 @@ Deno.test({
         { timeout: 15_000 },
       );
       await waitAdvancing("from the zoomed timeline");
-      await page.screenshot({ path: "docs/recordings-timeline.png", fullPage: true });
+      await Deno.mkdir("tests/artifacts", { recursive: true });
+      await page.screenshot({ path: "tests/artifacts/recordings-timeline.png", fullPage: true });
     });
 
     await t.step("download a span: an MP4 of the length asked (ffprobe)", async () => {
