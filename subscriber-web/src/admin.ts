@@ -448,6 +448,26 @@ export class AdminView {
     );
   }
 
+  /** A button that asks for a camera list and PATCHes it as the user's `field` grant. */
+  #grantButton(
+    label: string,
+    question: string,
+    userPath: string,
+    field: "cameras" | "recordings",
+    current: string[],
+  ): HTMLElement {
+    return h("button", {
+      type: "button",
+      class: "btn",
+      onclick: () => {
+        const text = prompt(question, current.join(","));
+        if (text !== null) {
+          void this.#act(() => this.#call("PATCH", userPath, { [field]: parseIdList(text) }));
+        }
+      },
+    }, label);
+  }
+
   #paintUsers(list: User[]): void {
     const path = (u: User) => `/api/admin/users/${encodeURIComponent(u.name)}`;
     replaceChildren(
@@ -463,36 +483,20 @@ export class AdminView {
           h(
             "td",
             { class: "admin-actions" },
-            h("button", {
-              type: "button",
-              class: "btn",
-              onclick: () => {
-                const text = prompt(
-                  `Cameras ${u.name} may watch live (ids, comma separated, or *):`,
-                  u.cameras.join(","),
-                );
-                if (text !== null) {
-                  void this.#act(() =>
-                    this.#call("PATCH", path(u), { cameras: parseIdList(text) })
-                  );
-                }
-              },
-            }, "Cameras"),
-            h("button", {
-              type: "button",
-              class: "btn",
-              onclick: () => {
-                const text = prompt(
-                  `Cameras whose recordings ${u.name} may watch (ids, *, or empty for none):`,
-                  u.recordings.join(","),
-                );
-                if (text !== null) {
-                  void this.#act(() =>
-                    this.#call("PATCH", path(u), { recordings: parseIdList(text) })
-                  );
-                }
-              },
-            }, "Recordings"),
+            this.#grantButton(
+              "Cameras",
+              `Cameras ${u.name} may watch live (ids, comma separated, or *):`,
+              path(u),
+              "cameras",
+              u.cameras,
+            ),
+            this.#grantButton(
+              "Recordings",
+              `Cameras whose recordings ${u.name} may watch (ids, *, or empty for none):`,
+              path(u),
+              "recordings",
+              u.recordings,
+            ),
             h("button", {
               type: "button",
               class: "btn",
