@@ -128,6 +128,52 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
           assert.deepEqual(await b.devices.consumeToken(h, now), { deviceId: "door" });
         });
 
+        await t.step("passkeys: add, find, list, used, remove; challenges once", async () => {
+          await a.users.create({ name: "pk1", passwordHash: "h", cameras: [] }, now);
+          const cred = {
+            id: "cred-1",
+            username: "pk1",
+            publicKey: "pub",
+            counter: 0,
+            transports: ["internal"],
+          };
+          assert.equal(await a.passkeys.add(cred, now), true);
+          assert.equal(await b.passkeys.add({ ...cred, username: "pk1" }, now), false, "id taken");
+          assert.deepEqual(await b.passkeys.find("cred-1"), {
+            ...cred,
+            createdAt: now,
+            lastUsedAt: null,
+          });
+          assert.equal(await b.passkeys.used("cred-1", 5, now + 1), true);
+          assert.equal((await a.passkeys.find("cred-1"))?.counter, 5);
+          assert.deepEqual((await a.passkeys.list("pk1")).map((p) => p.id), ["cred-1"]);
+          assert.equal(await a.passkeys.remove("someone", "cred-1"), false, "not theirs");
+          await a.passkeys.putChallenge(
+            { id: "f1", challenge: "c1", kind: "login", username: null, expiresAt: now + 1000 },
+            now,
+          );
+          assert.equal(await b.passkeys.takeChallenge("f1", "register", now), null, "other kind");
+          assert.deepEqual(await b.passkeys.takeChallenge("f1", "login", now), {
+            challenge: "c1",
+            username: null,
+          });
+          assert.equal(await a.passkeys.takeChallenge("f1", "login", now), null, "single use");
+          await a.passkeys.putChallenge(
+            { id: "f2", challenge: "c2", kind: "register", username: "pk1", expiresAt: now + 1000 },
+            now,
+          );
+          assert.equal(
+            await b.passkeys.takeChallenge("f2", "register", now + 1000),
+            null,
+            "expired",
+          );
+          assert.equal(await a.passkeys.remove("pk1", "cred-1"), true);
+          assert.equal(await a.passkeys.find("cred-1"), null);
+          await a.passkeys.add(cred, now);
+          assert.equal(await a.users.remove("pk1"), true);
+          assert.equal(await a.passkeys.find("cred-1"), null, "removed with the account");
+        });
+
         await t.step("users: create, find, list, password, remove", async () => {
           await a.users.create({ name: "bob", passwordHash: "h1", cameras: ["door"] }, now);
           await a.users.create({ name: "alice", passwordHash: "h0", cameras: ["*"] }, now);

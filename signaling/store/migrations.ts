@@ -113,4 +113,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'viewer';
   ALTER TABLE refresh_tokens ADD COLUMN amr TEXT NOT NULL DEFAULT 'pwd';
   `,
+  // 6: passkeys (WebAuthn credentials: id and public key base64url, the
+  // signature counter, transports as JSON) and the single-use challenges of
+  // their ceremonies (kept here so any node can finish a ceremony; deleted
+  // when used, refused after expiry).
+  `
+  CREATE TABLE passkeys (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    public_key TEXT NOT NULL,
+    counter BIGINT NOT NULL,
+    transports TEXT NOT NULL DEFAULT '[]',
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT
+  );
+  CREATE INDEX passkeys_user ON passkeys(username);
+  CREATE TABLE webauthn_challenges (
+    id TEXT PRIMARY KEY,
+    challenge TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    username TEXT,
+    expires_at BIGINT NOT NULL
+  );
+  `,
 ];

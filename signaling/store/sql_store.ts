@@ -11,6 +11,7 @@ import type { SqlDriver } from "./sql.ts";
 import type { Store } from "./store.ts";
 import { userStore } from "./users.ts";
 import { recordingStore } from "./recordings.ts";
+import { passkeyStore } from "./passkeys.ts";
 
 /** The store over `db` (already migrated). */
 export function sqlStore(db: SqlDriver): Store {
@@ -18,6 +19,7 @@ export function sqlStore(db: SqlDriver): Store {
     kind: db.dialect,
     devices: deviceStore(db),
     users: userStore(db),
+    passkeys: passkeyStore(db),
     recordings: recordingStore(db),
     refreshTokens: refreshTokenStore(db),
     jwtKeys: jwtKeyStore(db),

@@ -266,12 +266,60 @@ export interface RecordingStore {
   remove(camera: string, segment: string): Promise<boolean>;
 }
 
+/** A WebAuthn credential of an account (ids and key base64url). */
+export interface PasskeyRecord {
+  id: string;
+  username: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter as last seen (0: it keeps none). */
+  counter: number;
+  transports: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** Passkeys and the single-use challenges of their ceremonies. */
+export interface PasskeyStore {
+  /** Adds a credential; false if its id is already registered (to anyone). */
+  add(
+    p: { id: string; username: string; publicKey: string; counter: number; transports: string[] },
+    now: number,
+  ): Promise<boolean>;
+  /** A credential by id, or null. */
+  find(id: string): Promise<PasskeyRecord | null>;
+  /** A user's credentials, oldest first. */
+  list(username: string): Promise<PasskeyRecord[]>;
+  /** Records a login: the new counter and the time; false for an unknown id. */
+  used(id: string, counter: number, now: number): Promise<boolean>;
+  /** Removes one of `username`'s credentials; false if they have no such one. */
+  remove(username: string, id: string): Promise<boolean>;
+  /** Stores a ceremony's challenge (and drops expired ones). */
+  putChallenge(
+    c: {
+      id: string;
+      challenge: string;
+      kind: "register" | "login";
+      username: string | null;
+      expiresAt: number;
+    },
+    now: number,
+  ): Promise<void>;
+  /** Takes a challenge exactly once; null when unknown, used, of another kind or expired. */
+  takeChallenge(
+    id: string,
+    kind: "register" | "login",
+    now: number,
+  ): Promise<{ challenge: string; username: string | null } | null>;
+}
+
 /** The store. */
 export interface Store {
   /** What is behind it, for logs and health checks. */
   readonly kind: "sqlite" | "postgres";
   readonly devices: DeviceStore;
   readonly users: UserStore;
+  readonly passkeys: PasskeyStore;
   readonly recordings: RecordingStore;
   readonly refreshTokens: RefreshTokenStore;
   readonly jwtKeys: JwtKeyStore;
