@@ -223,6 +223,31 @@ export const ServerSettingsSchema = z.object({
     "turn-secret-file",
     "FILE",
   ),
+  // Passkeys (WebAuthn, signaling/http/routes/passkeys.ts).
+  rpId: flag(
+    z.string().regex(
+      /^[a-z0-9.-]{1,253}$/,
+      "an RP ID is a lower-case DNS name, e.g. cams.example.com",
+    )
+      .nullable().default(null).describe(
+        "WebAuthn relying party ID of the passkeys (default: --host if a DNS name, else localhost)",
+      ),
+    "rp-id",
+    "NAME",
+  ),
+  origin: flag(
+    CorsOriginSchema.nullable().default(null).describe(
+      "origin the viewer app is served from, checked in passkey ceremonies (default: https://<Host header> when its name is the RP ID)",
+    ),
+    "origin",
+    "ORIGIN",
+  ),
+  adminRequirePasskey: flag(
+    z.boolean().default(false).describe(
+      "admins must have logged in with a passkey: /api/admin refuses (403) a password login",
+    ),
+    "admin-require-passkey",
+  ),
   // Prometheus metrics (signaling/metrics/): off unless a token file is given.
   metricsTokenFile: flag(
     z.string().min(1).nullable().default(null).describe(

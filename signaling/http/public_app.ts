@@ -11,6 +11,7 @@ import { limitBody } from "./body_limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { passkeyRoutes } from "./routes/passkeys.ts";
 import { cameraRoutes } from "./routes/cameras.ts";
 import { enrollRoutes } from "./routes/enroll.ts";
 import type { AppEnv } from "./routes/env.ts";
@@ -84,6 +85,7 @@ export function publicApp(ctx: ServerContext) {
   app.route("/", pkiRoutes(ctx));
   app.route("/", enrollRoutes(ctx));
   app.route("/", authRoutes(ctx));
+  app.route("/", passkeyRoutes(ctx));
   app.route("/", recordingRoutes(ctx));
   app.route("/", adminRoutes(ctx));
   app.route("/", metricsRoutes(ctx));

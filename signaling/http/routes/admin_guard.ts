@@ -13,12 +13,15 @@ import { problem } from "./errors.ts";
 
 /** Why an authenticated viewer may not use an admin route, or null when it may. Pure. */
 export function adminRefusal(
-  claims: { role?: string },
+  claims: { role?: string; amr?: string[] },
   stored: { role: string } | null,
+  requirePasskey = false,
 ): string | null {
   if (claims.role !== "admin") return "not an admin";
   if (!stored) return "account removed";
   if (stored.role !== "admin") return "admin role withdrawn";
+  // --admin-require-passkey: the login must have proven a hardware key (RFC 8176 "hwk").
+  if (requirePasskey && !(claims.amr ?? ["pwd"]).includes("hwk")) return "log in with a passkey";
   return null;
 }
 
@@ -33,7 +36,11 @@ export function requireAdmin(ctx: ServerContext): MiddlewareHandler<AppEnv> {
     });
     if (!passed) return res ?? c.res;
     const claims = c.get("viewer");
-    const reason = adminRefusal(claims, await ctx.store.users.find(claims.sub));
+    const reason = adminRefusal(
+      claims,
+      await ctx.store.users.find(claims.sub),
+      ctx.config.adminRequirePasskey,
+    );
     if (reason) {
       ctx.audit.log("admin.refused", {
         user: claims.sub,

@@ -101,6 +101,53 @@ export function crossOrigin(
   return null;
 }
 
+/**
+ * Starts or continues a session: a rotating refresh token in `familyId` (the
+ * cookie) and an access token naming how the login was made (`amr`).
+ */
+export async function issueSession(
+  ctx: ServerContext,
+  c: Parameters<MiddlewareHandler<AppEnv>>[0],
+  user: { name: string; cameras: string[]; role: AccessRole },
+  familyId: string,
+  amr: AuthMethod[],
+) {
+  const { name: username, cameras: cams, role } = user;
+  const refresh = randomToken("vrt");
+  await ctx.store.refreshTokens.store({
+    hash: await sha256Hex(refresh),
+    familyId,
+    username,
+    expiresAt: Date.now() + ctx.config.refreshTokenTtlMs,
+    amr,
+  }, Date.now());
+  setCookie(c, REFRESH_COOKIE, refresh, {
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+    path: "/",
+    maxAge: Math.floor(ctx.config.refreshTokenTtlMs / 1000),
+  });
+  const accessToken = await signAccessToken(ctx.ring, {
+    issuer: ctx.issuer,
+    sub: username,
+    cams,
+    sid: familyId,
+    ttlMs: ctx.config.accessTokenTtlMs,
+    role,
+    amr,
+  });
+  c.header("cache-control", "no-store");
+  return c.json({
+    accessToken,
+    tokenType: "Bearer",
+    expiresIn: Math.floor(ctx.config.accessTokenTtlMs / 1000),
+    username,
+    cameras: cams,
+    role,
+  });
+}
+
 /** `/auth/login`, `/auth/refresh`, `/auth/logout`. */
 export function authRoutes(ctx: ServerContext) {
   const app = new Hono<AppEnv>();
@@ -120,48 +167,6 @@ export function authRoutes(ctx: ServerContext) {
   };
   app.use("/auth/refresh", sameOrigin);
   app.use("/auth/logout", sameOrigin);
-
-  async function issueSession(
-    c: Parameters<MiddlewareHandler<AppEnv>>[0],
-    user: { name: string; cameras: string[]; role: AccessRole },
-    familyId: string,
-    amr: AuthMethod[],
-  ) {
-    const { name: username, cameras: cams, role } = user;
-    const refresh = randomToken("vrt");
-    await ctx.store.refreshTokens.store({
-      hash: await sha256Hex(refresh),
-      familyId,
-      username,
-      expiresAt: Date.now() + ctx.config.refreshTokenTtlMs,
-      amr,
-    }, Date.now());
-    setCookie(c, REFRESH_COOKIE, refresh, {
-      httpOnly: true,
-      secure: true,
-      sameSite: "Strict",
-      path: "/",
-      maxAge: Math.floor(ctx.config.refreshTokenTtlMs / 1000),
-    });
-    const accessToken = await signAccessToken(ctx.ring, {
-      issuer: ctx.issuer,
-      sub: username,
-      cams,
-      sid: familyId,
-      ttlMs: ctx.config.accessTokenTtlMs,
-      role,
-      amr,
-    });
-    c.header("cache-control", "no-store");
-    return c.json({
-      accessToken,
-      tokenType: "Bearer",
-      expiresIn: Math.floor(ctx.config.accessTokenTtlMs / 1000),
-      username,
-      cameras: cams,
-      role,
-    });
-  }
 
   app.post("/auth/login", async (c) => {
     const ip = c.env.remoteAddr;
@@ -194,7 +199,7 @@ export function authRoutes(ctx: ServerContext) {
     }
     ctx.throttles.loginUser.succeed(username.toLowerCase());
     ctx.audit.log("login.success", { user: user.name, ip });
-    return issueSession(c, user, crypto.randomUUID(), ["pwd"]);
+    return issueSession(ctx, c, user, crypto.randomUUID(), ["pwd"]);
   });
 
   app.post("/auth/refresh", async (c) => {
@@ -226,7 +231,7 @@ export function authRoutes(ctx: ServerContext) {
     if (!user) return problem(c, 401, "no_session", "the account no longer exists");
     ctx.audit.log("refresh.success", { user: user.name, family: r.familyId });
     // The role is read again (user:set may have changed it); the methods are the login's.
-    return issueSession(c, user, r.familyId, r.amr.filter(isAuthMethod));
+    return issueSession(ctx, c, user, r.familyId, r.amr.filter(isAuthMethod));
   });
 
   app.post("/auth/logout", async (c) => {
