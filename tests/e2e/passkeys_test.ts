@@ -16,7 +16,7 @@ import { ignoreWithout } from "../helpers/tools.ts";
 
 /** SHA-256 of the server certificate's SPKI, base64 (Chromium's --ignore-certificate-errors-spki-list). */
 async function spkiHash(port: number): Promise<string> {
-  const sh = (cmd: string, input = "") =>
+  const sh = (cmd: string) =>
     new Deno.Command("sh", { args: ["-c", cmd], stdin: "piped", stdout: "piped", stderr: "null" })
       .spawn();
   const p = sh(
