@@ -6,9 +6,8 @@
 import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
 import assert from "node:assert/strict";
 import { buildWeb } from "../../subscriber-web/build.ts";
-import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
-import { enroll } from "../../publisher/device/enroll_client.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { userAdd } from "../../signaling/admin/commands.ts";
+import { enrollInto, startTestServer } from "../helpers/server.ts";
 import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
 
@@ -26,19 +25,7 @@ Deno.test({
   await buildWeb({ outDir: webDir, minify: true });
   const s = await startTestServer({ webDir });
   const stateDir = await Deno.makeTempDir({ prefix: "vigil-dev-" });
-  const added = await addDevice(s.dataDir, {
-    id: "e2e-cam",
-    label: "E2E camera",
-    ttlMs: 60_000,
-    serverUrl: s.base,
-  });
-  await enroll({
-    serverUrl: s.base,
-    token: added.token,
-    caFingerprint: added.caFingerprint,
-    stateDir,
-    force: false,
-  });
+  await enrollInto(s, "e2e-cam", stateDir, "E2E camera");
   await userAdd(s.dataDir, {
     name: "watcher",
     password: "watcher-password-1",

@@ -6,9 +6,8 @@
  * are separate processes (Python, GStreamer).
  * @module
  */
-import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
-import { enroll } from "../../publisher/device/enroll_client.ts";
-import { startTestServer, type TestServer } from "./server.ts";
+import { userAdd } from "../../signaling/admin/commands.ts";
+import { enrollInto, startTestServer, type TestServer } from "./server.ts";
 import { startLocalPublisher, stopProcess } from "./publisher_process.ts";
 import type { ServerSettings } from "../../signaling/config/settings.ts";
 
@@ -39,19 +38,7 @@ export async function startLiveCamera(
   const caFile = `${stateDir}/ca.pem`;
   let publisher: Deno.ChildProcess | null = null;
   try {
-    const added = await addDevice(server.dataDir, {
-      id: camera,
-      label: "Interop camera",
-      ttlMs: 60_000,
-      serverUrl: server.base,
-    });
-    await enroll({
-      serverUrl: server.base,
-      token: added.token,
-      caFingerprint: added.caFingerprint,
-      stateDir,
-      force: false,
-    });
+    await enrollInto(server, camera, stateDir, "Interop camera");
     await Deno.writeTextFile(caFile, server.ctx.pki.caPem, { mode: 0o600 });
     const username = "interop-viewer";
     const password = `pw-${crypto.randomUUID()}`;

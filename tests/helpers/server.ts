@@ -7,6 +7,7 @@ import { type ServerSettings, serverSettings } from "../../signaling/config/sett
 import { type RunningServer, startServer } from "../../signaling/server.ts";
 import { addDevice, type AdminTarget, userAdd } from "../../signaling/admin/commands.ts";
 import { createCsr, exportPrivateKeyPem, generateDeviceKey } from "../../pki/mod.ts";
+import { enroll } from "../../publisher/device/enroll_client.ts";
 
 /** A started server with its temp dir; `close()` removes everything. */
 export interface TestServer extends RunningServer {
@@ -113,4 +114,24 @@ export async function loginViewer(s: TestServer, name: string, cameras: string[]
   const body = await res.json();
   const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
   return { token: body.accessToken as string, cookie, password };
+}
+
+/**
+ * Registers camera `id` and enrolls it into `stateDir` as `deno task enroll`
+ * does (one-time token, CSR, CA pinning), for tests that run the real publisher.
+ */
+export async function enrollInto(
+  s: { dataDir: string; base: string },
+  id: string,
+  stateDir: string,
+  label?: string,
+): Promise<void> {
+  const added = await addDevice(s.dataDir, { id, label, ttlMs: 60_000, serverUrl: s.base });
+  await enroll({
+    serverUrl: s.base,
+    token: added.token,
+    caFingerprint: added.caFingerprint,
+    stateDir,
+    force: false,
+  });
 }

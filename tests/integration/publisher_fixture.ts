@@ -6,9 +6,7 @@
  * /proc helpers to find the launcher's child and its children.
  * @module
  */
-import { addDevice } from "../../signaling/admin/commands.ts";
-import { enroll } from "../../publisher/device/enroll_client.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { enrollInto, startTestServer, type TestServer } from "../helpers/server.ts";
 
 /** Repo root (the publisher runs from here, as `deno task publish` does). */
 export const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
@@ -66,19 +64,7 @@ export async function startPublisherRig(o: RigOptions): Promise<PublisherRig> {
   const stateDir = await Deno.makeTempDir({ prefix: "vigil-pubstate-" });
   let launcher: Deno.ChildProcess | null = null;
   try {
-    const added = await addDevice(server.dataDir, {
-      id: o.deviceId,
-      label: `${o.deviceId} camera`,
-      ttlMs: 60_000,
-      serverUrl: server.base,
-    });
-    await enroll({
-      serverUrl: server.base,
-      token: added.token,
-      caFingerprint: added.caFingerprint,
-      stateDir,
-      force: false,
-    });
+    await enrollInto(server, o.deviceId, stateDir, `${o.deviceId} camera`);
     const nets = o.viewerNets
       ? o.viewerNets.flatMap((n) => ["--viewer-net", n])
       : localViewerNets();

@@ -9,16 +9,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { addDevice } from "../../signaling/admin/commands.ts";
 import { parseServeArgs } from "../../signaling/config/options.ts";
 import { serverFlags } from "../../signaling/config/flags.ts";
 import { openSqliteStore } from "../../signaling/store/sqlite.ts";
-import { enroll } from "../../publisher/device/enroll_client.ts";
 import { finishedSegments, parseStamp } from "../../publisher/recorder/catalog.ts";
 import { createCsr, exportPrivateKeyPem, generateDeviceKey } from "../../pki/mod.ts";
 import { assertBinaries, ignoreWithout } from "../../publisher/sources/_needs_binary.ts";
 import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { addDevice } from "../../signaling/admin/commands.ts";
+import { enrollInto, startTestServer } from "../helpers/server.ts";
 import { deviceUploader, recordSample, sha256Of } from "../helpers/recordings.ts";
 import { childrenOf, REPO, sleep } from "./publisher_fixture.ts";
 
@@ -62,18 +61,7 @@ Deno.test({
     const config = join(dir, "publish.json");
     let launcher: Deno.ChildProcess | null = null;
     try {
-      const added = await addDevice(server.dataDir, {
-        id: "shed",
-        ttlMs: 60_000,
-        serverUrl: server.base,
-      });
-      await enroll({
-        serverUrl: server.base,
-        token: added.token,
-        caFingerprint: added.caFingerprint,
-        stateDir,
-        force: false,
-      });
+      await enrollInto(server, "shed", stateDir);
       await Deno.writeTextFile(
         config,
         JSON.stringify({
