@@ -301,7 +301,8 @@ vigil demo is running.
   CA:        ${dataDir}/pki/ca.pem
              Trust it to avoid the certificate warning, e.g. Chromium: Settings → Privacy and
              security → Security → Manage certificates → Authorities → Import; Firefox: Settings →
-             Certificates → View Certificates → Authorities → Import. Or accept the warning once.
+             Certificates → View Certificates → Authorities → Import. Or accept the warning once
+             (passkeys, on the Account page, work only with the CA trusted).
   Camera:    demo-cam (a looping 720p30 test clip through the real publisher)
   Recording: ${
     ffmpeg

@@ -123,6 +123,30 @@ async function writeAtomic(path: string, data: Uint8Array | string): Promise<voi
   await Deno.rename(tmp, path);
 }
 
+/**
+ * The npm packages the viewer imports by bare name (deno.json's import map).
+ * Importing one here makes Deno fetch the locked version into its cache
+ * (it is part of this module's graph, so `deno install --entrypoint` and a
+ * plain `deno run` both get it); esbuild then bundles its ESM files from
+ * there. A name missing here fails the build with esbuild's "could not
+ * resolve".
+ */
+const BROWSER_PACKAGES: Record<string, () => Promise<unknown>> = {
+  "@simplewebauthn/browser": () => import("@simplewebauthn/browser"),
+};
+
+const importMapPackages: esbuild.Plugin = {
+  name: "import-map-packages",
+  setup(build) {
+    build.onResolve({ filter: /^[@a-z]/ }, async (args) => {
+      const load = BROWSER_PACKAGES[args.path];
+      if (!load) return undefined;
+      await load();
+      return { path: fileURLToPath(import.meta.resolve(args.path)) };
+    });
+  },
+};
+
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
@@ -165,6 +189,7 @@ async function build(options: BuildWebOptions): Promise<BuildWebResult> {
       write: false,
       metafile: true,
       logLevel: "silent",
+      plugins: [importMapPackages],
     });
   } finally {
     await esbuild.stop();

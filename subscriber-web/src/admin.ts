@@ -113,9 +113,18 @@ export class AdminView {
         { class: "topbar" },
         h("span", { class: "brand", "aria-hidden": "true" }, "vigil"),
         h(
-          "button",
-          { type: "button", class: "btn btn-quiet", onclick: handlers.onBack },
-          "Cameras",
+          "nav",
+          { class: "topbar-links", "aria-label": "Pages" },
+          h(
+            "button",
+            { type: "button", class: "btn btn-quiet", onclick: handlers.onBack },
+            "Cameras",
+          ),
+          h(
+            "a",
+            { href: "#/account", class: "btn btn-quiet", "data-testid": "account-link" },
+            "Account",
+          ),
         ),
         h("button", {
           type: "button",
@@ -150,23 +159,33 @@ export class AdminView {
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     if (res.status === 403) {
-      this.#denied();
-      throw await errorFromResponse(res);
+      const err = await errorFromResponse(res);
+      this.#denied(err.code === "passkey_required");
+      throw err;
     }
     if (!res.ok) throw await errorFromResponse(res);
     return res.status === 204 ? null : await res.json();
   }
 
-  #denied(): void {
+  /** Replaces the console by why it is refused (no role, or --admin-require-passkey). */
+  #denied(needsPasskey: boolean): void {
     this.dispose();
     replaceChildren(
       this.#main,
       h("h1", { id: "admin-title", tabindex: -1 }, "Console"),
-      h(
-        "p",
-        { class: "error", role: "alert", "data-testid": "admin-denied" },
-        "The console is for accounts with the admin role.",
-      ),
+      needsPasskey
+        ? h(
+          "p",
+          { class: "error", role: "alert", "data-testid": "admin-needs-passkey" },
+          "This server lets admins into the console only after a sign-in with a passkey. ",
+          h("a", { href: "#/account" }, "Add a passkey"),
+          " on your account page if you have none, then sign out and sign in with it.",
+        )
+        : h(
+          "p",
+          { class: "error", role: "alert", "data-testid": "admin-denied" },
+          "The console is for accounts with the admin role.",
+        ),
     );
   }
 
@@ -195,7 +214,9 @@ export class AdminView {
       }
       return true;
     } catch (e) {
-      if (!this.#main.querySelector("[data-testid=admin-denied]")) {
+      if (
+        !this.#main.querySelector("[data-testid=admin-denied], [data-testid=admin-needs-passkey]")
+      ) {
         this.#status.textContent = e instanceof Error ? e.message : String(e);
       }
       return false;

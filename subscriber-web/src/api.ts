@@ -53,6 +53,41 @@ export function parseSegments(v: unknown): Segment[] {
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** One of the account's passkeys as the server lists it (times in ms since the epoch). */
+export interface PasskeyInfo {
+  id: string;
+  createdAt: number | null;
+  lastUsedAt: number | null;
+  transports: string[];
+}
+
+/** Validates the server's passkey list; drops malformed entries. */
+export function parsePasskeys(v: unknown): PasskeyInfo[] {
+  const list = v && typeof v === "object" ? (v as { passkeys?: unknown }).passkeys : null;
+  if (!Array.isArray(list)) return [];
+  const out: PasskeyInfo[] = [];
+  for (const p of list) {
+    if (!p || typeof p !== "object") continue;
+    const o = p as Record<string, unknown>;
+    if (typeof o.id !== "string" || !/^[A-Za-z0-9_-]{1,1400}$/.test(o.id)) continue;
+    out.push({
+      id: o.id,
+      createdAt: parseSince(o.createdAt),
+      lastUsedAt: parseSince(o.lastUsedAt),
+      transports: Array.isArray(o.transports)
+        ? o.transports.filter((t): t is string => typeof t === "string")
+        : [],
+    });
+  }
+  return out;
+}
+
+/**
+ * Answers a WebAuthn ceremony: gets the server's options JSON, returns the
+ * credential JSON (passkeys.ts wraps @simplewebauthn/browser).
+ */
+export type Ceremony = (options: unknown) => Promise<unknown>;
+
 export interface ApiErrorBody {
   error?: string;
   message?: string;
@@ -196,6 +231,23 @@ export async function errorFromResponse(res: Response, fallback?: string): Promi
   );
 }
 
+/**
+ * The error a refused sign-in shows: `refused` for 400/401/403 (the server
+ * does not say which part was wrong), the wait for 429, else the server's
+ * message.
+ */
+export async function signInError(res: Response, refused: string): Promise<ApiError> {
+  const err = await errorFromResponse(res);
+  if (res.status === 400 || res.status === 401 || res.status === 403) {
+    return new ApiError(res.status, err.code, refused);
+  }
+  if (res.status === 429) {
+    const s = err.retryAfterMs ? ` in ${Math.ceil(err.retryAfterMs / 1000)} s` : " later";
+    return new ApiError(429, err.code, `Too many attempts. Try again${s}.`, err.retryAfterMs);
+  }
+  return new ApiError(res.status, err.code, `Sign-in failed (${err.message}).`);
+}
+
 function defaultWithLock(): ApiClientOptions["withLock"] {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (!locks || typeof locks.request !== "function") return undefined;
@@ -215,6 +267,8 @@ export class ApiClient {
 
   #token: string | null = null;
   #role: "viewer" | "admin" = "viewer";
+  #amr: readonly string[] = [];
+  #username = "";
   #expiresAt = 0;
   #refreshTimer: TimerId | undefined;
   #refreshing: Promise<boolean> | null = null;
@@ -239,6 +293,16 @@ export class ApiClient {
     return this.#role;
   }
 
+  /** The signed-in account's name ("" before a login). */
+  get username(): string {
+    return this.#username;
+  }
+
+  /** How this session's login was made (RFC 8176): `["pwd"]`, or `["hwk","user"]` for a passkey. */
+  get amr(): readonly string[] {
+    return this.#amr;
+  }
+
   get authenticated(): boolean {
     return this.#token !== null;
   }
@@ -257,30 +321,69 @@ export class ApiClient {
   }
 
   async login(username: string, password: string): Promise<void> {
-    let res: Response;
-    try {
-      res = await this.#fetch(this.url("/auth/login"), {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ username, password }),
-      });
-    } catch {
-      throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
-    }
-    if (!res.ok) {
-      const err = await errorFromResponse(res);
-      if (res.status === 400 || res.status === 401 || res.status === 403) {
-        throw new ApiError(res.status, err.code, "Wrong username or password.");
-      }
-      if (res.status === 429) {
-        const s = err.retryAfterMs ? ` in ${Math.ceil(err.retryAfterMs / 1000)} s` : " later";
-        throw new ApiError(429, err.code, `Too many attempts. Try again${s}.`, err.retryAfterMs);
-      }
-      throw new ApiError(res.status, err.code, `Sign-in failed (${err.message}).`);
-    }
+    const res = await this.#postPublic("/auth/login", { username, password });
+    if (!res.ok) throw await signInError(res, "Wrong username or password.");
     this.#accept(await res.json());
+  }
+
+  /**
+   * Signs in with a passkey: the server's options (only `username`'s
+   * passkeys when given), `ceremony` asks the authenticator, the server
+   * verifies and starts the same session as {@link login}.
+   */
+  async loginWithPasskey(username: string | null, ceremony: Ceremony): Promise<void> {
+    const res = await this.#postPublic(
+      "/auth/passkeys/login/options",
+      username ? { username } : {},
+    );
+    if (!res.ok) throw await signInError(res, "Passkey sign-in is not available.");
+    const { flow, options } = await res.json() as { flow: string; options: unknown };
+    const credential = await ceremony(options);
+    const verify = await this.#postPublic("/auth/passkeys/login/verify", { flow, credential });
+    if (!verify.ok) {
+      throw await signInError(
+        verify,
+        "This passkey was not accepted. Try again or use a password.",
+      );
+    }
+    this.#accept(await verify.json());
+  }
+
+  /** Registers a new passkey for the signed-in account (`ceremony` creates it). */
+  async addPasskey(ceremony: Ceremony): Promise<void> {
+    const res = await this.fetch("/auth/passkeys/register/options", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: "{}",
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    const { flow, options } = await res.json() as { flow: string; options: unknown };
+    const credential = await ceremony(options);
+    const verify = await this.fetch("/auth/passkeys/register/verify", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ flow, credential }),
+    });
+    if (!verify.ok) throw await errorFromResponse(verify);
+    await verify.body?.cancel();
+  }
+
+  /** The signed-in account's passkeys. */
+  async passkeys(): Promise<PasskeyInfo[]> {
+    const res = await this.fetch("/auth/passkeys/list", {
+      headers: { accept: "application/json" },
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    return parsePasskeys(await res.json());
+  }
+
+  /** Removes one of the signed-in account's passkeys. */
+  async removePasskey(id: string): Promise<void> {
+    const res = await this.fetch(`/auth/passkeys/credential/${encodeURIComponent(id)}`, {
+      method: "DELETE",
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    await res.body?.cancel();
   }
 
   /**
@@ -419,6 +522,21 @@ export class ApiClient {
     if (!ok) throw new AuthLostError();
   }
 
+  /** A JSON POST without the Bearer token (the sign-in calls). */
+  async #postPublic(path: string, body: unknown): Promise<Response> {
+    try {
+      return await this.#fetch(this.url(path), {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+    }
+  }
+
   #withAuth(init: RequestInit): RequestInit {
     const headers = new Headers(init.headers);
     headers.set("authorization", `Bearer ${this.#token}`);
@@ -456,6 +574,10 @@ export class ApiClient {
     const t = parseTokenResponse(body);
     // Only decides what the app shows; the server checks the role on every admin request.
     this.#role = (body as { role?: unknown }).role === "admin" ? "admin" : "viewer";
+    const name = (body as { username?: unknown }).username;
+    this.#username = typeof name === "string" ? name : "";
+    const amr = (body as { amr?: unknown }).amr;
+    this.#amr = Array.isArray(amr) ? amr.filter((m): m is string => typeof m === "string") : [];
     this.#token = t.accessToken;
     this.#expiresAt = this.#now() + t.expiresIn * 1000;
     this.#retry.reset();
@@ -479,6 +601,9 @@ export class ApiClient {
 
   #clear(): void {
     this.#token = null;
+    this.#role = "viewer";
+    this.#amr = [];
+    this.#username = "";
     this.#expiresAt = 0;
     this.dispose();
   }

@@ -5,6 +5,7 @@ import {
   AuthLostError,
   needsRefresh,
   parseCamera,
+  parsePasskeys,
   parseRetryAfter,
   parseSegments,
   parseSince,
@@ -109,6 +110,7 @@ interface Req {
   method: string;
   auth: string | null;
   credentials?: RequestCredentials;
+  body: string | null;
 }
 
 function harness(handler: (req: Req, n: number) => Response | Promise<Response>) {
@@ -125,6 +127,7 @@ function harness(handler: (req: Req, n: number) => Response | Promise<Response>)
         method: init.method ?? "GET",
         auth: new Headers(init.headers).get("authorization"),
         credentials: init.credentials,
+        body: typeof init.body === "string" ? init.body : null,
       };
       reqs.push(req);
       return await handler(req, reqs.length);
@@ -328,4 +331,113 @@ Deno.test("ApiClient: resume() uses the cookie silently; logout clears everythin
   const none = harness(() => new Response(null, { status: 401 }));
   assert.equal(await none.api.resume(), false);
   assert.deepEqual(none.lost, [], "no session at boot is not an 'auth lost'");
+});
+
+// --- passkeys ------------------------------------------------------------------------
+
+Deno.test("api: passkey lists are validated", () => {
+  assert.deepEqual(
+    parsePasskeys({
+      passkeys: [
+        {
+          id: "abc_-1",
+          createdAt: 1_700_000_000_000,
+          lastUsedAt: null,
+          transports: ["internal", 3],
+        },
+        { id: "not base64url!", createdAt: 1 },
+        { createdAt: 1 },
+        null,
+      ],
+    }),
+    [{ id: "abc_-1", createdAt: 1_700_000_000_000, lastUsedAt: null, transports: ["internal"] }],
+  );
+  assert.deepEqual(parsePasskeys({}), []);
+});
+
+Deno.test("ApiClient: passkey login = options, the ceremony, verify; then a session", async () => {
+  const h = harness((req) => {
+    if (req.url.endsWith("/auth/passkeys/login/options")) {
+      return Response.json({ flow: "f-1", options: { challenge: "c1" } });
+    }
+    if (req.url.endsWith("/auth/passkeys/login/verify")) {
+      return Response.json({
+        accessToken: "tokP",
+        expiresIn: 300,
+        username: "root",
+        role: "admin",
+        amr: ["hwk", "user"],
+      });
+    }
+    return new Response(null, { status: 404 });
+  });
+  const seen: unknown[] = [];
+  await h.api.loginWithPasskey("root", (options) => {
+    seen.push(options);
+    return Promise.resolve({ id: "cred" });
+  });
+  assert.deepEqual(seen, [{ challenge: "c1" }], "the ceremony answers the server's options");
+  assert.deepEqual(JSON.parse(h.reqs[0].body ?? ""), { username: "root" });
+  assert.equal(h.reqs[0].auth, null, "no Bearer before a session exists");
+  assert.deepEqual(JSON.parse(h.reqs[1].body ?? ""), { flow: "f-1", credential: { id: "cred" } });
+  assert.equal(h.api.authenticated, true);
+  assert.equal(h.api.role, "admin");
+  assert.equal(h.api.username, "root");
+  assert.deepEqual(h.api.amr, ["hwk", "user"]);
+  // Without a name the authenticator chooses (discoverable credentials).
+  await h.api.loginWithPasskey(null, () => Promise.resolve({ id: "cred" }));
+  assert.deepEqual(JSON.parse(h.reqs[2].body ?? ""), {});
+  h.api.dispose();
+});
+
+Deno.test("ApiClient: a refused passkey, a throttle and a failed ceremony leave no session", async () => {
+  let verify = 0;
+  const h = harness((req) => {
+    if (req.url.endsWith("/options")) return Response.json({ flow: "f", options: {} });
+    verify++;
+    return verify === 1
+      ? Response.json({ error: "passkey_refused", message: "refused" }, { status: 401 })
+      : Response.json({ error: "throttled", message: "slow" }, {
+        status: 429,
+        headers: { "retry-after": "7" },
+      });
+  });
+  const ceremony = () => Promise.resolve({});
+  await assert.rejects(h.api.loginWithPasskey(null, ceremony), /passkey was not accepted/);
+  await assert.rejects(h.api.loginWithPasskey(null, ceremony), /Try again in 7 s/);
+  const cancelled = Object.assign(new Error("user said no"), { name: "NotAllowedError" });
+  await assert.rejects(h.api.loginWithPasskey(null, () => Promise.reject(cancelled)), /said no/);
+  assert.equal(verify, 2, "a cancelled ceremony sends nothing to verify");
+  assert.equal(h.api.authenticated, false);
+});
+
+Deno.test("ApiClient: add, list and remove passkeys with the Bearer token", async () => {
+  const h = harness((req) => {
+    if (req.url.endsWith("/auth/login")) return tokenResponse();
+    if (req.url.endsWith("/register/options")) {
+      return Response.json({ flow: "r-1", options: { rp: { id: "localhost" } } });
+    }
+    if (req.url.endsWith("/register/verify")) return Response.json({ id: "new" }, { status: 201 });
+    if (req.url.endsWith("/auth/passkeys/list")) {
+      return Response.json({ passkeys: [{ id: "new", createdAt: 5, transports: [] }] });
+    }
+    if (req.method === "DELETE" && req.url.endsWith("/auth/passkeys/credential/new")) {
+      return new Response(null, { status: 204 });
+    }
+    return Response.json({ error: "not_found", message: "you have no passkey with this id" }, {
+      status: 404,
+    });
+  });
+  await h.api.login("alice", "pw");
+  await h.api.addPasskey((o) => Promise.resolve({ created: o }));
+  const verify = h.reqs.find((r) => r.url.endsWith("/register/verify"));
+  assert.deepEqual(JSON.parse(verify?.body ?? ""), {
+    flow: "r-1",
+    credential: { created: { rp: { id: "localhost" } } },
+  });
+  assert.ok(h.reqs.slice(1).every((r) => /^Bearer /.test(r.auth ?? "")));
+  assert.deepEqual((await h.api.passkeys()).map((p) => p.id), ["new"]);
+  await h.api.removePasskey("new");
+  await assert.rejects(h.api.removePasskey("other"), /no passkey with this id/);
+  h.api.dispose();
 });

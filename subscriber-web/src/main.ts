@@ -11,9 +11,11 @@ import { PresenceStream } from "./presence.ts";
 import { CameraListView, loadingView, LoginView, PlayerView } from "./ui.ts";
 import { RecordingsPanel } from "./recordings_view.ts";
 import { AdminView } from "./admin.ts";
+import { AccountView } from "./account.ts";
+import { browserPasskeys, passkeyErrorMessage } from "./passkeys.ts";
 import { h } from "./dom.ts";
 
-type AppState = "booting" | "login" | "cameras" | "admin" | PlayerState;
+type AppState = "booting" | "login" | "cameras" | "admin" | "account" | PlayerState;
 
 /** Read-only diagnostics for e2e tests. Never contains a token. */
 export interface VigilDiagnostics {
@@ -31,7 +33,7 @@ export interface VigilDiagnostics {
 class App {
   readonly #root: HTMLElement;
   readonly #api: ApiClient;
-  #view: "booting" | "login" | "cameras" | "player" | "admin" = "booting";
+  #view: "booting" | "login" | "cameras" | "player" | "admin" | "account" = "booting";
   #admin: AdminView | null = null;
   #cameras = new Map<string, Camera>();
   #presence: PresenceStream | null = null;
@@ -78,10 +80,24 @@ class App {
 
   #showLogin(notice = ""): void {
     this.#view = "login";
-    const view = new LoginView(async (username, password) => {
-      await this.#api.login(username, password);
-      await this.#enter();
-    }, notice);
+    const passkey = browserPasskeys.supported()
+      ? async (username: string | null) => {
+        try {
+          await this.#api.loginWithPasskey(username, browserPasskeys.get);
+        } catch (e) {
+          throw new Error(passkeyErrorMessage(e, "get"));
+        }
+        await this.#enter();
+      }
+      : undefined;
+    const view = new LoginView(
+      async (username, password) => {
+        await this.#api.login(username, password);
+        await this.#enter();
+      },
+      notice,
+      passkey,
+    );
     this.#show(view.root);
     view.focus();
   }
@@ -152,6 +168,8 @@ class App {
     const id = m ? decodeURIComponent(m[1]) : null;
     if (location.hash === "#/admin") {
       this.#showAdmin();
+    } else if (location.hash === "#/account") {
+      this.#showAccount();
     } else if (id && isCameraId(id)) {
       if (this.#player?.camera !== id && this.#playback !== id) this.#showPlayer(id);
     } else {
@@ -174,6 +192,21 @@ class App {
     void this.#admin.start();
   }
 
+  #showAccount(): void {
+    this.#stopPlayer();
+    this.#stopAdmin();
+    this.#list = null;
+    clearInterval(this.#snapshotTimer);
+    this.#view = "account";
+    const view = new AccountView(this.#api, browserPasskeys, {
+      onBack: () => location.hash = "#/",
+      onLogout: () => this.#logout(),
+    });
+    this.#show(view.root);
+    focusHeading(view.root);
+    void view.load();
+  }
+
   #stopAdmin(): void {
     this.#admin?.dispose();
     this.#admin = null;
@@ -187,8 +220,15 @@ class App {
     this.#list = new CameraListView(() => this.#logout());
     this.#list.setCameras([...this.#cameras.values()]);
     if (this.#listError) this.#list.setStatus(this.#listError);
+    const links = [
+      h(
+        "a",
+        { href: "#/account", class: "btn btn-quiet", "data-testid": "account-link" },
+        "Account",
+      ),
+    ];
     if (this.#api.role === "admin") {
-      this.#list.root.querySelector(".topbar .brand")?.after(
+      links.unshift(
         h(
           "a",
           { href: "#/admin", class: "btn btn-quiet", "data-testid": "console-link" },
@@ -196,6 +236,9 @@ class App {
         ),
       );
     }
+    this.#list.root.querySelector(".topbar .brand")?.after(
+      h("nav", { class: "topbar-links", "aria-label": "Pages" }, ...links),
+    );
     this.#show(this.#list.root);
     if (!from || !this.#list.focusCamera(from)) focusHeading(this.#list.root);
     void this.#refreshSnapshots();
@@ -297,6 +340,8 @@ class App {
     this.#presence?.stop();
     // Leave the camera while the token is still valid, then end the session.
     await this.#stopPlayer();
+    // The next sign-in (maybe someone else's) starts at the camera list, not at this page.
+    history.replaceState(null, "", location.pathname + location.search);
     await this.#api.logout(); // → onAuthLost("logout")
   }
 

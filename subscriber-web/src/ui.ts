@@ -33,8 +33,18 @@ export class LoginView {
   readonly #password: HTMLInputElement;
   readonly #submit: HTMLButtonElement;
   readonly #error: HTMLElement;
+  readonly #passkey: HTMLButtonElement | null;
 
-  constructor(onSubmit: (username: string, password: string) => Promise<void>, notice = "") {
+  /**
+   * `onPasskey` (when passkeys work in this browser) adds a "Sign in with a
+   * passkey" button; it gets the username field's value, or null when empty
+   * (then the authenticator offers the accounts it holds for this site).
+   */
+  constructor(
+    onSubmit: (username: string, password: string) => Promise<void>,
+    notice = "",
+    onPasskey?: (username: string | null) => Promise<void>,
+  ) {
     this.#username = h("input", {
       id: "username",
       name: "username",
@@ -105,12 +115,32 @@ export class LoginView {
         this.setBusy(false);
       }
     });
+    const passkey = onPasskey
+      ? h("button", {
+        type: "button",
+        class: "btn btn-secondary login-passkey",
+        "data-testid": "login-passkey",
+        onclick: async () => {
+          this.setBusy(true);
+          this.setError("");
+          try {
+            await onPasskey(this.#username.value.trim() || null);
+          } catch (e) {
+            this.setError(e instanceof Error ? e.message : String(e));
+          } finally {
+            this.setBusy(false);
+          }
+        },
+      }, "Sign in with a passkey")
+      : null;
+    this.#passkey = passkey;
     this.root = h(
       "main",
       { class: "view view-login", "aria-labelledby": "login-title" },
       h("h1", { id: "login-title", tabindex: -1 }, "vigil"),
       h("p", { class: "subtitle" }, "Sign in to watch your cameras."),
       this.#form,
+      passkey ? h("div", { class: "login-alt" }, h("span", {}, "or"), passkey) : null,
     );
   }
 
@@ -126,6 +156,7 @@ export class LoginView {
 
   setBusy(busy: boolean): void {
     this.#submit.disabled = busy;
+    if (this.#passkey) this.#passkey.disabled = busy;
     this.#submit.textContent = busy ? "Signing in…" : "Sign in";
     this.#form.setAttribute("aria-busy", String(busy));
   }

@@ -1,29 +1,35 @@
 /**
- * The operator console in headless Chromium against the real server: an
- * admin adds a device and sees its token, enroll command and QR code; the
+ * The operator console in headless Chromium against the real server started
+ * with --admin-require-passkey, all through the app's own pages: an admin
+ * signed in with a password is sent to add a passkey (a CDP virtual
+ * authenticator), signs out, signs in with the passkey, adds a device and
+ * sees its token, enroll command and QR code; the
  * device enrolls with the token shown (nothing is scanned) and comes online
  * with its certificate expiry; the admin sees who is viewing, ends the
  * session, revokes the device and sees it offline within a second. A viewer
  * without the role sees no console link and a notice at #/admin (its API
- * calls answer 403). Writes tests/artifacts/console.png (docs/console.png).
+ * calls answer 403). At the end the admin removes the passkey on the account
+ * page and a sign-in with it is refused. Writes tests/artifacts/console.png
+ * (docs/console.png).
  */
 import assert from "node:assert/strict";
 import { buildWeb } from "../../subscriber-web/build.ts";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollWithToken, loginViewer, startTestServer } from "../helpers/server.ts";
 import { userAdd } from "../../signaling/admin/commands.ts";
-import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
+import { CHROMIUM, launchChromium, trustServerCertificate } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
 
 Deno.test({
-  name: "console in Chromium: add, enroll, online, viewers, end, revoke; no console for viewers",
+  name:
+    "console in Chromium: passkey sign-in, add, enroll, online, viewers, end, revoke; no console for viewers; passkey removed",
   ignore: ignoreWithout(CHROMIUM),
   sanitizeResources: false,
   sanitizeOps: false,
 }, async (t) => {
   const webDir = await Deno.makeTempDir({ prefix: "vigil-web-" });
   await buildWeb({ outDir: webDir, minify: true });
-  const s = await startTestServer({ webDir });
+  const s = await startTestServer({ webDir, adminRequirePasskey: true });
   await userAdd(s.target, {
     name: "root",
     password: "root-password-123",
@@ -31,25 +37,88 @@ Deno.test({
     admin: true,
   });
   const alice = await loginViewer(s, "alice", ["porch"]);
-  const browser = await launchChromium();
+  const browser = await launchChromium(await trustServerCertificate(s.publicPort));
   const closers: (() => unknown)[] = [];
   try {
-    const context = await browser.newContext({
-      ignoreHTTPSErrors: true,
-      viewport: { width: 1280, height: 1000 },
-    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
     page.on("dialog", (d) => d.accept());
-    const login = async (user: string, password: string) => {
-      await page.goto(`${s.base}/`);
-      await page.getByTestId("username").fill(user);
-      await page.getByTestId("password").fill(password);
-      await page.getByTestId("login-submit").click();
+    await page.goto(`${s.base}/`);
+    // A platform authenticator that says yes (user present and verified) at once.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      },
+    });
+    // On a timeout the error names what the login page said.
+    const cameraList = () =>
+      page.getByTestId("camera-list").waitFor({ state: "attached", timeout: 10_000 }).catch(
+        async (e) => {
+          const said = await page.getByTestId("login-error").textContent().catch(() => null);
+          throw new Error(`no camera list (login page: ${JSON.stringify(said)}): ${e}`);
+        },
+      );
+    const signOut = async () => {
+      await page.getByTestId("logout").click();
+      await page.getByTestId("login-form").waitFor({ timeout: 10_000 });
     };
+
+    await t.step("signed in with a password, the admin is sent to add a passkey", async () => {
+      await page.getByTestId("username").fill("root");
+      await page.getByTestId("password").fill("root-password-123");
+      await page.getByTestId("login-submit").click();
+      await cameraList();
+      await page.getByTestId("console-link").click();
+      const notice = page.getByTestId("admin-needs-passkey");
+      await notice.waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId("devices").count(), 0, "no console without a passkey");
+      await notice.getByRole("link", { name: "Add a passkey" }).click();
+      await page.getByTestId("account-who").getByText("with a password").waitFor();
+      await page.getByTestId("passkey-none").waitFor();
+      await page.getByTestId("passkey-add").click();
+      await page.getByTestId("account-status").getByText("Passkey added").waitFor({
+        timeout: 10_000,
+      });
+      await page.getByTestId("passkey-row").waitFor();
+      assert.equal(await page.getByTestId("passkey-row").count(), 1);
+      assert.ok(s.ctx.audit.recent.some((e) => e.event === "passkey.registered"));
+    });
+
+    await t.step("signed out, the admin signs in with the passkey (no password)", async () => {
+      await signOut();
+      await page.getByTestId("login-passkey").click();
+      await cameraList();
+      assert.ok(
+        s.ctx.audit.recent.some((e) =>
+          e.event === "login.success" && e.method === "passkey" && e.user === "root"
+        ),
+        "the server logged a passkey login for root",
+      );
+      await page.getByTestId("account-link").click();
+      await page.getByTestId("account-who").getByText("root with a passkey").waitFor();
+      assert.match(
+        (await page.getByTestId("passkey-row").textContent()) ?? "",
+        /last used (?!never)/,
+        "the row shows the passkey was just used",
+      );
+      // docs/account-passkeys.png is a copy of this picture.
+      await Deno.mkdir("tests/artifacts", { recursive: true });
+      await page.screenshot({
+        path: "tests/artifacts/account-passkeys.png",
+        clip: { x: 0, y: 0, width: 1280, height: 420 },
+      });
+    });
 
     let token = "";
     await t.step("the admin opens the console and adds a device: token, command, QR", async () => {
-      await login("root", "root-password-123");
+      await page.evaluate(() => location.hash = "#/");
+      await cameraList();
       await page.getByTestId("console-link").click();
       await page.getByTestId("devices").waitFor({ timeout: 10_000 });
       await page.getByTestId("device-id").fill("porch");
@@ -136,6 +205,26 @@ Deno.test({
       assert.ok(forbidden.length > 0 && forbidden.every((st) => st === 403), forbidden.join());
       assert.equal(await p2.getByTestId("device-row-porch").count(), 0);
       await ctx2.close();
+    });
+
+    await t.step("the admin removes the passkey; signing in with it is refused", async () => {
+      await page.getByTestId("account-link").click();
+      await page.getByTestId("passkey-row").waitFor({ timeout: 10_000 });
+      await page.getByTestId("passkey-remove").click(); // the confirmation is accepted
+      await page.getByTestId("passkey-none").waitFor({ timeout: 10_000 });
+      assert.ok(s.ctx.audit.recent.some((e) => e.event === "passkey.removed"));
+      await signOut();
+      // The authenticator still holds the credential; the server no longer knows it.
+      await page.getByTestId("login-passkey").click();
+      await page.getByTestId("login-error").getByText("This passkey was not accepted").waitFor({
+        timeout: 10_000,
+      });
+      assert.equal(await page.getByTestId("camera-list").count(), 0);
+      assert.ok(
+        s.ctx.audit.recent.some((e) =>
+          e.event === "login.failure" && e.method === "passkey" && e.reason === "unknown credential"
+        ),
+      );
     });
   } finally {
     for (const f of closers.reverse()) await f();

@@ -11,21 +11,8 @@ import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { buildWeb } from "../../subscriber-web/build.ts";
 import { loginViewer, startTestServer } from "../helpers/server.ts";
-import { CHROMIUM, launchChromium } from "../helpers/browser.ts";
+import { CHROMIUM, launchChromium, trustServerCertificate } from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
-
-/** SHA-256 of the server certificate's SPKI, base64 (Chromium's --ignore-certificate-errors-spki-list). */
-async function spkiHash(port: number): Promise<string> {
-  const sh = (cmd: string) =>
-    new Deno.Command("sh", { args: ["-c", cmd], stdin: "piped", stdout: "piped", stderr: "null" })
-      .spawn();
-  const p = sh(
-    `openssl s_client -connect 127.0.0.1:${port} -servername localhost </dev/null 2>/dev/null | openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`,
-  );
-  await p.stdin.close();
-  const out = await p.output();
-  return new TextDecoder().decode(out.stdout).trim();
-}
 
 /** Runs one ceremony in the page: options from `optionsPath`, the authenticator, the JSON credential. */
 const CEREMONY = async (
@@ -61,9 +48,7 @@ Deno.test({
   const s = await startTestServer({ adminRequirePasskey: true, webDir });
   const alice = await loginViewer(s, "alice", ["*"], true);
   const bob = await loginViewer(s, "bob", []);
-  const browser = await launchChromium([
-    `--ignore-certificate-errors-spki-list=${await spkiHash(s.publicPort)}`,
-  ]);
+  const browser = await launchChromium(await trustServerCertificate(s.publicPort));
   try {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -32,3 +32,26 @@ export function launchChromium(
     ],
   });
 }
+
+/**
+ * Chromium flags that trust the TLS certificate the server on `port` shows
+ * (by its SPKI SHA-256), for pages that need a secure context without
+ * certificate errors: WebAuthn refuses to run on a page whose certificate
+ * Chromium merely ignores (`ignoreHTTPSErrors`).
+ */
+export async function trustServerCertificate(port: number): Promise<string[]> {
+  const p = new Deno.Command("sh", {
+    args: [
+      "-c",
+      `openssl s_client -connect 127.0.0.1:${port} -servername localhost </dev/null 2>/dev/null | openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  });
+  const hash = new TextDecoder().decode((await p.output()).stdout).trim();
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(hash)) {
+    throw new Error(`no SPKI hash from port ${port}: ${hash}`);
+  }
+  return [`--ignore-certificate-errors-spki-list=${hash}`];
+}

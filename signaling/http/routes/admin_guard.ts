@@ -11,6 +11,8 @@ import { requireViewer } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./errors.ts";
 
+const PASSKEY_REASON = "log in with a passkey";
+
 /** Why an authenticated viewer may not use an admin route, or null when it may. Pure. */
 export function adminRefusal(
   claims: { role?: string; amr?: string[] },
@@ -21,7 +23,7 @@ export function adminRefusal(
   if (!stored) return "account removed";
   if (stored.role !== "admin") return "admin role withdrawn";
   // --admin-require-passkey: the login must have proven a hardware key (RFC 8176 "hwk").
-  if (requirePasskey && !(claims.amr ?? ["pwd"]).includes("hwk")) return "log in with a passkey";
+  if (requirePasskey && !(claims.amr ?? ["pwd"]).includes("hwk")) return PASSKEY_REASON;
   return null;
 }
 
@@ -49,7 +51,10 @@ export function requireAdmin(ctx: ServerContext): MiddlewareHandler<AppEnv> {
         reason,
         ip: c.env.remoteAddr,
       });
-      return problem(c, 403, "forbidden", `this needs the admin role (${reason})`);
+      // A distinct code tells the console to offer a passkey sign-in instead of "not an admin".
+      return reason === PASSKEY_REASON
+        ? problem(c, 403, "passkey_required", "the console needs a login with a passkey")
+        : problem(c, 403, "forbidden", `this needs the admin role (${reason})`);
     }
     await next();
   };

@@ -145,6 +145,7 @@ export async function issueSession(
     username,
     cameras: cams,
     role,
+    amr,
   });
 }
 
