@@ -12,7 +12,10 @@
  *    containers/compose.pi.yml, token on stdin), then brings it up with podman-compose too
  *    (file source, host networking). podman-compose 1.0.3 (Debian bookworm) is given
  *    containers/podman/podman-hostnet as its podman (see there and docs/DEPLOY.md),
- * 5. a headless Chromium on the host logs in and must decode frames.
+ * 5. a headless Chromium on the host logs in and must decode frames,
+ * 6. compose.server.yml's `turn` service (coturn in the server image, the hardened config, the
+ *    TURN secret shared through the `turn` volume) gives a relay to the credential the server
+ *    hands a viewer and refuses a forged one (tests/nat/_turn_probe.ts from the host).
  *
  * Uses containers/podman/containers.conf (runc, no default ulimits) through CONTAINERS_CONF.
  * Needs root, ports 8443/8444 free. Under CI=true a missing tool fails; locally it is skipped.
@@ -49,6 +52,11 @@ const PROJECT = "vigiltest";
 /** compose project of compose.pi.yml */
 const PI_PROJECT = "vigiltestpi";
 const SERVER_CONTAINER = `${PROJECT}_signaling_1`;
+const TURN_CONTAINER = `${PROJECT}_turn_1`;
+/** The host's first non-loopback IPv4: coturn's public address (published ports, 1:1). */
+const HOST_IP =
+  Deno.networkInterfaces().find((i) => i.family === "IPv4" && !i.address.startsWith("127."))
+    ?.address ?? "127.0.0.1";
 const PUBLISHER_CONTAINER = `${PI_PROJECT}_publisher_1`;
 /**
  * podman-compose with compose.pi.yml, as docs/DEPLOY.md writes it for podman-compose 1.0.3:
@@ -78,6 +86,8 @@ const ENV: Record<string, string> = {
   VIGIL_SOURCE: "file",
   VIGIL_PUBLISH_ARGS: "",
   VIGIL_VIDEO_DEVICE: "/dev/null", // no camera here: the mapping is checked, the file source streams
+  VIGIL_TURN_IP: HOST_IP,
+  VIGIL_TURN_URLS: `turn:${HOST_IP}:3478?transport=udp`,
 };
 
 async function run(
@@ -430,6 +440,71 @@ Deno.test({
       assert.match(inspect.stdout, /video/, "video group added");
       assert.match(inspect.stdout, /no-new-privileges/);
       assert.match(inspect.stdout, / deno /, "runs as the deno user");
+    });
+
+    await t.step("the compose turn service relays with the server's credential", async () => {
+      const turn = await run("podman", [
+        "inspect",
+        TURN_CONTAINER,
+        "--format",
+        "{{.State.Status}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}}",
+      ]);
+      assert.match(turn.stdout, /^running true /, `turn container: ${turn.stdout}`);
+      const ca = (await run("podman", ["exec", SERVER_CONTAINER, "cat", "/data/pki/ca.pem"]))
+        .stdout;
+      const client = Deno.createHttpClient({ caCerts: [ca] });
+      try {
+        const login = await fetch("https://localhost:8443/auth/login", {
+          method: "POST",
+          client,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "watcher", password: PASSWORD }),
+        });
+        assert.equal(login.status, 200);
+        const { accessToken } = await login.json();
+        const res = await fetch(`https://localhost:8443/whep/${DEVICE}/ice-servers`, {
+          client,
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        assert.equal(res.status, 200);
+        const { iceServers } = await res.json() as {
+          iceServers: { urls: string[]; username?: string; credential?: string }[];
+        };
+        const server = iceServers.find((s) => s.urls.some((u) => u.startsWith("turn:")));
+        assert.ok(server?.username && server.credential, JSON.stringify(iceServers));
+        const allocate = async (password: string) => {
+          const child = new Deno.Command("deno", {
+            args: [
+              "run",
+              "--allow-net",
+              "--allow-sys=networkInterfaces",
+              "--ignore-env",
+              `${ROOT}/tests/nat/_turn_probe.ts`,
+              JSON.stringify({
+                op: "allocate",
+                server: `${HOST_IP}:3478`,
+                username: server.username,
+                password,
+              }),
+            ],
+            cwd: ROOT,
+            stdout: "piped",
+            stderr: "piped",
+          });
+          const out = await child.output();
+          const last = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+          return JSON.parse(last) as { ok: boolean; relayed?: string; code?: number }[];
+        };
+        const [good] = await allocate(server.credential!);
+        assert.equal(good.ok, true, JSON.stringify(good));
+        assert.ok(good.relayed?.startsWith(`${HOST_IP}:`), JSON.stringify(good));
+        console.log(`  relay from the compose turn service: ${good.relayed}`);
+        const [forged] = await allocate("forged-credential");
+        assert.equal(forged.ok, false);
+        assert.equal(forged.code, 401, JSON.stringify(forged));
+      } finally {
+        client.close();
+      }
     });
 
     await t.step("Chromium on the host logs in and decodes frames", async () => {
