@@ -278,6 +278,7 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
             username: "bob",
             familyId: family,
             amr: ["pwd"],
+            passkeyId: null,
           });
           const passkey = hash();
           await a.refreshTokens.store(
@@ -287,13 +288,14 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
               username: "bob",
               expiresAt: now + 60_000,
               amr: ["hwk", "user"],
+              passkeyId: "cred-1",
             },
             now,
           );
           assert.deepEqual(
-            await b.refreshTokens.consume(passkey, now).then((r) => r.ok && r.amr),
-            ["hwk", "user"],
-            "the login's methods survive rotation",
+            await b.refreshTokens.consume(passkey, now).then((r) => r.ok && [r.amr, r.passkeyId]),
+            [["hwk", "user"], "cred-1"],
+            "the login's methods and passkey survive rotation",
           );
           assert.deepEqual(await a.refreshTokens.consume(hash(), now), {
             ok: false,
@@ -347,6 +349,24 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
             assert.equal(await b.refreshTokens.isFamilyRevoked(family), true);
           },
         );
+
+        await t.step("passkey families: only those logged in with it are revoked", async () => {
+          const withKey = crypto.randomUUID();
+          const other = crypto.randomUUID();
+          const password = crypto.randomUUID();
+          const at = now + 50;
+          for (const [f, passkeyId] of [[withKey, "key-a"], [other, "key-b"], [password, null]]) {
+            await a.refreshTokens.store(
+              { hash: hash(), familyId: f!, username: "bob", expiresAt: now + 60_000, passkeyId },
+              now,
+            );
+          }
+          assert.deepEqual(await b.refreshTokens.revokePasskeyFamilies("key-a", at), [withKey]);
+          assert.equal(await a.refreshTokens.isFamilyRevoked(withKey), true);
+          assert.equal(await a.refreshTokens.isFamilyRevoked(other), false);
+          assert.equal(await a.refreshTokens.isFamilyRevoked(password), false);
+          assert.deepEqual(await a.refreshTokens.revokePasskeyFamilies("unknown", at), []);
+        });
 
         await t.step("user families: revoked together; removal cascades", async () => {
           const f1 = crypto.randomUUID();

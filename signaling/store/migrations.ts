@@ -136,4 +136,10 @@ export const MIGRATIONS: readonly string[] = [
     expires_at BIGINT NOT NULL
   );
   `,
+  // 7: the passkey a login family was started with, so that removing the
+  // passkey ends those sessions (a lost or stolen authenticator is cut off).
+  `
+  ALTER TABLE refresh_tokens ADD COLUMN passkey_id TEXT;
+  CREATE INDEX refresh_tokens_passkey ON refresh_tokens(passkey_id);
+  `,
 ];

@@ -31,9 +31,18 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
   return {
     async store(t, now) {
       await db.run(
-        `INSERT INTO refresh_tokens (token_hash, family_id, username, created_at, expires_at, amr)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [t.hash, t.familyId, t.username, now, t.expiresAt, (t.amr ?? ["pwd"]).join(",")],
+        `INSERT INTO refresh_tokens
+           (token_hash, family_id, username, created_at, expires_at, amr, passkey_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          t.hash,
+          t.familyId,
+          t.username,
+          now,
+          t.expiresAt,
+          (t.amr ?? ["pwd"]).join(","),
+          t.passkeyId ?? null,
+        ],
       );
     },
 
@@ -45,8 +54,9 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
           expires_at: number;
           used_at: number | null;
           amr: string;
+          passkey_id: string | null;
         }>(
-          `SELECT family_id, username, expires_at, used_at, amr FROM refresh_tokens
+          `SELECT family_id, username, expires_at, used_at, amr, passkey_id FROM refresh_tokens
            WHERE token_hash = $1${forUpdate(db)}`,
           [hash],
         );
@@ -69,6 +79,7 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
           username: row.username,
           familyId: row.family_id,
           amr: row.amr.split(",").filter(Boolean),
+          passkeyId: row.passkey_id ?? null,
         };
       }),
 
@@ -90,6 +101,16 @@ export function refreshTokenStore(db: SqlDriver): RefreshTokenStore {
           [username],
         );
         for (const r of rows) await revokeFamilyIn(tx, r.family_id, now, "user");
+      }),
+
+    revokePasskeyFamilies: (passkeyId, now) =>
+      db.transaction(async (tx) => {
+        const rows = await tx.all<{ family_id: string }>(
+          "SELECT DISTINCT family_id FROM refresh_tokens WHERE passkey_id = $1",
+          [passkeyId],
+        );
+        for (const r of rows) await revokeFamilyIn(tx, r.family_id, now, "passkey removed");
+        return rows.map((r) => r.family_id);
       }),
 
     async isFamilyRevoked(familyId) {

@@ -69,7 +69,14 @@ export interface UserRecord {
 
 /** Outcome of presenting a refresh token. */
 export type RotateResult =
-  | { ok: true; username: string; familyId: string; amr: string[] }
+  | {
+    ok: true;
+    username: string;
+    familyId: string;
+    amr: string[];
+    /** The passkey the family's login used, or null (a password login). */
+    passkeyId: string | null;
+  }
   | { ok: false; reason: "unknown" | "expired" | "reused" | "revoked"; familyId?: string };
 
 /** A JWT signing key's public half and life. */
@@ -169,6 +176,8 @@ export interface RefreshTokenStore {
       expiresAt: number;
       /** How the family's login was made (RFC 8176; default `["pwd"]`). */
       amr?: string[];
+      /** The passkey of the family's login (a passkey login). */
+      passkeyId?: string | null;
     },
     now: number,
   ): Promise<void>;
@@ -183,6 +192,8 @@ export interface RefreshTokenStore {
   revokeFamily(familyId: string, now: number, reason: string): Promise<void>;
   /** Revokes every family of a user (password change, removal). */
   revokeUserFamilies(username: string, now: number): Promise<void>;
+  /** Revokes the families logged in with a passkey (it was removed); returns them. */
+  revokePasskeyFamilies(passkeyId: string, now: number): Promise<string[]>;
   /** Whether a family was revoked (access tokens carry their family in `sid`). */
   isFamilyRevoked(familyId: string): Promise<boolean>;
   /** Families revoked at or after `since` (to end their live sessions). */

@@ -1,9 +1,9 @@
 /**
  * The account page (`#/account`): who is signed in and how, and the
  * account's passkeys — add one (the browser's passkey prompt), see when each
- * was added and last used, remove one after a confirmation. Removing the
- * passkey a session was started with does not end that session; it only
- * stops future sign-ins with it.
+ * was added and last used, remove one after a confirmation. Removing a
+ * passkey also ends every session signed in with it (the server revokes
+ * them: it may be a lost authenticator), this one included when it was.
  * @module
  */
 import type { ApiClient, PasskeyInfo } from "./api.ts";
@@ -157,7 +157,9 @@ export class AccountView {
   }
 
   async #remove(p: PasskeyInfo, n: number): Promise<void> {
-    if (!confirm(`Remove passkey ${n}? You can no longer sign in with it.`)) return;
+    const ask = `Remove passkey ${n}? It can no longer sign in, and the sessions signed in ` +
+      "with it end (this one too, if it was).";
+    if (!confirm(ask)) return;
     try {
       await this.#api.removePasskey(p.id);
       await this.load();

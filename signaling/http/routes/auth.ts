@@ -103,7 +103,9 @@ export function crossOrigin(
 
 /**
  * Starts or continues a session: a rotating refresh token in `familyId` (the
- * cookie) and an access token naming how the login was made (`amr`).
+ * cookie) and an access token naming how the login was made (`amr`);
+ * `passkeyId` (a passkey login) is kept with the family so that removing the
+ * passkey ends the session.
  */
 export async function issueSession(
   ctx: ServerContext,
@@ -111,6 +113,7 @@ export async function issueSession(
   user: { name: string; cameras: string[]; role: AccessRole },
   familyId: string,
   amr: AuthMethod[],
+  passkeyId: string | null = null,
 ) {
   const { name: username, cameras: cams, role } = user;
   const refresh = randomToken("vrt");
@@ -120,6 +123,7 @@ export async function issueSession(
     username,
     expiresAt: Date.now() + ctx.config.refreshTokenTtlMs,
     amr,
+    passkeyId,
   }, Date.now());
   setCookie(c, REFRESH_COOKIE, refresh, {
     httpOnly: true,
@@ -232,7 +236,7 @@ export function authRoutes(ctx: ServerContext) {
     if (!user) return problem(c, 401, "no_session", "the account no longer exists");
     ctx.audit.log("refresh.success", { user: user.name, family: r.familyId });
     // The role is read again (user:set may have changed it); the methods are the login's.
-    return issueSession(ctx, c, user, r.familyId, r.amr.filter(isAuthMethod));
+    return issueSession(ctx, c, user, r.familyId, r.amr.filter(isAuthMethod), r.passkeyId);
   });
 
   app.post("/auth/logout", async (c) => {

@@ -22,6 +22,7 @@ import {
 import type { ServerContext } from "../../context.ts";
 import { encodeBase64Url } from "../../auth/base64url.ts";
 import { issueSession, requireViewer } from "./auth.ts";
+import { topics } from "../../bus/topics.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, readJson } from "./errors.ts";
 import { expectedOrigin, relyingPartyId } from "./passkeys_policy.ts";
@@ -165,7 +166,23 @@ export function passkeyRoutes(ctx: ServerContext) {
     if (!await ctx.store.passkeys.remove(user, id)) {
       return problem(c, 404, "not_found", "you have no passkey with this id");
     }
-    ctx.audit.log("passkey.removed", { user, ip: c.env.remoteAddr, credential: id.slice(0, 16) });
+    // A removed passkey may be a lost one: the sessions it started end too
+    // (this one included, when it was made with it).
+    const families = await ctx.store.refreshTokens.revokePasskeyFamilies(id, Date.now());
+    for (const f of families) ctx.grants.familyRevoked(f, "passkey removed");
+    if (families.length > 0) {
+      // Other nodes read the event log now rather than at their next poll.
+      ctx.bus.publish(topics.clusterEvents, {
+        seq: await ctx.store.events.last(),
+        node: ctx.nodeId,
+      });
+    }
+    ctx.audit.log("passkey.removed", {
+      user,
+      ip: c.env.remoteAddr,
+      credential: id.slice(0, 16),
+      sessionsEnded: families.length,
+    });
     return c.body(null, 204);
   });
 
@@ -261,7 +278,7 @@ export function passkeyRoutes(ctx: ServerContext) {
       method: "passkey",
       credential: stored.id.slice(0, 16),
     });
-    return issueSession(ctx, c, user, crypto.randomUUID(), ["hwk", "user"]);
+    return issueSession(ctx, c, user, crypto.randomUUID(), ["hwk", "user"], stored.id);
   });
 
   return app;
