@@ -8,6 +8,7 @@
  */
 import type { ApiClient, PasskeyInfo } from "./api.ts";
 import { h, replaceChildren } from "./dom.ts";
+import { camerasButton, topBar } from "./topbar.ts";
 import { passkeyErrorMessage, type Passkeys } from "./passkeys.ts";
 import { absoluteTime } from "./time.ts";
 
@@ -50,26 +51,7 @@ export class AccountView {
     this.root = h(
       "div",
       { class: "screen" },
-      h(
-        "header",
-        { class: "topbar" },
-        h("span", { class: "brand", "aria-hidden": "true" }, "vigil"),
-        h(
-          "nav",
-          { class: "topbar-links", "aria-label": "Pages" },
-          h(
-            "button",
-            { type: "button", class: "btn btn-quiet", onclick: handlers.onBack },
-            "Cameras",
-          ),
-        ),
-        h("button", {
-          type: "button",
-          class: "btn btn-quiet",
-          "data-testid": "logout",
-          onclick: handlers.onLogout,
-        }, "Sign out"),
-      ),
+      topBar(handlers.onLogout, camerasButton(handlers.onBack)),
       h(
         "main",
         { class: "view view-account", "aria-labelledby": "account-title" },

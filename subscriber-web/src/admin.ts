@@ -9,6 +9,7 @@
  */
 import { type ApiClient, errorFromResponse } from "./api.ts";
 import { type Child, h, replaceChildren } from "./dom.ts";
+import { camerasButton, pageLink, topBar } from "./topbar.ts";
 
 interface Device {
   id: string;
@@ -108,30 +109,10 @@ export class AdminView {
     this.root = h(
       "div",
       { class: "screen" },
-      h(
-        "header",
-        { class: "topbar" },
-        h("span", { class: "brand", "aria-hidden": "true" }, "vigil"),
-        h(
-          "nav",
-          { class: "topbar-links", "aria-label": "Pages" },
-          h(
-            "button",
-            { type: "button", class: "btn btn-quiet", onclick: handlers.onBack },
-            "Cameras",
-          ),
-          h(
-            "a",
-            { href: "#/account", class: "btn btn-quiet", "data-testid": "account-link" },
-            "Account",
-          ),
-        ),
-        h("button", {
-          type: "button",
-          class: "btn btn-quiet",
-          "data-testid": "logout",
-          onclick: handlers.onLogout,
-        }, "Sign out"),
+      topBar(
+        handlers.onLogout,
+        camerasButton(handlers.onBack),
+        pageLink("#/account", "Account", "account-link"),
       ),
       this.#main,
     );

@@ -13,7 +13,7 @@ import { RecordingsPanel } from "./recordings_view.ts";
 import { AdminView } from "./admin.ts";
 import { AccountView } from "./account.ts";
 import { browserPasskeys, passkeyErrorMessage } from "./passkeys.ts";
-import { h } from "./dom.ts";
+import { pageLink } from "./topbar.ts";
 
 type AppState = "booting" | "login" | "cameras" | "admin" | "account" | PlayerState;
 
@@ -220,24 +220,9 @@ class App {
     this.#list = new CameraListView(() => this.#logout());
     this.#list.setCameras([...this.#cameras.values()]);
     if (this.#listError) this.#list.setStatus(this.#listError);
-    const links = [
-      h(
-        "a",
-        { href: "#/account", class: "btn btn-quiet", "data-testid": "account-link" },
-        "Account",
-      ),
-    ];
-    if (this.#api.role === "admin") {
-      links.unshift(
-        h(
-          "a",
-          { href: "#/admin", class: "btn btn-quiet", "data-testid": "console-link" },
-          "Console",
-        ),
-      );
-    }
-    this.#list.root.querySelector(".topbar .brand")?.after(
-      h("nav", { class: "topbar-links", "aria-label": "Pages" }, ...links),
+    this.#list.root.querySelector(".topbar-links")?.append(
+      ...(this.#api.role === "admin" ? [pageLink("#/admin", "Console", "console-link")] : []),
+      pageLink("#/account", "Account", "account-link"),
     );
     this.#show(this.#list.root);
     if (!from || !this.#list.focusCamera(from)) focusHeading(this.#list.root);

@@ -9,20 +9,7 @@ import { LiveGraph } from "./graph.ts";
 import type { PlayerState } from "./player.ts";
 import { formatStat, type ViewerStats } from "./stats.ts";
 import { sinceLabel } from "./time.ts";
-
-function topBar(onLogout: () => void): HTMLElement {
-  return h(
-    "header",
-    { class: "topbar" },
-    h("span", { class: "brand", "aria-hidden": "true" }, "vigil"),
-    h("button", {
-      type: "button",
-      class: "btn btn-quiet",
-      "data-testid": "logout",
-      onclick: onLogout,
-    }, "Sign out"),
-  );
-}
+import { topBar } from "./topbar.ts";
 
 // ---------------------------------------------------------------------------
 

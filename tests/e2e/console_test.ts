@@ -17,7 +17,12 @@ import { buildWeb } from "../../subscriber-web/build.ts";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollWithToken, loginViewer, startTestServer } from "../helpers/server.ts";
 import { userAdd } from "../../signaling/admin/commands.ts";
-import { CHROMIUM, launchChromium, trustServerCertificate } from "../helpers/browser.ts";
+import {
+  addVirtualAuthenticator,
+  CHROMIUM,
+  launchChromium,
+  trustServerCertificate,
+} from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
 
 Deno.test({
@@ -44,18 +49,7 @@ Deno.test({
     const page = await context.newPage();
     page.on("dialog", (d) => d.accept());
     await page.goto(`${s.base}/`);
-    // A platform authenticator that says yes (user present and verified) at once.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
     // On a timeout the error names what the login page said.
     const cameraList = () =>
       page.getByTestId("camera-list").waitFor({ state: "attached", timeout: 10_000 }).catch(

@@ -11,7 +11,12 @@ import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { buildWeb } from "../../subscriber-web/build.ts";
 import { loginViewer, startTestServer } from "../helpers/server.ts";
-import { CHROMIUM, launchChromium, trustServerCertificate } from "../helpers/browser.ts";
+import {
+  addVirtualAuthenticator,
+  CHROMIUM,
+  launchChromium,
+  trustServerCertificate,
+} from "../helpers/browser.ts";
 import { ignoreWithout } from "../helpers/tools.ts";
 
 /** Runs one ceremony in the page: options from `optionsPath`, the authenticator, the JSON credential. */
@@ -53,17 +58,7 @@ Deno.test({
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${s.base}/`);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-      },
-    });
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
     const post = (path: string, body: unknown, token?: string) =>
       fetch(`${s.base}${path}`, {
         method: "POST",

@@ -3,7 +3,13 @@
  * Never downloads a browser.
  * @module
  */
-import { type Browser, chromium } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type CDPSession,
+  chromium,
+  type Page,
+} from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -54,4 +60,27 @@ export async function trustServerCertificate(port: number): Promise<string[]> {
     throw new Error(`no SPKI hash from port ${port}: ${hash}`);
   }
   return [`--ignore-certificate-errors-spki-list=${hash}`];
+}
+
+/**
+ * Adds a CDP virtual platform authenticator to `page` (ctap2, internal,
+ * resident keys) that answers every WebAuthn prompt at once with the user
+ * present and verified.
+ */
+export async function addVirtualAuthenticator(
+  context: BrowserContext,
+  page: Page,
+): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+    },
+  });
+  return { cdp, authenticatorId };
 }
