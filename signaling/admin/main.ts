@@ -66,7 +66,15 @@ await runMain("vigil", async () => {
   const { command, positionals } = o;
   // The commands' state: the data dir, or the cluster's store (commands.ts).
   const dataDir: AdminTarget = o.store
-    ? { dataDir: o.dataDir, store: o.store, storePasswordFile: o.storePasswordFile }
+    ? {
+      dataDir: o.dataDir,
+      store: o.store,
+      storePasswordFile: o.storePasswordFile,
+      storeTls: o.storeTls,
+      storeCaFile: o.storeCaFile,
+      storeCertFile: o.storeCertFile,
+      storeKeyFile: o.storeKeyFile,
+    }
     : o.dataDir;
   if (!command) {
     console.log(ADMIN_USAGE.trim());

@@ -19,6 +19,7 @@ import { SERVE_SPEC } from "../config/options.ts";
 import type { ServerSettings } from "../config/settings.ts";
 import { postgresGrants } from "../config/cluster_grants.ts";
 import { parsePostgresUrl } from "../store/postgres_url.ts";
+import { resolveStoreTls, storeTlsFiles, type StoreTlsSettings } from "../store/postgres_tls.ts";
 
 /** `--help` of the operator commands. */
 export const ADMIN_USAGE = `
@@ -42,7 +43,9 @@ settings file: its data dir, token lifetime, port and names), --json and --print
   deno task pki:init [--san NAME]...        create the CA, server certificate (done by serve on first start)
 
 A cluster's commands work on its shared store: --store postgres://USER@HOST[:PORT]/DB with
---store-password-file FILE (or VIGIL_STORE_PASSWORD), or the same in the nodes' --config file;
+--store-password-file FILE (or VIGIL_STORE_PASSWORD) and its TLS (--store-ca-file FILE,
+--store-tls MODE, --store-cert-file FILE --store-key-file FILE), or the same in the nodes'
+--config file;
 keys:rotate also needs --kek-file FILE. Every node acts on the change within 1 s.
 `;
 
@@ -62,6 +65,10 @@ const OPTIONS = {
   "print-flags": { type: "boolean" },
   store: { type: "string" },
   "store-password-file": { type: "string" },
+  "store-ca-file": { type: "string" },
+  "store-tls": { type: "string" },
+  "store-cert-file": { type: "string" },
+  "store-key-file": { type: "string" },
   "kek-file": { type: "string" },
 } as const;
 
@@ -92,6 +99,11 @@ export interface AdminOptions {
   /** The cluster's store (flags over `--config`), or null: the data dir's SQLite. */
   store: string | null;
   storePasswordFile: string | null;
+  /** The store link's TLS settings (flags over `--config`; files absolute). */
+  storeTls: StoreTlsSettings["storeTls"];
+  storeCaFile: string | null;
+  storeCertFile: string | null;
+  storeKeyFile: string | null;
   kekFile: string | null;
 }
 
@@ -119,6 +131,7 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     }
   }
   const storePasswordFile = v["store-password-file"] ?? server.storePasswordFile;
+  const tls = storeTlsOf(v, server, store);
   const kekFile = v["kek-file"] ?? server.kekFile;
   return {
     command,
@@ -137,8 +150,41 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     san: v.san ?? [],
     store,
     storePasswordFile: storePasswordFile && resolve(storePasswordFile),
+    ...tls,
     kekFile: kekFile && resolve(kekFile),
   };
+}
+
+/** The TLS settings: flags over the config file's, checked like the server's; paths absolute. */
+function storeTlsOf(
+  v: Record<string, unknown>,
+  server: ServerSettings,
+  store: string | null,
+): StoreTlsSettings {
+  const mode = (v["store-tls"] as string | undefined) ?? server.storeTls;
+  if (mode !== null && mode !== "require" && mode !== "verify-full") {
+    throw new UsageError("--store-tls is require or verify-full");
+  }
+  const path = (flag: string, fromConfig: string | null) => {
+    const f = (v[flag] as string | undefined) ?? fromConfig;
+    return f ? resolve(f) : null;
+  };
+  const s: StoreTlsSettings = {
+    storeTls: mode,
+    storeCaFile: path("store-ca-file", server.storeCaFile),
+    storeCertFile: path("store-cert-file", server.storeCertFile),
+    storeKeyFile: path("store-key-file", server.storeKeyFile),
+  };
+  try {
+    resolveStoreTls(
+      store === null ? undefined : parsePostgresUrl(store).sslmode,
+      s,
+      store !== null,
+    );
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return s;
 }
 
 function adminFlag(admin: boolean | undefined, noAdmin: boolean | undefined) {
@@ -161,7 +207,10 @@ export function adminFlags(o: AdminOptions): string[] {
   const pg = o.store
     ? postgresGrants({
       servers: [parsePostgresUrl(o.store)],
-      files: [o.storePasswordFile, o.kekFile].filter((f): f is string => !!f),
+      files: [
+        ...[o.storePasswordFile, o.kekFile].filter((f): f is string => !!f),
+        ...storeTlsFiles(resolveStoreTls(parsePostgresUrl(o.store).sslmode, o)),
+      ],
     })
     : null;
   return [

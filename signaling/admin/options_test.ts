@@ -45,3 +45,45 @@ Deno.test("admin options: bad input is a usage error", () => {
   );
   assert.equal(parseAdminArgs([], null).command, "");
 });
+
+Deno.test("admin options: a cluster store's TLS files, from flags or the config, are read-only grants", () => {
+  const store = "postgres://vigil@10.0.0.6:5432/vigil";
+  const config = JSON.stringify({
+    store,
+    storeCaFile: "/etc/vigil/pg-ca.pem",
+    kekFile: "/run/kek",
+    bus: "nats://n:4222",
+  });
+  const o = parseAdminArgs(
+    ["user:list", "--config=/etc/vigil.json", "--store-password-file=/run/pg", "--data-dir=/d"],
+    config,
+  );
+  assert.equal(o.storeCaFile, "/etc/vigil/pg-ca.pem");
+  const flags = adminFlags(o);
+  assert.deepEqual(flags.slice(0, 3), [
+    "--allow-net=10.0.0.6:5432",
+    "--allow-read=/d,/etc/vigil.json,/run/pg,/run/kek,/etc/vigil/pg-ca.pem",
+    "--allow-write=/d",
+  ]);
+  const cert = parseAdminArgs([
+    "user:list",
+    `--store=${store}`,
+    "--store-password-file=/run/pg",
+    "--store-cert-file=/etc/c.pem",
+    "--store-key-file=/run/c.key",
+    "--data-dir=/d",
+  ], null);
+  assert.equal(adminFlags(cert)[1], "--allow-read=/d,/run/pg,/etc/c.pem,/run/c.key");
+  assert.throws(
+    () =>
+      parseAdminArgs(
+        ["user:list", `--store=${store}?sslmode=disable`, "--store-ca-file=/ca"],
+        null,
+      ),
+    /sslmode=disable contradicts --store-ca-file/,
+  );
+  assert.throws(
+    () => parseAdminArgs(["user:list", "--store-tls=on"], null),
+    /require or verify-full/,
+  );
+});

@@ -4,7 +4,7 @@
  * TLS files and the config file, read the host name (for the certificate's
  * names). In a cluster, also: network to the PostgreSQL and NATS servers
  * named by `--store` and `--bus` (and nothing else), read their password,
- * CA and key-encryption key files, and read the one environment variable
+ * CA, client certificate and key, and key-encryption key files, and read the one environment variable
  * that may hold a password when no file is given (cluster_grants.ts). Pure.
  *
  * `--ignore-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE`: the `ws` package
@@ -13,6 +13,7 @@
  */
 import { parseNatsUrl } from "../bus/nats_url.ts";
 import { parsePostgresUrl } from "../store/postgres_url.ts";
+import { resolveStoreTls, storeTlsFiles } from "../store/postgres_tls.ts";
 import {
   grantFlags,
   type Grants,
@@ -32,7 +33,13 @@ export function clusterGrants(s: ServeOptions["settings"]): Grants & { env: stri
   const env: string[] = [];
   if (s.store) {
     const t = parsePostgresUrl(s.store);
-    gs.push(postgresGrants({ servers: [t], files: present([s.storePasswordFile, s.kekFile]) }));
+    const tls = storeTlsFiles(resolveStoreTls(t.sslmode, s));
+    gs.push(
+      postgresGrants({
+        servers: [t],
+        files: [...present([s.storePasswordFile, s.kekFile]), ...tls],
+      }),
+    );
     if (!s.storePasswordFile) env.push("VIGIL_STORE_PASSWORD");
   }
   if (s.bus) {

@@ -117,6 +117,65 @@ Deno.test("serverFlags in a cluster: net to exactly the store and bus, their fil
   assert.ok(!flags.some((f) => f === "--allow-env" || f.startsWith("--allow-env=PG")));
 });
 
+Deno.test("serverFlags with store TLS: read of its CA, certificate and key files, nothing more", () => {
+  const cluster = [
+    "--data-dir=/srv/d",
+    "--web-dir=/srv/w",
+    "--store=postgres://vigil@db.internal:5433/vigil",
+    "--store-password-file=/run/secrets/pg",
+    "--kek-file=/run/secrets/kek",
+    "--bus=nats://nats-1:4222",
+  ];
+  const plain = serverFlags(parseServeArgs(cluster, null));
+  const tls = serverFlags(parseServeArgs([
+    ...cluster,
+    "--store-ca-file=/etc/vigil/pg-ca.pem",
+    "--store-cert-file=/etc/vigil/pg-client.pem",
+    "--store-key-file=/run/secrets/pg-client.key",
+  ], null));
+  assert.equal(
+    tls[1],
+    "--allow-read=/srv/d,/srv/w,/run/secrets/pg,/run/secrets/kek," +
+      "/etc/vigil/pg-ca.pem,/etc/vigil/pg-client.pem,/run/secrets/pg-client.key",
+  );
+  assert.deepEqual(tls.filter((f) => f !== tls[1]), plain.filter((f) => f !== plain[1]));
+  // A CA bundle alone adds exactly that file; --store-tls alone reads nothing.
+  const ca = serverFlags(parseServeArgs([...cluster, "--store-ca-file", "pg-ca.pem"], null));
+  assert.equal(ca[1], `${plain[1]},${Deno.cwd()}/pg-ca.pem`);
+  assert.deepEqual(
+    serverFlags(parseServeArgs([...cluster, "--store-tls=verify-full"], null)),
+    plain,
+  );
+});
+
+Deno.test("cluster settings: store TLS contradictions are refused in one line", () => {
+  const bad = (argv: string[], re: RegExp) =>
+    assert.throws(() => parseServeArgs(argv, null), (e: Error) => {
+      assert.match(e.message, re);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+  const base = ["--kek-file=/k", "--bus=nats://n:4222"];
+  bad(
+    ["--store=postgres://v@h/d?sslmode=disable", "--store-ca-file=/ca", ...base],
+    /^--store: the --store URL's sslmode=disable contradicts --store-ca-file$/,
+  );
+  bad(
+    ["--store=postgres://v@h/d?sslmode=require", "--store-tls=verify-full", ...base],
+    /contradicts the --store URL's sslmode=require/,
+  );
+  bad(["--store=postgres://v@h/d", "--store-tls=require", "--store-ca-file=/ca", ...base], /skips/);
+  bad(["--store=postgres://v@h/d", "--store-cert-file=/c", ...base], /go together/);
+  bad(["--store=postgres://v@h/d?sslmode=prefer", ...base], /falls back to clear text/);
+  bad(["--store=postgres://v@h/d", "--store-tls=verify-ca", ...base], /^--store-tls: /);
+  bad(["--store-ca-file=/ca"], /--store-ca-file needs --store/);
+  const { settings } = parseServeArgs(
+    ["--store=postgres://v@h/d?sslmode=verify-full", "--store-ca-file=/ca", ...base],
+    null,
+  );
+  assert.equal(settings.storeCaFile, "/ca");
+});
+
 Deno.test("cluster settings: passwords never in URLs; a store needs a KEK and a bus", () => {
   const bad = (argv: string[], re: RegExp) => assert.throws(() => parseServeArgs(argv, null), re);
   bad(["--store=postgres://v:pw@h/d", "--kek-file=/k", "--bus=nats://n:4222"], /password/);

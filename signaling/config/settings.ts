@@ -18,6 +18,7 @@ import { MAX_TOKEN_TTL_MS } from "../auth/jwt_keys.ts";
 import { parseIceServerUrl } from "../../lib/ice_urls.ts";
 import { parseNatsUrl } from "../bus/nats_url.ts";
 import { parsePostgresUrl } from "../store/postgres_url.ts";
+import { resolveStoreTls } from "../store/postgres_tls.ts";
 
 const port = (def: number) => z.number().int().min(0).max(65535).default(def);
 const count = (def: number, max: number) => z.number().int().min(1).max(max).default(def);
@@ -64,6 +65,14 @@ function parsedBy(parse: (s: string) => unknown) {
       ctx.addIssue({ code: "custom", message: (err as Error).message });
     }
   });
+}
+
+function tryParse<T>(parse: () => T): T | null {
+  try {
+    return parse();
+  } catch {
+    return null;
+  }
 }
 
 const file = (what: string) => z.string().min(1).nullable().default(null).describe(what);
@@ -323,6 +332,26 @@ export const ServerSettingsSchema = z.object({
     "store-password-file",
     "FILE",
   ),
+  storeCaFile: flag(
+    file(
+      "CA bundle (PEM) of the --store server's certificate: TLS required, certificate and host name verified (verify-full)",
+    ),
+    "store-ca-file",
+    "FILE",
+  ),
+  storeTls: flag(
+    z.enum(["require", "verify-full"]).nullable().default(null).describe(
+      "TLS to --store without a CA file: verify-full (the default roots) or require (encrypted, server unchecked); default: verify-full with --store-ca-file, else none",
+    ),
+    "store-tls",
+    "MODE",
+  ),
+  storeCertFile: flag(
+    file("client certificate (PEM) for the --store server's cert authentication"),
+    "store-cert-file",
+    "FILE",
+  ),
+  storeKeyFile: flag(file("the private key (0600) of --store-cert-file"), "store-key-file", "FILE"),
   kekFile: flag(
     file(
       "key-encryption key (0600, 32 random bytes base64) sealing the CA and JWT keys in --store",
@@ -368,6 +397,15 @@ export const ServerSettingsSchema = z.object({
       path: [s.tlsCertFile === null ? "tlsCertFile" : "tlsKeyFile"],
       message: "--tls-cert and --tls-key go together",
     });
+  }
+  // The URL's own errors are reported on it; TLS is checked against a valid one.
+  const url = s.store === null ? null : tryParse(() => parsePostgresUrl(s.store!));
+  if (s.store === null || url) {
+    try {
+      resolveStoreTls(url?.sslmode, s, s.store !== null);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", path: ["store"], message: (err as Error).message });
+    }
   }
   if (s.store !== null && s.kekFile === null) {
     ctx.addIssue({

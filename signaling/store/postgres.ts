@@ -9,7 +9,8 @@
  * The password never comes from the URL (refused) or argv: from a file
  * (`--store-password-file`) or the environment (`VIGIL_STORE_PASSWORD`).
  * The client's own `PG*` variables are ignored by the process's flags
- * (config/cluster_grants.ts), so the environment cannot redirect it.
+ * (config/cluster_grants.ts), so the environment cannot redirect it or turn
+ * TLS off. TLS (`tls`, see postgres_tls.ts) never falls back to clear text.
  *
  * @example
  * ```ts
@@ -21,6 +22,7 @@
  */
 import postgres from "postgres";
 import { migrate } from "./migrate.ts";
+import { describeConnectError, postgresSslOption, type StoreTlsMaterial } from "./postgres_tls.ts";
 import { parsePostgresUrl } from "./postgres_url.ts";
 import type { SqlDriver, SqlQueries, SqlValue } from "./sql.ts";
 import { sqlStore } from "./sql_store.ts";
@@ -146,6 +148,8 @@ export interface PostgresOptions {
   /** `postgres://user@host[:port]/database`, without a password. */
   url: string;
   password: string;
+  /** TLS of the link (default: the URL's sslmode, else none); must agree with the URL's sslmode. */
+  tls?: StoreTlsMaterial;
   /** Pool size (default 10). */
   max?: number;
   /** Seconds to wait for a connection (default 5). */
@@ -157,6 +161,11 @@ export interface PostgresOptions {
 /** Connects (a pool: connections open on demand) and migrates. */
 export async function openPostgresDriver(o: PostgresOptions): Promise<PostgresDriver> {
   const t = parsePostgresUrl(o.url);
+  const tls = o.tls ?? { mode: t.sslmode ?? "disable" };
+  if (t.sslmode && t.sslmode !== tls.mode) {
+    throw new TypeError(`the store URL's sslmode=${t.sslmode} contradicts its TLS (${tls.mode})`);
+  }
+  const ssl = postgresSslOption(tls, t.host);
   const make = () =>
     postgres({
       host: t.host,
@@ -164,6 +173,7 @@ export async function openPostgresDriver(o: PostgresOptions): Promise<PostgresDr
       database: t.database,
       username: t.user,
       password: o.password,
+      ssl,
       max: o.max ?? 10,
       connect_timeout: o.connectTimeoutS ?? 5,
       idle_timeout: 60,
@@ -177,7 +187,9 @@ export async function openPostgresDriver(o: PostgresOptions): Promise<PostgresDr
   } catch (err) {
     await driver.close().catch(() => {});
     throw new Error(
-      `PostgreSQL store ${t.user}@${t.host}:${t.port}/${t.database}: ${(err as Error).message}`,
+      `PostgreSQL store ${t.user}@${t.host}:${t.port}/${t.database}: ${
+        describeConnectError(err as Error, tls, t.host)
+      }`,
     );
   }
   return driver;

@@ -34,7 +34,25 @@ Deno.test("store URL: user, host, port, database; no password in it", () => {
   assert.throws(() => parsePostgresUrl("mysql://v@h/d"), /postgres:\/\/USER@HOST/);
   assert.throws(() => parsePostgresUrl("postgres://h/d"), /user and database required/);
   assert.throws(() => parsePostgresUrl("postgres://v@h/"), /user and database required/);
-  assert.throws(() => parsePostgresUrl("postgres://v@h/d?sslmode=disable"), /no query/);
+  // Only libpq's sslmode, and only modes that never fall back to clear text or skip the name check.
+  assert.equal(parsePostgresUrl("postgres://v@h/d?sslmode=verify-full").sslmode, "verify-full");
+  assert.equal(parsePostgresUrl("postgres://v@h/d?sslmode=require").sslmode, "require");
+  assert.equal(parsePostgresUrl("postgres://v@h/d?sslmode=disable").sslmode, "disable");
+  assert.equal(parsePostgresUrl("postgres://v@h/d").sslmode, undefined);
+  assert.throws(() => parsePostgresUrl("postgres://v@h/d?sslmode=prefer"), /falls back to clear/);
+  assert.throws(() => parsePostgresUrl("postgres://v@h/d?sslmode=allow"), /falls back to clear/);
+  assert.throws(() => parsePostgresUrl("postgres://v@h/d?sslmode=verify-ca"), /host name check/);
+  assert.throws(() => parsePostgresUrl("postgres://v@h/d?sslmode=bogus"), /disable, require or/);
+  assert.throws(
+    () => parsePostgresUrl("postgres://v@h/d?sslmode=require&sslmode=disable"),
+    /more than once/,
+  );
+  assert.throws(
+    () => parsePostgresUrl("postgres://v@h/d?sslrootcert=/etc/ca.pem"),
+    /no query parameter but sslmode .*--store-ca-file/,
+  );
+  assert.throws(() => parsePostgresUrl("postgres://v@h/d?password=x"), /no query parameter/);
+  assert.throws(() => parsePostgresUrl("postgres://v@h/d#f"), /no fragment/);
 });
 
 Deno.test({

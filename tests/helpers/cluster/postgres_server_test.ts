@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { postgresArgs, setupSql, startPostgres } from "./postgres_server.ts";
+import { postgresArgs, setupSql, startPostgres, tlsHbaConf } from "./postgres_server.ts";
 import { ignoreUnlessInstalled } from "./requirements.ts";
 
 Deno.test("postgres setup: SQL and arguments are built from checked values", () => {
@@ -14,6 +14,19 @@ Deno.test("postgres setup: SQL and arguments are built from checked values", () 
   assert.ok(args.includes("listen_addresses=127.0.0.1"));
   assert.ok(args.includes("port=5433"));
   assert.ok(args.includes("unix_socket_directories=/s"));
+  assert.ok(!args.includes("ssl=on"));
+  const tls = postgresArgs("/d", "/s", 5433, { certFile: "/c", keyFile: "/k", caFile: "/ca" });
+  for (const a of ["ssl=on", "ssl_cert_file=/c", "ssl_key_file=/k", "ssl_ca_file=/ca"]) {
+    assert.ok(tls.includes(a), a);
+  }
+  // Over TCP only TLS, only the vigil role; setup over the socket.
+  assert.deepEqual(tlsHbaConf("vigil", "cert").trim().split("\n"), [
+    "local all all peer",
+    "hostssl all vigil 127.0.0.1/32 cert",
+    "hostnossl all all 0.0.0.0/0 reject",
+    "host all all 0.0.0.0/0 reject",
+  ]);
+  assert.throws(() => tlsHbaConf("all all 0.0.0.0/0 trust\nx", "cert"), RangeError);
 });
 
 Deno.test({
