@@ -6,7 +6,8 @@
  * - NATS (`@nats-io/transport-node` 3.4): network to each server, nothing else;
  *   with TLS or a password, read access to the files holding the CA and password.
  * - PostgreSQL (`postgres` 3.4): network to each server, read access to the
- *   password file, and `--ignore-env` for the `PG*` variables it reads at
+ *   password file (and its TLS files: CA, client certificate and key; no more, not even the system
+ *   roots), and `--ignore-env` for the `PG*` variables it reads at
  *   `postgres()` even when every option is given: ignored, not allowed, so the
  *   environment can never redirect or downgrade the connection (e.g. `PGSSL`).
  *

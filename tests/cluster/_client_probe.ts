@@ -5,10 +5,12 @@
  *
  * Usage: `_client_probe.ts nats URL USER PASSWORD_FILE CA_FILE`
  *        `_client_probe.ts postgres HOST PORT USER DATABASE PASSWORD_FILE`
+ *        `_client_probe.ts store URL PASSWORD_FILE CA_FILE` (the store as a node opens it, TLS)
  * @module
  */
 import { connect } from "@nats-io/transport-node";
 import postgres from "postgres";
+import { openStore } from "../../signaling/store/open.ts";
 
 const [kind, ...a] = Deno.args;
 try {
@@ -42,6 +44,11 @@ try {
     const [row] = await sql`select current_user as u`;
     console.log(`ok ${row.u}`);
     await sql.end();
+  } else if (kind === "store") {
+    const [store, storePasswordFile, storeCaFile] = a;
+    const s = await openStore({ dataDir: "/nonexistent", store, storePasswordFile, storeCaFile });
+    console.log(`ok ${await s.events.last()}`);
+    await s.close();
   } else {
     throw new Error(`unknown client ${kind}`);
   }

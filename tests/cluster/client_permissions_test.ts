@@ -10,6 +10,8 @@ import {
   POSTGRES_JS_ENV,
   postgresGrants,
 } from "../../signaling/config/cluster_grants.ts";
+import { clusterGrants } from "../../signaling/config/flags.ts";
+import { parseServeArgs } from "../../signaling/config/options.ts";
 import { startNats } from "../helpers/cluster/nats_server.ts";
 import { startPostgres } from "../helpers/cluster/postgres_server.ts";
 import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
@@ -61,6 +63,26 @@ Deno.test({
       assert.match(
         await probe([flags[0], flags[2]], args),
         /^failed NotCapable: Requires read access/,
+      );
+    });
+
+    await t.step("the store over TLS as a node opens it: + read of the CA file", async () => {
+      await using pg = await startPostgres({ tls: {} });
+      const { settings } = parseServeArgs([
+        `--store=${pg.url}`,
+        `--store-password-file=${pg.passwordFile}`,
+        `--store-ca-file=${pg.tls!.caFile}`,
+        `--kek-file=${pg.dir}/kek`,
+        "--bus=nats://127.0.0.1:4222",
+      ], null);
+      const flags = grantFlags(clusterGrants(settings));
+      assert.equal(flags[1], `--allow-read=${pg.passwordFile},${pg.dir}/kek,${pg.tls!.caFile}`);
+      const args = ["store", pg.url, pg.passwordFile, pg.tls!.caFile];
+      assert.match(await probe(flags, args), /^ok \d+$/);
+      const noCa = `--allow-read=${pg.passwordFile},${pg.dir}/kek`;
+      assert.match(
+        await probe([flags[0], noCa, flags[2]], args),
+        /^failed .*Requires read access to ".*ca\.pem"/,
       );
     });
   },
