@@ -1,7 +1,8 @@
 /**
  * Seeded, reproducible fuzzing of every untrusted input the server parses:
  * device-channel frames, JSON bodies of /auth/login, /enroll and
- * /auth/refresh (with fuzzed cookies), and WHEP offers.
+ * /auth/refresh (with fuzzed cookies), of the passkey ceremonies and of the
+ * admin API, and WHEP offers.
  *
  * Properties: never a 5xx, no request hangs (each has a 5 s AbortSignal),
  * the device channel stays open and answers malformed frames with `error`,
@@ -26,7 +27,16 @@ const SEED = (() => {
   }
 })();
 
-const COUNTS = { device: 800, login: 400, enroll: 300, refresh: 200, whep: 500, patch: 300 };
+const COUNTS = {
+  device: 800,
+  login: 400,
+  enroll: 300,
+  refresh: 200,
+  passkey: 300,
+  admin: 300,
+  whep: 500,
+  patch: 300,
+};
 
 /** Random generators over one seeded PRNG. */
 class Gen {
@@ -108,6 +118,11 @@ class Gen {
             "password",
             "token",
             "csr",
+            "flow",
+            "credential",
+            "response",
+            "cameras",
+            "admin",
             this.string(10),
           ]);
           o[key] = this.json(depth + 1);
@@ -456,6 +471,161 @@ Deno.test(`fuzz: device channel, JSON bodies and WHEP offers (seed ${SEED})`, as
           () => `cookie ${cookie.slice(0, 120)}`,
         );
       }
+    });
+
+    await t.step(`passkey ceremonies: ${COUNTS.passkey} options and verify bodies`, async () => {
+      const viewer = await loginViewer(s, "passkey-fuzz", ["cam-f"]);
+      const ph = phase("passkey");
+      const b64 = () => {
+        const bytes = Array.from({ length: 1 + g.int(80) }, () => g.int(256));
+        return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
+          .replace(/=+$/, "");
+      };
+      // The shape @simplewebauthn/browser sends; the flow is real, so the verify step is reached.
+      const credential = () => ({
+        id: b64(),
+        rawId: b64(),
+        type: "public-key",
+        response: {
+          clientDataJSON: b64(),
+          attestationObject: b64(),
+          authenticatorData: b64(),
+          signature: b64(),
+          userHandle: b64(),
+          transports: ["internal"],
+        },
+        clientExtensionResults: {},
+      });
+      const bearer = { authorization: `Bearer ${viewer.token}` };
+      const flowOf = async (path: string, headers: Record<string, string>) => {
+        const r = await fetch(`${s.base}${path}`, {
+          method: "POST",
+          client: s.client,
+          headers: { ...headers, "content-type": "application/json" },
+          body: "{}",
+        });
+        assert.equal(r.status, 200);
+        return (await r.json()).flow as string;
+      };
+      for (let i = 0; i < COUNTS.passkey; i++) {
+        const ct = contentType(g);
+        const kind = g.int(3);
+        if (kind === 0) {
+          const body = jsonBody(g, { username: "passkey-fuzz" });
+          await send(
+            s,
+            ph,
+            "/auth/passkeys/login/options",
+            {
+              headers: { "content-type": ct },
+              body,
+            },
+            [200, 400, 413, 415],
+            () => `${ct} ${body.slice(0, 200)}`,
+          );
+          continue;
+        }
+        const register = kind === 1;
+        const path = register ? "/auth/passkeys/register/verify" : "/auth/passkeys/login/verify";
+        const headers = register ? bearer : {};
+        const flow = await flowOf(path.replace("/verify", "/options"), headers);
+        // Well-formed but random credentials half the time: they reach the WebAuthn library's
+        // own parsers (CBOR attestation, authenticator data, signatures).
+        const body = g.chance(0.5)
+          ? JSON.stringify({ flow, credential: credential() })
+          : jsonBody(g, { flow, credential: credential() });
+        const status = await send(
+          s,
+          ph,
+          path,
+          {
+            headers: { ...headers, "content-type": ct },
+            body,
+          },
+          register ? [400, 413, 415] : [400, 401, 413, 415, 429],
+          () => `${path} ${ct} ${body.slice(0, 200)}`,
+        );
+        // Throttling is proven in abuse_test.ts; lift it so the verifier keeps being fuzzed.
+        if (status === 429 || status === 401) s.ctx.throttles.loginAddress.succeed("127.0.0.1");
+      }
+      assert.equal(
+        await s.ctx.store.passkeys.list("passkey-fuzz").then((l) => l.length),
+        0,
+        "no fuzzed credential was registered",
+      );
+    });
+
+    await t.step(`admin API: ${COUNTS.admin} bodies and queries (admin token)`, async () => {
+      const admin = await loginViewer(s, "admin-fuzz", ["*"], true);
+      const ph = phase("admin");
+      const auth = { authorization: `Bearer ${admin.token}` };
+      const usersBefore = (await s.ctx.store.users.list()).length;
+      for (let i = 0; i < COUNTS.admin; i++) {
+        const ct = contentType(g);
+        const route = g.int(4);
+        if (route === 0) {
+          const body = jsonBody(g, {
+            name: "fuzzed",
+            password: "long enough password",
+            cameras: ["*"],
+          });
+          await send(
+            s,
+            ph,
+            "/api/admin/users",
+            { headers: { ...auth, "content-type": ct }, body },
+            [
+              201,
+              400,
+              409,
+              413,
+              415,
+            ],
+            () => `users ${ct} ${body.slice(0, 200)}`,
+          );
+        } else if (route === 1) {
+          const body = jsonBody(g, { cameras: ["cam-f"], recordings: [], admin: false });
+          await send(
+            s,
+            ph,
+            "/api/admin/users/passkey-fuzz",
+            {
+              method: "PATCH",
+              headers: { ...auth, "content-type": ct },
+              body,
+            },
+            [200, 400, 409, 413, 415],
+            () => `patch ${ct} ${body.slice(0, 200)}`,
+          );
+        } else if (route === 2) {
+          const body = jsonBody(g, { id: "fuzz-cam", label: "Fuzz" });
+          await send(s, ph, "/api/admin/devices", {
+            headers: { ...auth, "content-type": ct },
+            body,
+          }, [
+            201,
+            400,
+            409,
+            413,
+            415,
+          ], () => `devices ${ct} ${body.slice(0, 200)}`);
+        } else {
+          const q = new URLSearchParams({
+            [g.pick(["kind", "device", "user", "limit", "before", g.string(8)])]: g.string(60),
+          });
+          await send(
+            s,
+            ph,
+            `/api/admin/audit?${q}`,
+            { method: "GET", headers: auth },
+            [200, 400],
+            () => `audit ?${q}`,
+          );
+        }
+      }
+      const users = await s.ctx.store.users.list();
+      assert.ok(users.length >= usersBefore, "no account vanished");
+      assert.ok(users.some((u) => u.name === "admin-fuzz" && u.role === "admin"));
     });
 
     await t.step(`POST /whep/cam-f: ${COUNTS.whep} offers (valid token)`, async () => {
