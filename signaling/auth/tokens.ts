@@ -34,10 +34,12 @@ export class TokenError extends Error {
 export type AccessRole = "viewer" | "admin";
 
 /**
- * How the login was made (RFC 8176 values): `pwd` a password, `hwk` + `user`
- * a passkey (proof of a key held by an authenticator, user present/verified).
+ * How the login was made (RFC 8176 §2 values): `pwd` a password; `hwk` +
+ * `user` a passkey (a key held by an authenticator, the user present), plus
+ * `mfa` when the authenticator also verified the user (its PIN or
+ * biometrics: the key and the user, two factors).
  */
-export type AuthMethod = "pwd" | "hwk" | "user" | "pin";
+export type AuthMethod = "pwd" | "hwk" | "user" | "pin" | "mfa";
 
 /** Claims of a verified viewer access token. */
 export interface AccessClaims {
@@ -173,7 +175,7 @@ function reasonOf(err: unknown): string {
   return "rejected";
 }
 
-const AMR = new Set<unknown>(["pwd", "hwk", "user", "pin"]);
+const AMR = new Set<unknown>(["pwd", "hwk", "user", "pin", "mfa"]);
 
 /** Whether `m` is an authentication method vigil issues. */
 export function isAuthMethod(m: unknown): m is AuthMethod {

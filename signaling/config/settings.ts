@@ -253,7 +253,7 @@ export const ServerSettingsSchema = z.object({
   ),
   adminRequirePasskey: flag(
     z.boolean().default(false).describe(
-      "admins must have logged in with a passkey: /api/admin refuses (403) a password login",
+      "admins must have logged in with a passkey that verified them (PIN or biometrics): /api/admin refuses (403) other logins",
     ),
     "admin-require-passkey",
   ),

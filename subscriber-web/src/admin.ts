@@ -158,7 +158,8 @@ export class AdminView {
         ? h(
           "p",
           { class: "error", role: "alert", "data-testid": "admin-needs-passkey" },
-          "This server lets admins into the console only after a sign-in with a passkey. ",
+          "This server lets admins into the console only after a sign-in with a passkey that " +
+            "verifies you (its PIN, fingerprint or face). ",
           h("a", { href: "#/account" }, "Add a passkey"),
           " on your account page if you have none, then sign out and sign in with it.",
         )

@@ -114,7 +114,7 @@ Deno.test({
       const body = await res.json();
       assert.equal(body.username, "alice");
       const claims = decodeJwt(body.accessToken);
-      assert.deepEqual(claims.amr, ["hwk", "user"]);
+      assert.deepEqual(claims.amr, ["hwk", "mfa", "user"], "the authenticator verified her");
       assert.equal((await admin(body.accessToken)).status, 200);
     });
 

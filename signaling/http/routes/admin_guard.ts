@@ -11,7 +11,7 @@ import { requireViewer } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./errors.ts";
 
-const PASSKEY_REASON = "log in with a passkey";
+const PASSKEY_REASON = "log in with a passkey that verifies you";
 
 /** Why an authenticated viewer may not use an admin route, or null when it may. Pure. */
 export function adminRefusal(
@@ -22,8 +22,10 @@ export function adminRefusal(
   if (claims.role !== "admin") return "not an admin";
   if (!stored) return "account removed";
   if (stored.role !== "admin") return "admin role withdrawn";
-  // --admin-require-passkey: the login must have proven a hardware key (RFC 8176 "hwk").
-  if (requirePasskey && !(claims.amr ?? ["pwd"]).includes("hwk")) return PASSKEY_REASON;
+  // --admin-require-passkey: the login proved a hardware key (RFC 8176 "hwk") and the
+  // authenticator verified the user (PIN or biometrics: "mfa"), so a found key is not enough.
+  const amr = claims.amr ?? ["pwd"];
+  if (requirePasskey && !(amr.includes("hwk") && amr.includes("mfa"))) return PASSKEY_REASON;
   return null;
 }
 
@@ -53,7 +55,12 @@ export function requireAdmin(ctx: ServerContext): MiddlewareHandler<AppEnv> {
       });
       // A distinct code tells the console to offer a passkey sign-in instead of "not an admin".
       return reason === PASSKEY_REASON
-        ? problem(c, 403, "passkey_required", "the console needs a login with a passkey")
+        ? problem(
+          c,
+          403,
+          "passkey_required",
+          "the console needs a login with a passkey and its PIN, fingerprint or face",
+        )
         : problem(c, 403, "forbidden", `this needs the admin role (${reason})`);
     }
     await next();

@@ -2,7 +2,8 @@
  * Passkeys (WebAuthn Level 3 through @simplewebauthn/server): a logged-in
  * viewer registers one (`/auth/passkeys/register/*`, Bearer), anyone logs in
  * with one (`/auth/passkeys/login/*`, no Bearer) and gets the same session as
- * a password login, with `amr: ["hwk", "user"]` (RFC 8176 §2). Each ceremony
+ * a password login, with `amr: ["hwk", "user"]` (RFC 8176 §2) and `"mfa"`
+ * when the authenticator verified the user. Each ceremony
  * is an options call that stores a random challenge server-side for 2 minutes
  * under a flow id, and a verify call that takes it exactly once; the library
  * compares the challenge, origin and RP ID hash and checks the signature and
@@ -22,6 +23,7 @@ import {
 import type { ServerContext } from "../../context.ts";
 import { encodeBase64Url } from "../../auth/base64url.ts";
 import { issueSession, requireViewer } from "./auth.ts";
+import type { AuthMethod } from "../../auth/tokens.ts";
 import { topics } from "../../bus/topics.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, readJson } from "./errors.ts";
@@ -272,13 +274,18 @@ export function passkeyRoutes(ctx: ServerContext) {
     const user = await ctx.store.users.find(stored.username);
     if (!user) return refuse("account removed", stored.username);
     await ctx.store.passkeys.used(stored.id, result.authenticationInfo.newCounter, Date.now());
+    // User verification is preferred, not required (a touch-only security key still signs a
+    // viewer in); whether it happened is in amr, and --admin-require-passkey asks for it.
+    const verified = result.authenticationInfo.userVerified;
     ctx.audit.log("login.success", {
       user: user.name,
       ip,
       method: "passkey",
+      verified,
       credential: stored.id.slice(0, 16),
     });
-    return issueSession(ctx, c, user, crypto.randomUUID(), ["hwk", "user"], stored.id);
+    const amr: AuthMethod[] = verified ? ["hwk", "mfa", "user"] : ["hwk", "user"];
+    return issueSession(ctx, c, user, crypto.randomUUID(), amr, stored.id);
   });
 
   return app;
