@@ -12,6 +12,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
+import { passwordRoutes } from "./routes/password.ts";
 import { cameraRoutes } from "./routes/cameras.ts";
 import { enrollRoutes } from "./routes/enroll.ts";
 import type { AppEnv } from "./routes/env.ts";
@@ -86,6 +87,7 @@ export function publicApp(ctx: ServerContext) {
   app.route("/", enrollRoutes(ctx));
   app.route("/", authRoutes(ctx));
   app.route("/", passkeyRoutes(ctx));
+  app.route("/", passwordRoutes(ctx));
   app.route("/", recordingRoutes(ctx));
   app.route("/", adminRoutes(ctx));
   app.route("/", metricsRoutes(ctx));

@@ -1,6 +1,6 @@
 /**
- * The account page (`#/account`): who is signed in and how, and the
- * account's passkeys — add one (the browser's passkey prompt), see when each
+ * The account page (`#/account`): who is signed in and how, the password
+ * (password_form.ts), and the account's passkeys — add one (the browser's passkey prompt), see when each
  * was added and last used, remove one after a confirmation. Removing a
  * passkey also ends every session signed in with it (the server revokes
  * them: it may be a lost authenticator), this one included when it was.
@@ -11,6 +11,7 @@ import { h, replaceChildren } from "./dom.ts";
 import { camerasButton, topBar } from "./topbar.ts";
 import { passkeyErrorMessage, type Passkeys } from "./passkeys.ts";
 import { absoluteTime } from "./time.ts";
+import { passwordSection } from "./password_form.ts";
 
 /** "Added Dec 1, 10:32 · last used never · internal" for one passkey. Pure. */
 export function passkeySummary(p: PasskeyInfo, nowMs: number, locale?: string): string {
@@ -80,6 +81,7 @@ export class AccountView {
           this.#add,
           this.#status,
         ),
+        passwordSection(api),
       ),
     );
   }

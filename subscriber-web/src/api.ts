@@ -368,6 +368,29 @@ export class ApiClient {
     await verify.body?.cancel();
   }
 
+  /**
+   * Changes this account's password. The server signs out every session of
+   * the account and starts a new one for this page (its token replaces the
+   * current one).
+   */
+  async changePassword(current: string, password: string): Promise<void> {
+    const res = await this.fetch("/auth/password", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ current, password }),
+    });
+    if (!res.ok) {
+      const err = await errorFromResponse(res);
+      if (res.status === 403) throw new ApiError(403, err.code, "The current password is wrong.");
+      if (res.status === 429) {
+        const s = err.retryAfterMs ? ` in ${Math.ceil(err.retryAfterMs / 1000)} s` : " later";
+        throw new ApiError(429, err.code, `Too many attempts. Try again${s}.`, err.retryAfterMs);
+      }
+      throw err;
+    }
+    this.#accept(await res.json());
+  }
+
   /** The signed-in account's passkeys. */
   async passkeys(): Promise<PasskeyInfo[]> {
     const res = await this.fetch("/auth/passkeys/list", {
