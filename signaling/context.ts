@@ -60,5 +60,7 @@ export interface ServerContext {
     loginUser: Throttle;
     loginAddress: Throttle;
     enrollAddress: Throttle;
+    /** Passkey ceremonies started and not finished, per address (each stores a challenge). */
+    ceremonyAddress: Throttle;
   };
 }

@@ -160,6 +160,13 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
       loginUser: new Throttle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
       loginAddress: new Throttle({ freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
       enrollAddress: new Throttle({ freeFailures: 5, baseDelayMs: 2000, maxDelayMs: 10 * 60_000 }),
+      // Every options call stores a challenge for 2 min: 30 unfinished per address, then waits.
+      ceremonyAddress: new Throttle({
+        freeFailures: 30,
+        baseDelayMs: 1000,
+        maxDelayMs: 60_000,
+        forgetAfterMs: 2 * 60_000,
+      }),
     },
   };
 

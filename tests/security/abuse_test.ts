@@ -1,8 +1,9 @@
 /**
  * Abuse limits: enrollment-token guessing and login brute force are
  * throttled (429 + Retry-After) per address and per account, and a throttled
- * client learns nothing even with the right secret; per-viewer WHEP session
- * limits.
+ * client learns nothing even with the right secret; passkey ceremonies
+ * started and not finished are throttled per address; per-viewer WHEP
+ * session limits.
  *
  * One enrollment token under 50 concurrent uses gives exactly one
  * certificate: covered by tests/integration/enrollment_test.ts, test
@@ -13,6 +14,7 @@ import { addDevice, userAdd } from "../../signaling/admin/commands.ts";
 import { createCsr, generateDeviceKey } from "../../pki/mod.ts";
 import { enrollDevice, loginViewer, startTestServer, type TestServer } from "../helpers/server.ts";
 import { auditSince, ScriptedPublisher, VALID_OFFER } from "./helpers.ts";
+import { SoftAuthenticator } from "../helpers/soft_authenticator.ts";
 
 async function post(s: TestServer, path: string, body: unknown, headers: HeadersInit = {}) {
   const res = await fetch(`${s.base}${path}`, {
@@ -115,6 +117,43 @@ Deno.test("abuse: login brute force is throttled per account and per address", a
         assert.ok(auditSince(s, 0, "login.throttled").length >= 2);
       },
     );
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("abuse: unfinished passkey ceremonies are throttled per address; a finished one clears it", async () => {
+  const s = await startTestServer();
+  try {
+    const v = await loginViewer(s, "ceremonies", []);
+    const options = () => post(s, "/auth/passkeys/login/options", {});
+    let passed = 0;
+    let last = await options();
+    while (last.status === 200 && passed < 100) {
+      passed++;
+      last = await options();
+    }
+    assert.equal(passed, 31, "30 free, the 31st starts the wait");
+    assert.equal(last.status, 429);
+    assert.ok(Number(last.retryAfter) >= 1);
+    assert.equal(auditSince(s, 0, "passkey.throttled").length, 1);
+    const register = await post(s, "/auth/passkeys/register/options", {}, {
+      authorization: `Bearer ${v.token}`,
+    });
+    assert.equal(register.status, 429, "registration counts too");
+    // After the wait, a ceremony carried through clears the address's count.
+    await new Promise((r) => setTimeout(r, Number(last.retryAfter) * 1000 + 100));
+    const key = new SoftAuthenticator({ rpId: "localhost", origin: s.base, userVerified: true });
+    const started = await post(s, "/auth/passkeys/register/options", {}, {
+      authorization: `Bearer ${v.token}`,
+    });
+    assert.equal(started.status, 200);
+    const done = await post(s, "/auth/passkeys/register/verify", {
+      flow: started.body.flow,
+      credential: await key.register(started.body.options),
+    }, { authorization: `Bearer ${v.token}` });
+    assert.equal(done.status, 201, JSON.stringify(done.body));
+    for (let i = 0; i < 30; i++) assert.equal((await options()).status, 200);
   } finally {
     await s.stop();
   }

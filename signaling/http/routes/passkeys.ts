@@ -75,9 +75,29 @@ export function passkeyRoutes(ctx: ServerContext) {
   const originOf = (c: { req: { header(n: string): string | undefined } }) =>
     expectedOrigin(ctx.config, rpID, c.req.header("host"));
 
+  /**
+   * Each options call stores a challenge: an address that starts many
+   * ceremonies without finishing them waits (429) instead of filling the
+   * table; a finished one clears its count.
+   */
+  const ceremonyRefused = (c: Parameters<typeof problem>[0]) => {
+    const ip = c.env.remoteAddr;
+    const wait = ctx.throttles.ceremonyAddress.retryAfterMs(ip);
+    if (wait <= 0) {
+      ctx.throttles.ceremonyAddress.fail(ip);
+      return null;
+    }
+    ctx.audit.log("passkey.throttled", { ip });
+    return problem(c, 429, "throttled", "too many unfinished passkey ceremonies; try again later", {
+      "retry-after": String(Math.ceil(wait / 1000)),
+    });
+  };
+
   app.post("/auth/passkeys/register/options", async (c) => {
     const body = await readJson(c, RegisterOptionsBody);
     if (!body.ok) return body.response;
+    const refused = ceremonyRefused(c);
+    if (refused) return refused;
     const user = c.get("viewer").sub;
     const existing = await ctx.store.passkeys.list(user);
     if (existing.length >= 16) {
@@ -144,6 +164,7 @@ export function passkeyRoutes(ctx: ServerContext) {
       transports: (cred.transports ?? []).slice(0, 8),
     }, Date.now());
     if (!added) return refuse("credential id taken", "this passkey is already registered");
+    ctx.throttles.ceremonyAddress.succeed(ip);
     ctx.audit.log("passkey.registered", { user, ip, credential: cred.id.slice(0, 16) });
     return c.json({ id: cred.id }, 201);
   });
@@ -191,6 +212,8 @@ export function passkeyRoutes(ctx: ServerContext) {
   app.post("/auth/passkeys/login/options", async (c) => {
     const body = await readJson(c, LoginOptionsBody);
     if (!body.ok) return body.response;
+    const refused = ceremonyRefused(c);
+    if (refused) return refused;
     const username = body.data.username ?? null;
     // With a name, only that account's passkeys are offered (and accepted).
     const allow = username
@@ -274,6 +297,7 @@ export function passkeyRoutes(ctx: ServerContext) {
     const user = await ctx.store.users.find(stored.username);
     if (!user) return refuse("account removed", stored.username);
     await ctx.store.passkeys.used(stored.id, result.authenticationInfo.newCounter, Date.now());
+    ctx.throttles.ceremonyAddress.succeed(ip);
     // User verification is preferred, not required (a touch-only security key still signs a
     // viewer in); whether it happened is in amr, and --admin-require-passkey asks for it.
     const verified = result.authenticationInfo.userVerified;
