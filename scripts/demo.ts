@@ -242,8 +242,9 @@ async function demo() {
     );
     await Deno.writeTextFile(credsFile, JSON.stringify(creds), { mode: 0o600 });
   }
-  // Older demo dirs made the account before recordings existed.
-  await admin(["user:set", "viewer", "--recordings", "*"]);
+  // Older demo dirs made the account before recordings and roles existed. On this one-person
+  // machine the viewer is also the operator: the console (devices, sessions, audit) is theirs.
+  await admin(["user:set", "viewer", "--recordings", "*", "--admin"]);
 
   // The demo records (20 s segments, uploaded to the server) when ffmpeg is
   // installed, so there is footage to play on the camera page after a minute.
@@ -304,6 +305,8 @@ vigil demo is running.
              Certificates → View Certificates → Authorities → Import. Or accept the warning once
              (passkeys, on the Account page, work only with the CA trusted).
   Camera:    demo-cam (a looping 720p30 test clip through the real publisher)
+  Console:   the account is an admin: "Console" at the top of the camera list (devices, who is
+             watching, users, audit log); "Account" changes the password and adds passkeys.
   Recording: ${
     ffmpeg
       ? "on: 20 s segments uploaded to the server; open the camera, footage appears on its timeline after ~30 s"

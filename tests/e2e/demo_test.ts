@@ -73,6 +73,14 @@ Deno.test("demo: deno task demo runs the whole system and the camera answers a v
       const demo = (list.cameras ?? list).find((c: { id: string }) => c.id === "demo-cam");
       assert.ok(demo, JSON.stringify(list));
       assert.equal(demo.online, true, JSON.stringify(demo));
+      // The demo's one account is also its operator.
+      const devices = await fetch(`${base}/api/admin/devices`, {
+        client,
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      assert.equal(devices.status, 200, await devices.clone().text());
+      const listed = (await devices.json()).devices as { id: string; online: boolean }[];
+      assert.ok(listed.some((d) => d.id === "demo-cam" && d.online), JSON.stringify(listed));
     } finally {
       client.close();
     }
