@@ -170,6 +170,11 @@ export class ScriptedPublisher {
     }
   }
 
+  /** The server's close of the channel (its code and reason), when it comes. */
+  closed(): Promise<CloseEvent> {
+    return this.#closed;
+  }
+
   /** Closes the channel and waits for the close event. */
   async close(): Promise<void> {
     if (this.open) this.ws.close();

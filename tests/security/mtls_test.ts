@@ -24,7 +24,7 @@ import {
 import { issueCertificate } from "../../pki/issue.ts";
 import { x509 } from "../../pki/x509_lib.ts";
 import { enrollDevice, startTestServer } from "../helpers/server.ts";
-import { auditSince } from "./helpers.ts";
+import { auditSince, ScriptedPublisher } from "./helpers.ts";
 import { opensslTest } from "../../pki/_testing.ts";
 
 type Outcome = { kind: "tls-refused"; error: string } | { kind: "http"; status: number };
@@ -242,3 +242,39 @@ opensslTest(
     }
   },
 );
+
+Deno.test("mTLS: an open device channel ends when its certificate expires; the cert opens no other", async () => {
+  // The shortest lifetime the server allows (1 min; devices renew at 2/3, this one does not).
+  const s = await startTestServer({ deviceCertLifetimeMs: 60_000 });
+  try {
+    const dev = await enrollDevice(s, "short-lived");
+    const pub = await ScriptedPublisher.connect(dev);
+    const from = s.ctx.audit.recent.length;
+    const t0 = Date.now();
+    const closed = await Promise.race([
+      pub.closed(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the channel outlived its certificate")), 75_000)
+      ),
+    ]);
+    const after = Date.now() - t0;
+    console.log(`channel closed ${after} ms after connecting: ${closed.code} ${closed.reason}`);
+    assert.equal(closed.code, 4001);
+    assert.match(closed.reason, /certificate expired/);
+    assert.ok(after >= 55_000, `closed after ${after} ms: before the certificate expired`);
+    const dropped = s.ctx.audit.recent.slice(from).find((e) => e.event === "device.disconnected");
+    assert.equal(dropped?.code, 4001);
+    // The expired certificate is refused for a new token (a new TLS connection).
+    const again = await attempt(`${dev.deviceBase}/device/token`, s.ctx.pki.caPem, {
+      cert: dev.certPem,
+      key: dev.keyPem,
+    });
+    assert.ok(
+      again.kind === "tls-refused" || again.status === 401,
+      `expired certificate accepted: ${JSON.stringify(again)}`,
+    );
+    dev.client.close();
+  } finally {
+    await s.stop();
+  }
+});
