@@ -21,6 +21,8 @@ import type { Readiness } from "./cluster/readiness.ts";
 import type { IceService } from "./turn/ice_service.ts";
 import type { DeviceHub } from "./devices/hub.ts";
 import type { ServerMetrics } from "./metrics/metrics.ts";
+import type { ClusterMembers } from "./cluster/members.ts";
+import type { NodeConsole } from "./cluster/node_console.ts";
 
 /** Shared server state. */
 export interface ServerContext {
@@ -54,6 +56,10 @@ export interface ServerContext {
   metricsToken: string | null;
   /** This node's id (logs, bus messages); random in one process. */
   nodeId: string;
+  /** The live nodes of the cluster (this one alone in one process). */
+  members: ClusterMembers;
+  /** The console's cluster-wide sessions and audit log. */
+  nodeConsole: NodeConsole;
   /** What `/readyz` reports: store, bus and keys usable. */
   readiness: Readiness;
   throttles: {

@@ -21,6 +21,8 @@ import { openBus } from "./bus/open.ts";
 import { topics } from "./bus/topics.ts";
 import { sealedKeySource, sharedCa } from "./certs/shared_keys.ts";
 import { ClusterFollower } from "./cluster/follower.ts";
+import { ClusterMembers } from "./cluster/members.ts";
+import { NodeConsole } from "./cluster/node_console.ts";
 import { Readiness } from "./cluster/readiness.ts";
 import { guardStrayNetworkErrors } from "./cluster/stray_errors.ts";
 import { Throttle } from "./auth/rate_limit.ts";
@@ -87,6 +89,10 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     nodeId,
     announceMs: opened.kind === "nats" ? 5_000 : 0,
   });
+  const members = new ClusterMembers(bus, {
+    nodeId,
+    announceMs: opened.kind === "nats" ? config.clusterAnnounceMs : 0,
+  });
   const grants = new LiveGrants();
   const viewing = new ViewingSessions({
     grants,
@@ -135,6 +141,13 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     retentionMs: config.recordingsRetentionMs,
     maxTotalBytes: config.recordingsMaxBytes,
   });
+  const nodeConsole = new NodeConsole({
+    bus,
+    members,
+    viewing,
+    audit,
+    auditPath: join(config.dataDir, "audit.log"),
+  });
   const ctx: ServerContext = {
     config,
     ice,
@@ -155,6 +168,8 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     metrics,
     metricsToken,
     nodeId,
+    members,
+    nodeConsole,
     readiness: new Readiness({ store, bus: opened, ring: () => ctx.ring }),
     throttles: {
       loginUser: new Throttle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 }),
@@ -257,6 +272,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     if (h.state !== "connected") return;
     presence.sync();
     presence.announce();
+    members.announce();
     ctx.revocations.reload().catch(() => {});
   });
   presence.sync();
@@ -298,6 +314,8 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
       offBusState();
       await follower.stop();
       clearTimeout(keyDropTimer);
+      nodeConsole.close();
+      members.close();
       viewing.close();
       hub.close();
       presence.close();

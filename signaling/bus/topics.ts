@@ -14,9 +14,16 @@
  * | `session.<sid>.closed` | publish       | device hub → viewing sessions      | {@linkcode SessionClosed}     |
  * | `session.<sid>.state`  | publish       | device hub → viewing sessions      | {@linkcode SessionState}      |
  * | `session.<sid>.op`     | request/reply | a node's WHEP route → the session's node | {@linkcode SessionOpRequest} → {@linkcode SessionOpReply} |
+ * | `cluster.node`         | publish       | every node → every node (periodic) | {@linkcode NodeAnnounce}      |
+ * | `node.<id>.sessions`   | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeSessionsRequest} → {@linkcode NodeSessionsReply} |
+ * | `node.<id>.audit`      | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeAuditRequest} → {@linkcode NodeAuditReply} |
+ * | `node.<id>.end`        | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeEndRequest} → {@linkcode NodeEndReply} |
  *
  * The device hub answers `camera.<id>.offer` and `camera.<id>.restart` while
  * that camera's channel is open; no responder means the camera is offline.
+ * Node `<id>` itself is the one responder of its `node.<id>.*` topics (the
+ * operator console's cluster-wide answers, cluster/node_console.ts); the
+ * nodes it may ask are those heard on `cluster.node` (cluster/members.ts).
  *
  * @example
  * ```ts
@@ -24,7 +31,7 @@
  * ```
  * @module
  */
-import type { RequestTopic, Topic } from "./bus.ts";
+import type { Json, RequestTopic, Topic } from "./bus.ts";
 
 /** A camera's presence, published whenever it goes on- or offline. */
 export type PresenceMessage = {
@@ -108,9 +115,52 @@ export type SessionOpReply = {
   body: string | null;
 };
 
+/** "I am alive": every node, every `clusterAnnounceMs` and when it hears a node it did not know. */
+export type NodeAnnounce = { node: string };
+
+/** One live session as the console lists it (`GET /api/admin/sessions`). */
+export type AdminSession = {
+  id: string;
+  camera: string;
+  viewer: string;
+  /** ISO 8601. */
+  since: string | null;
+  /** The viewer's address. */
+  from: string | null;
+  path: "direct" | "relay" | null;
+  pair: SessionState["pair"] | null;
+  iceRestarts: number;
+  /** The node holding the session. */
+  node: string;
+};
+
+/** "List your live sessions." */
+export type NodeSessionsRequest = Record<string, never>;
+
+/** A node's live sessions, oldest first. */
+export type NodeSessionsReply = { sessions: AdminSession[] };
+
+/** "The newest entries of your audit log matching this" (audit/audit_query.ts's filter). */
+export type NodeAuditRequest = { kind?: string; device?: string; user?: string; limit: number };
+
+/** A node's matching audit entries, newest first (`truncated`: cut to fit one bus message). */
+export type NodeAuditReply = { entries: { [key: string]: Json }[]; truncated?: boolean };
+
+/** "End this session if you hold it": an admin's DELETE that reached another node. */
+export type NodeEndRequest = { session: string; admin: string; ip: string };
+
+/** Whether this node held the session and ended it (it audited `admin.session_ended`). */
+export type NodeEndReply = { ended: boolean };
+
 /** Topic names are subjects for a broker: ids must not add separators or wildcards. */
 function id(value: string): string {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(value)) throw new Error(`not a topic id: ${value.slice(0, 80)}`);
+  return value;
+}
+
+/** A node id (settings' nodeId: also `_`) as a subject token. */
+function nodeToken(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new Error(`not a node id: ${value.slice(0, 80)}`);
   return value;
 }
 
@@ -134,5 +184,15 @@ export const topics = {
   }),
   sessionState: (sessionId: string): Topic<SessionState> => ({
     name: `session.${id(sessionId)}.state`,
+  }),
+  nodeAnnounce: { name: "cluster.node" } as Topic<NodeAnnounce>,
+  nodeSessions: (node: string): RequestTopic<NodeSessionsRequest, NodeSessionsReply> => ({
+    name: `node.${nodeToken(node)}.sessions`,
+  }),
+  nodeAudit: (node: string): RequestTopic<NodeAuditRequest, NodeAuditReply> => ({
+    name: `node.${nodeToken(node)}.audit`,
+  }),
+  nodeEnd: (node: string): RequestTopic<NodeEndRequest, NodeEndReply> => ({
+    name: `node.${nodeToken(node)}.end`,
   }),
 };

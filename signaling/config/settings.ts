@@ -390,6 +390,13 @@ export const ServerSettingsSchema = z.object({
     "node-id",
     "NAME",
   ),
+  clusterAnnounceMs: flag(
+    duration("5s", { min: "50ms", max: "1m" }).describe(
+      "how often a node announces itself to the others (a cluster); one silent 3 times as long has left",
+    ),
+    "cluster-announce",
+    "DUR",
+  ),
 }).strict().superRefine((s, ctx) => {
   if ((s.tlsCertFile === null) !== (s.tlsKeyFile === null)) {
     ctx.addIssue({

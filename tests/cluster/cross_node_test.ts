@@ -7,7 +7,11 @@
  * his stream on B, and device:revoke by an operator (against the shared
  * store, as if on B's host) closes the channel on A and takes the camera
  * offline everywhere, each within 1 s; both keep working after NATS and
- * PostgreSQL restart.
+ * PostgreSQL restart. The operator console is cluster-wide: either node's
+ * `/api/admin/sessions` lists both nodes' sessions, a DELETE on B ends a
+ * session held by A, B's `/api/admin/audit` shows A's events, a node that
+ * does not answer is named `unreachable`, and a stopped node leaves the
+ * membership once its announcements expire.
  */
 import assert from "node:assert/strict";
 import { deviceRevoke, userSet } from "../../signaling/admin/commands.ts";
@@ -38,8 +42,10 @@ Deno.test({
   ignore: ignoreUnlessInstalled("postgres", "nats"),
   fn: async (t) => {
     await using b = await startBackends();
-    const a = await startTestServer({ ...b.nodeSettings, nodeId: "a" });
-    const nb = await startTestServer({ ...b.nodeSettings, nodeId: "b" });
+    // Short membership rounds: a stopped node leaves within 3 × 200 ms.
+    const cluster = { ...b.nodeSettings, clusterAnnounceMs: 200 };
+    const a = await startTestServer({ ...cluster, nodeId: "a" });
+    const nb = await startTestServer({ ...cluster, nodeId: "b" });
     const dev = await enrollDevice(a, "door");
     const pub = await connectPublisher(dev, "Front door");
     try {
@@ -117,6 +123,123 @@ Deno.test({
         const again = await fetch(`${a.base}${second}`, { client: a.client, headers: auth });
         await again.body?.cancel();
         assert.equal(again.status, 404, "ended: unknown everywhere");
+      });
+
+      await t.step(
+        "the console on either node lists, ends and audits every node's sessions",
+        async () => {
+          const root = await loginViewer(a, "root", ["*"], true);
+          const admin = (n: TestServer, method: string, path: string) =>
+            fetch(`${n.base}${path}`, {
+              method,
+              client: n.client,
+              headers: { authorization: `Bearer ${root.token}` },
+            });
+          const list = async (n: TestServer) => {
+            const r = await admin(n, "GET", "/api/admin/sessions");
+            assert.equal(r.status, 200);
+            return await r.json() as {
+              sessions: { id: string; node: string; viewer: string }[];
+              unreachable: string[];
+            };
+          };
+          // Alice's session on A, next to her session on B (`location`).
+          const r = await fetch(`${a.base}/whep/door`, {
+            method: "POST",
+            client: a.client,
+            headers: { "content-type": "application/sdp", authorization: `Bearer ${alice.token}` },
+            body: RECVONLY_OFFER,
+          });
+          await r.body?.cancel();
+          assert.equal(r.status, 201);
+          const onA = r.headers.get("location")!.split("/").at(-1)!;
+          const onB = location.split("/").at(-1)!;
+          for (const n of [a, nb]) {
+            const { sessions, unreachable } = await list(n);
+            assert.deepEqual(unreachable, []);
+            assert.deepEqual(
+              sessions.map((s) => [s.id, s.node]).sort(),
+              [[onA, "a"], [onB, "b"]].sort(),
+              `listed on ${n.ctx.nodeId}`,
+            );
+          }
+          const t0 = performance.now();
+          const del = await admin(nb, "DELETE", `/api/admin/sessions/${onA}`);
+          await del.body?.cancel();
+          assert.equal(del.status, 204);
+          await pub.waitFor((m) => m.type === "close" && m.sessionId === onA, 1_000);
+          console.log(
+            `session on a ended ${(performance.now() - t0).toFixed(0)} ms after DELETE on b`,
+          );
+          assert.deepEqual((await list(a)).sessions.map((s) => s.id), [onB]);
+          const again = await admin(nb, "DELETE", `/api/admin/sessions/${onA}`);
+          assert.equal(again.status, 404, "held by no node");
+          assert.equal((await again.json()).error, "unknown_session");
+          // A's audit log, read on B: the end, audited where the session was, and its start.
+          const audit = await admin(nb, "GET", "/api/admin/audit?kind=session&limit=1000");
+          assert.equal(audit.status, 200);
+          const { entries, unreachable } = await audit.json() as {
+            entries: { event: string; session?: string; node: string; ts: string; by?: string }[];
+            unreachable: string[];
+          };
+          assert.deepEqual(unreachable, []);
+          const ofA = entries.filter((e) => e.session === onA).map((e) => [e.event, e.node, e.by]);
+          assert.deepEqual(ofA.slice(0, 1), [["session.end", "a", "admin"]], "newest first");
+          assert.ok(ofA.some(([event, node]) => event === "session.start" && node === "a"));
+          assert.ok(entries.some((e) => e.session === onB && e.node === "b"), "B's own too");
+          assert.deepEqual(entries.map((e) => e.ts), entries.map((e) => e.ts).sort().reverse());
+          const ended = await (await admin(nb, "GET", "/api/admin/audit?kind=admin.session_ended"))
+            .json();
+          assert.deepEqual(
+            ended.entries.map((e: Record<string, string>) => [e.session, e.admin, e.node]),
+            [[onA, "root", "a"]],
+          );
+          // The limit applies to the merged log.
+          const one = await (await admin(nb, "GET", "/api/admin/audit?limit=1")).json();
+          assert.equal(one.entries.length, 1);
+        },
+      );
+
+      await t.step("a node that stops answering is unreachable; stopped, it leaves", async () => {
+        const root = await loginViewer(a, "root2", ["*"], true);
+        const c = await startTestServer({ ...cluster, nodeId: "c" });
+        let stopped = false;
+        try {
+          const joined = await until(
+            "c known to a and b",
+            () => [a, nb].every((n) => n.ctx.members.nodes().includes("c")),
+            1_000,
+          );
+          console.log(`c joined the membership after ${joined.toFixed(0)} ms`);
+          assert.deepEqual(c.ctx.members.nodes(), ["c", "a", "b"]);
+          // c's console no longer answers (a hung node): listed as such, the rest is returned.
+          c.ctx.nodeConsole.close();
+          const r = await fetch(`${a.base}/api/admin/sessions`, {
+            client: a.client,
+            headers: { authorization: `Bearer ${root.token}` },
+          });
+          assert.equal(r.status, 200);
+          const body = await r.json();
+          assert.deepEqual(body.unreachable, ["c"]);
+          assert.equal(body.sessions.length, 1, "b's session");
+          await c.stop();
+          stopped = true;
+          const t0 = performance.now();
+          const left = await until(
+            "c gone from a's and b's membership",
+            () => [a, nb].every((n) => !n.ctx.members.nodes().includes("c")),
+            2_000,
+          );
+          console.log(`c left the membership ${left.toFixed(0)} ms after it stopped`);
+          assert.ok(performance.now() - t0 < 2_000);
+          const after = await (await fetch(`${a.base}/api/admin/sessions`, {
+            client: a.client,
+            headers: { authorization: `Bearer ${root.token}` },
+          })).json();
+          assert.deepEqual(after.unreachable, []);
+        } finally {
+          if (!stopped) await c.stop();
+        }
       });
 
       await t.step(

@@ -2,6 +2,7 @@
  * The admin JSON API under `/api/admin/…` (Bearer token with the admin role,
  * admin_guard.ts): devices, users, live sessions and the audit log, the same
  * operations as the operator commands, for the console and for scripts.
+ * Sessions and the audit log are the whole cluster's (cluster/node_console.ts).
  * Every action is an `admin.*` audit event naming the admin; secrets (the
  * enrollment token, passwords) are never logged. See ../../PROTOCOL.md.
  * @module
@@ -9,17 +10,14 @@
 import { Hono } from "hono";
 import { renderSVG } from "uqr";
 import type { Context } from "hono";
-import { join } from "node:path";
 import { z } from "zod";
 import type { ServerContext } from "../../context.ts";
-import { queryAuditFile } from "../../audit/audit_query.ts";
 import { checkPasswordPolicy, hashPassword } from "../../auth/password.ts";
 import { randomToken, sha256Hex } from "../../auth/secrets.ts";
 import { deviceState } from "../../devices/device_state.ts";
 import { enrollCommand } from "../../devices/enroll_command.ts";
 import { DEVICE_ID, USER_NAME } from "../../store/ids.ts";
 import type { UserGrants } from "../../store/store.ts";
-import type { WhepSession } from "../../sessions/table.ts";
 import { requireAdmin } from "./admin_guard.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, readJson } from "./errors.ts";
@@ -63,12 +61,6 @@ const AuditQuery = z.object({
   user: USER_NAME.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 }).strict();
-
-/** The path of a session as the publisher reported it: relay when either side is a TURN relay. */
-export function sessionPath(s: Pick<WhepSession, "pair">): "direct" | "relay" | null {
-  if (!s.pair) return null;
-  return s.pair.local === "relay" || s.pair.remote === "relay" ? "relay" : "direct";
-}
 
 /** `/api/admin/…`. */
 export function adminRoutes(ctx: ServerContext) {
@@ -256,33 +248,25 @@ export function adminRoutes(ctx: ServerContext) {
     return c.body(null, 204);
   });
 
-  // --- live sessions (this node's) ---
-  app.get("/api/admin/sessions", (c) => {
-    const sessions = ctx.viewing.list().map((s) => ({
-      id: s.id,
-      camera: s.camera,
-      viewer: s.viewer,
-      since: iso(s.createdAt),
-      from: s.ip || null,
-      path: sessionPath(s),
-      pair: s.pair,
-      iceRestarts: s.iceRestarts,
-      node: ctx.nodeId,
-    }));
-    return c.json({ sessions });
+  // --- live sessions and the audit log: every live node's (cluster/node_console.ts) ---
+  app.get("/api/admin/sessions", async (c) => {
+    const { sessions, unreachable } = await ctx.nodeConsole.sessions();
+    return c.json({ sessions, unreachable });
   });
 
-  app.delete("/api/admin/sessions/:id", (c) => {
+  app.delete("/api/admin/sessions/:id", async (c) => {
     const id = c.req.param("id");
-    const s = ctx.viewing.get(id);
-    if (!s || !ctx.viewing.endByAdmin(id, c.get("viewer").sub)) {
-      return problem(c, 404, "unknown_session", "no such live session");
-    }
-    audit(c, "session_ended", { session: id, camera: s.camera, viewer: s.viewer });
-    return c.body(null, 204);
+    const r = await ctx.nodeConsole.end(id, c.get("viewer").sub, c.env.remoteAddr);
+    if (r === "ended") return c.body(null, 204);
+    if (r === "unknown") return problem(c, 404, "unknown_session", "no such live session");
+    return problem(
+      c,
+      503,
+      "node_unreachable",
+      `no reachable node holds this session; not answering: ${r.unreachable.join(", ")}`,
+    );
   });
 
-  // --- audit log ---
   app.get("/api/admin/audit", async (c) => {
     const q = AuditQuery.safeParse(c.req.query());
     if (!q.success) {
@@ -294,8 +278,8 @@ export function adminRoutes(ctx: ServerContext) {
         `${issue.path.map(String).join(".") || "query"}: ${issue.message}`,
       );
     }
-    const entries = await queryAuditFile(join(ctx.config.dataDir, "audit.log"), q.data);
-    return c.json({ entries });
+    const { entries, unreachable } = await ctx.nodeConsole.auditEntries(q.data);
+    return c.json({ entries, unreachable });
   });
 
   return app;
