@@ -34,6 +34,8 @@ interface Session {
   since: string;
   from: string | null;
   path: string | null;
+  /** The node holding the session (a cluster's console lists every node's). */
+  node: string;
 }
 interface Added {
   deviceId: string;
@@ -359,7 +361,7 @@ export class AdminView {
       "section",
       { "aria-labelledby": "sessions-title" },
       h("h2", { id: "sessions-title" }, "Watching now"),
-      table("sessions", ["Viewer", "Camera", "Since", "From", "Path", ""], this.#sessions),
+      table("sessions", ["Viewer", "Camera", "Since", "From", "Path", "Node", ""], this.#sessions),
     );
   }
 
@@ -375,6 +377,7 @@ export class AdminView {
           h("td", {}, shortTime(s.since)),
           h("td", {}, s.from ?? "—"),
           h("td", {}, s.path ?? "connecting"),
+          h("td", {}, s.node),
           h(
             "td",
             {},

@@ -160,6 +160,7 @@ Deno.test({
       const row = page.locator('[data-testid="session-row"][data-viewer="alice"]');
       await row.waitFor({ timeout: 5_000 });
       assert.match((await row.textContent()) ?? "", /porch.*127\.0\.0\.1.*direct/);
+      assert.match((await row.textContent()) ?? "", new RegExp(`direct${s.ctx.nodeId}End`));
       // docs/console.png is a copy of this picture.
       await Deno.mkdir("tests/artifacts", { recursive: true });
       await page.screenshot({ path: "tests/artifacts/console.png", fullPage: true });
