@@ -145,6 +145,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     bus,
     members,
     viewing,
+    hub,
     audit,
     auditPath: join(config.dataDir, "audit.log"),
   });

@@ -18,6 +18,7 @@
  * | `node.<id>.sessions`   | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeSessionsRequest} → {@linkcode NodeSessionsReply} |
  * | `node.<id>.audit`      | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeAuditRequest} → {@linkcode NodeAuditReply} |
  * | `node.<id>.end`        | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeEndRequest} → {@linkcode NodeEndReply} |
+ * | `node.<id>.devices`    | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeDevicesRequest} → {@linkcode NodeDevicesReply} |
  *
  * The device hub answers `camera.<id>.offer` and `camera.<id>.restart` while
  * that camera's channel is open; no responder means the camera is offline.
@@ -152,6 +153,24 @@ export type NodeEndRequest = { session: string; admin: string; ip: string };
 /** Whether this node held the session and ended it (it audited `admin.session_ended`). */
 export type NodeEndReply = { ended: boolean };
 
+/** "Which devices have a channel to you, and when did each last speak to you?" */
+export type NodeDevicesRequest = Record<string, never>;
+
+/** A device channel held by a node, as the console shows it. */
+export type NodeChannel = {
+  deviceId: string;
+  address: string;
+  version: string | null;
+  /** Unix ms. */
+  connectedAt: number;
+};
+
+/** A node's device channels and the last time each device it has seen spoke to it (Unix ms). */
+export type NodeDevicesReply = {
+  channels: NodeChannel[];
+  lastSeen: { deviceId: string; at: number }[];
+};
+
 /** Topic names are subjects for a broker: ids must not add separators or wildcards. */
 function id(value: string): string {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(value)) throw new Error(`not a topic id: ${value.slice(0, 80)}`);
@@ -194,5 +213,8 @@ export const topics = {
   }),
   nodeEnd: (node: string): RequestTopic<NodeEndRequest, NodeEndReply> => ({
     name: `node.${nodeToken(node)}.end`,
+  }),
+  nodeDevices: (node: string): RequestTopic<NodeDevicesRequest, NodeDevicesReply> => ({
+    name: `node.${nodeToken(node)}.devices`,
   }),
 };

@@ -1,13 +1,37 @@
 /**
  * Merging the nodes' answers for the operator console (cluster/node_console.ts):
- * one session list, one audit log. Pure.
+ * one session list, one audit log, one view of the device channels. Pure.
  * @module
  */
 import type { Json } from "../bus/bus.ts";
-import type { AdminSession } from "../bus/topics.ts";
+import type { AdminSession, NodeChannel, NodeDevicesReply } from "../bus/topics.ts";
 
 /** An audit entry as it travels: a JSON object. */
 export type AuditEntry = { [key: string]: Json };
+
+/** The device channels of the whole cluster, each with the node holding it. */
+export interface ClusterDevices {
+  /** By device id; when two nodes claim one (a reconnect in flight), the newest connection. */
+  channels: Map<string, NodeChannel & { node: string }>;
+  /** By device id: the latest time it spoke to any node. */
+  lastSeen: Map<string, number>;
+}
+
+/** Every node's device channels and last-seen times merged. */
+export function mergeDevices(perNode: { node: string; reply: NodeDevicesReply }[]): ClusterDevices {
+  const channels = new Map<string, NodeChannel & { node: string }>();
+  const lastSeen = new Map<string, number>();
+  for (const { node, reply } of perNode) {
+    for (const ch of Array.isArray(reply.channels) ? reply.channels : []) {
+      const held = channels.get(ch.deviceId);
+      if (!held || ch.connectedAt > held.connectedAt) channels.set(ch.deviceId, { ...ch, node });
+    }
+    for (const s of Array.isArray(reply.lastSeen) ? reply.lastSeen : []) {
+      if (s.at > (lastSeen.get(s.deviceId) ?? -Infinity)) lastSeen.set(s.deviceId, s.at);
+    }
+  }
+  return { channels, lastSeen };
+}
 
 /** Every node's sessions in one list, oldest first (ties by node, then id). */
 export function mergeSessions(lists: AdminSession[][]): AdminSession[] {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { AdminSession } from "../bus/topics.ts";
-import { fitEntries, mergeAudit, mergeSessions } from "./console_merge.ts";
+import { fitEntries, mergeAudit, mergeDevices, mergeSessions } from "./console_merge.ts";
 
 const session = (id: string, node: string, since: string): AdminSession => ({
   id,
@@ -63,4 +63,28 @@ Deno.test("fitEntries: keeps the first entries that fit, says when it cut", () =
   const cut = fitEntries(entries, 64 + 3 * 120);
   assert.equal(cut.truncated, true);
   assert.deepEqual(cut.entries.map((e) => e.n), [0, 1, 2]);
+});
+
+Deno.test("mergeDevices: the newest connection of a device wins; last seen is the latest", () => {
+  const ch = (deviceId: string, connectedAt: number, address: string) => ({
+    deviceId,
+    address,
+    version: null,
+    connectedAt,
+  });
+  const m = mergeDevices([
+    {
+      node: "a",
+      reply: { channels: [ch("door", 10, "old")], lastSeen: [{ deviceId: "door", at: 50 }] },
+    },
+    {
+      node: "b",
+      reply: { channels: [ch("door", 20, "new")], lastSeen: [{ deviceId: "door", at: 40 }] },
+    },
+    // A malformed answer counts as nothing.
+    { node: "c", reply: { channels: null, lastSeen: null } as never },
+  ]);
+  assert.deepEqual(m.channels.get("door"), { ...ch("door", 20, "new"), node: "b" });
+  assert.equal(m.lastSeen.get("door"), 50);
+  assert.equal(m.channels.size, 1);
 });

@@ -16,10 +16,23 @@
 import type { AuditLog } from "../audit/audit_log.ts";
 import { type AuditFilter, queryAuditFile } from "../audit/audit_query.ts";
 import type { EventBus, Json } from "../bus/bus.ts";
-import { type AdminSession, type NodeAuditRequest, topics } from "../bus/topics.ts";
+import {
+  type AdminSession,
+  type NodeAuditRequest,
+  type NodeDevicesReply,
+  topics,
+} from "../bus/topics.ts";
+import type { DeviceHub } from "../devices/hub.ts";
 import type { ViewingSessions } from "../sessions/viewing.ts";
 import type { WhepSession } from "../sessions/table.ts";
-import { type AuditEntry, fitEntries, mergeAudit, mergeSessions } from "./console_merge.ts";
+import {
+  type AuditEntry,
+  type ClusterDevices,
+  fitEntries,
+  mergeAudit,
+  mergeDevices,
+  mergeSessions,
+} from "./console_merge.ts";
 import type { ClusterMembers } from "./members.ts";
 
 /** A node's answer: within this or it is unreachable. */
@@ -33,6 +46,7 @@ export interface NodeConsoleOptions {
   bus: EventBus;
   members: Pick<ClusterMembers, "nodeId" | "nodes">;
   viewing: Pick<ViewingSessions, "list" | "get" | "endByAdmin">;
+  hub: Pick<DeviceHub, "channels" | "seen">;
   audit: Pick<AuditLog, "log">;
   /** This node's audit log file. */
   auditPath: string;
@@ -62,6 +76,7 @@ export class NodeConsole {
         const entries = await this.#localAudit(filterOf(f));
         return fitEntries(entries, MAX_AUDIT_REPLY_BYTES);
       }),
+      o.bus.respond(topics.nodeDevices(this.#node), () => this.localDevices()),
       o.bus.respond(topics.nodeEnd(this.#node), (r) => ({
         ended: typeof r?.session === "string" && this.endLocal(r.session, r.admin, r.ip),
       })),
@@ -81,6 +96,30 @@ export class NodeConsole {
       iceRestarts: s.iceRestarts,
       node: this.#node,
     }));
+  }
+
+  /** This node's device channels and last-seen times. */
+  localDevices(): NodeDevicesReply {
+    return {
+      channels: this.#o.hub.channels().map((c) => ({
+        deviceId: c.deviceId,
+        address: c.address,
+        version: c.version,
+        connectedAt: c.connectedAt,
+      })),
+      lastSeen: this.#o.hub.seen(),
+    };
+  }
+
+  /** The device channels of every live node (address, version, last seen); who did not answer. */
+  async devices(): Promise<ClusterDevices & { unreachable: string[] }> {
+    const r = await this.#ask(async (node) => ({
+      node,
+      reply: node === this.#node
+        ? this.localDevices()
+        : await this.#o.bus.request(topics.nodeDevices(node), {}, this.#timeout),
+    }));
+    return { ...mergeDevices(r.answers), unreachable: r.unreachable };
   }
 
   /** Every live node's sessions, oldest first; the nodes that did not answer. */

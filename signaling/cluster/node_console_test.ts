@@ -33,6 +33,23 @@ function sessions(ids: string[]) {
   };
 }
 
+/** A node's device hub as plain data: one channel per device id given, seen at `at`. */
+function hub(devices: string[], at: number, connectedAt = at) {
+  return {
+    channels: () =>
+      devices.map((deviceId) => ({
+        deviceId,
+        serial: "01",
+        address: `192.0.2.${devices.indexOf(deviceId) + 10}`,
+        connectedAt,
+        lastSeen: at,
+        version: "1.2.3",
+        certExpiresAt: null,
+      })),
+    seen: () => [...devices, "gone"].map((deviceId) => ({ deviceId, at })),
+  };
+}
+
 /** Two nodes' consoles on one bus, each with its own audit log file. */
 async function twoNodes(nodes: string[], timeoutMs = 200) {
   const dir = await Deno.makeTempDir();
@@ -44,6 +61,7 @@ async function twoNodes(nodes: string[], timeoutMs = 200) {
       bus,
       members: { nodeId: node, nodes: () => [node, ...nodes.filter((n) => n !== node)] },
       viewing,
+      hub: node === "a" ? hub(["door"], 1_000) : hub(["yard"], 2_000),
       audit,
       auditPath: join(dir, `${node}.log`),
       timeoutMs,
@@ -65,6 +83,18 @@ async function twoNodes(nodes: string[], timeoutMs = 200) {
     },
   };
 }
+
+Deno.test("node console: every node's device channels, with the node holding each", async () => {
+  await using t = await twoNodes(["a", "b"]);
+  const r = await t.b.c.devices();
+  assert.deepEqual(r.unreachable, []);
+  assert.deepEqual(
+    [...r.channels.values()].map((c) => [c.deviceId, c.node, c.address, c.version]).sort(),
+    [["door", "a", "192.0.2.10", "1.2.3"], ["yard", "b", "192.0.2.10", "1.2.3"]],
+  );
+  assert.equal(r.lastSeen.get("door"), 1_000);
+  assert.equal(r.lastSeen.get("gone"), 2_000, "the latest of both nodes");
+});
 
 Deno.test("node console: every node's sessions, each with its node", async () => {
   await using t = await twoNodes(["a", "b"]);

@@ -115,6 +115,13 @@ export class DeviceHub {
     );
   }
 
+  /** Every device seen on this node since start, with when it last spoke. */
+  seen(): { deviceId: string; at: number }[] {
+    const all = new Map(this.#lastSeen);
+    for (const c of this.#conns.values()) all.set(c.deviceId, c.lastSeen);
+    return [...all].map(([deviceId, at]) => ({ deviceId, at }));
+  }
+
   /** When a device last spoke on a channel to this node (null: not since start). */
   lastSeen(deviceId: string): number | null {
     return this.#conns.get(deviceId)?.lastSeen ?? this.#lastSeen.get(deviceId) ?? null;

@@ -56,6 +56,14 @@ export function shortTime(iso: string | null): string {
   }:${p(d.getSeconds())}`;
 }
 
+/** What the console says when cluster nodes did not answer (their part is missing). Pure. */
+export function unreachableNotice(nodes: string[]): string {
+  const unique = [...new Set(nodes)].sort();
+  if (unique.length === 0) return "";
+  const which = unique.length === 1 ? `node ${unique[0]}` : `nodes ${unique.join(", ")}`;
+  return `No answer from ${which}: its devices' details and sessions are missing here.`;
+}
+
 /** "id1, id2" → ["id1","id2"]; "*" stays. */
 export function parseIdList(text: string): string[] {
   return text.split(",").map((s) => s.trim()).filter(Boolean);
@@ -82,6 +90,12 @@ export class AdminView {
   readonly root: HTMLElement;
   readonly #api: ApiClient;
   readonly #status: HTMLElement;
+  /** Which cluster nodes did not answer the last poll. */
+  readonly #cluster = h("p", {
+    class: "live-status",
+    role: "status",
+    "data-testid": "admin-cluster",
+  });
   readonly #devices = h("tbody");
   readonly #users = h("tbody");
   readonly #sessions = h("tbody");
@@ -103,6 +117,7 @@ export class AdminView {
       { class: "view view-admin", "aria-labelledby": "admin-title" },
       h("h1", { id: "admin-title", tabindex: -1 }, "Console"),
       this.#status,
+      this.#cluster,
       this.#devicesSection(),
       this.#sessionsSection(),
       this.#usersSection(),
@@ -185,12 +200,17 @@ export class AdminView {
 
   async #refresh(all: boolean): Promise<boolean> {
     try {
+      type Cluster = { unreachable?: string[] };
       const [d, s] = await Promise.all([
-        this.#call("GET", "/api/admin/devices") as Promise<{ devices: Device[] }>,
-        this.#call("GET", "/api/admin/sessions") as Promise<{ sessions: Session[] }>,
+        this.#call("GET", "/api/admin/devices") as Promise<{ devices: Device[] } & Cluster>,
+        this.#call("GET", "/api/admin/sessions") as Promise<{ sessions: Session[] } & Cluster>,
       ]);
       this.#paintDevices(d.devices);
       this.#paintSessions(s.sessions);
+      this.#cluster.textContent = unreachableNotice([
+        ...d.unreachable ?? [],
+        ...s.unreachable ?? [],
+      ]);
       if (all) {
         const u = await this.#call("GET", "/api/admin/users") as { users: User[] };
         this.#paintUsers(u.users);

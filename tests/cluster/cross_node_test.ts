@@ -8,7 +8,8 @@
  * store, as if on B's host) closes the channel on A and takes the camera
  * offline everywhere, each within 1 s; both keep working after NATS and
  * PostgreSQL restart. The operator console is cluster-wide: either node's
- * `/api/admin/sessions` lists both nodes' sessions, a DELETE on B ends a
+ * `/api/admin/sessions` lists both nodes' sessions (and `/api/admin/devices`
+ * the channel's address and version from the node holding it), a DELETE on B ends a
  * session held by A, B's `/api/admin/audit` shows A's events, a node that
  * does not answer is named `unreachable`, and a stopped node leaves the
  * membership once its announcements expire.
@@ -161,6 +162,19 @@ Deno.test({
               sessions.map((s) => [s.id, s.node]).sort(),
               [[onA, "a"], [onB, "b"]].sort(),
               `listed on ${n.ctx.nodeId}`,
+            );
+          }
+          // The device's channel is on A; B's console shows its address and version too.
+          for (const n of [a, nb]) {
+            const r = await admin(n, "GET", "/api/admin/devices");
+            assert.equal(r.status, 200);
+            const { devices, unreachable } = await r.json();
+            assert.deepEqual(unreachable, []);
+            const door = devices.find((d: { id: string }) => d.id === "door");
+            assert.equal(door?.node, "a", JSON.stringify(door));
+            assert.ok(
+              door.online && door.address && door.version && door.lastSeen,
+              JSON.stringify(door),
             );
           }
           const t0 = performance.now();

@@ -81,7 +81,8 @@ export function adminRoutes(ctx: ServerContext) {
   // --- devices ---
   app.get("/api/admin/devices", async (c) => {
     const now = Date.now();
-    const channels = new Map(ctx.hub.channels().map((ch) => [ch.deviceId, ch]));
+    // Address, version and last seen come from the node holding each channel (cluster-wide).
+    const { channels, lastSeen, unreachable } = await ctx.nodeConsole.devices();
     const devices = (await ctx.store.devices.list()).map((d) => {
       const p = ctx.presence.get(d.id);
       const ch = channels.get(d.id);
@@ -92,16 +93,17 @@ export function adminRoutes(ctx: ServerContext) {
         state: deviceState(d, now),
         online,
         since: iso(p?.since ?? ctx.startedAt),
-        lastSeen: iso(ctx.hub.lastSeen(d.id)),
+        lastSeen: iso(lastSeen.get(d.id) ?? null),
         address: ch?.address || null,
         version: ch?.version ?? null,
+        node: ch?.node ?? null,
         certExpires: iso(d.certNotAfter),
         tokenExpires: iso(d.pendingTokenExpiresAt),
         created: iso(d.createdAt),
         revoked: iso(d.revokedAt),
       };
     });
-    return c.json({ devices });
+    return c.json({ devices, unreachable });
   });
 
   app.post("/api/admin/devices", async (c) => {
