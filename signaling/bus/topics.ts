@@ -117,7 +117,7 @@ export type SessionOpReply = {
 };
 
 /** "I am alive": every node, every `clusterAnnounceMs` and when it hears a node it did not know. */
-export type NodeAnnounce = { node: string };
+export type NodeAnnounce = { node: string; leaving?: boolean };
 
 /** One live session as the console lists it (`GET /api/admin/sessions`). */
 export type AdminSession = {

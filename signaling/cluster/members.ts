@@ -2,8 +2,9 @@
  * This node's view of the cluster: it announces itself on the bus topic
  * `cluster.node` every `announceMs` (and at once when it hears a node it did
  * not know, so a newcomer learns everyone within a round trip) and keeps the
- * nodes heard within `expireMs` (membership.ts). A node that stops or is cut
- * off leaves after `expireMs`. In one process (no broker) the cluster is this
+ * nodes heard within `expireMs` (membership.ts). A node that stops cleanly
+ * says so (`leaving`) and is gone at once; one that crashes or is cut off
+ * leaves after `expireMs`. In one process (no broker) the cluster is this
  * node alone: nothing is announced.
  *
  * @example
@@ -48,6 +49,7 @@ export class ClusterMembers {
     this.#set = new Membership(o.nodeId, o.expireMs ?? 3 * o.announceMs);
     this.#off = bus.subscribe(topics.nodeAnnounce, (m) => {
       if (!this.#clustered || typeof m?.node !== "string" || !NODE_ID.test(m.node)) return;
+      if (m.leaving === true) return this.#set.left(m.node);
       // A newcomer (or one back after a split) learns of this node now, not at the next round.
       if (this.#set.heard(m.node, this.#now())) this.announce();
     });
@@ -70,8 +72,12 @@ export class ClusterMembers {
     if (this.#clustered) this.#bus.publish(topics.nodeAnnounce, { node: this.nodeId });
   }
 
+  /** Stops announcing and tells the others this node leaves (before the bus closes). */
   close(): void {
     clearInterval(this.#timer);
     this.#off();
+    if (this.#clustered) {
+      this.#bus.publish(topics.nodeAnnounce, { node: this.nodeId, leaving: true });
+    }
   }
 }

@@ -31,12 +31,16 @@ Deno.test("members: nodes on one bus learn each other at once and expire when si
       ["b", "a", "c"],
       ["c", "a", "b"],
     ]);
+    // A node that crashes says nothing: here one that only ever announced itself.
+    bus.publish(topics.nodeAnnounce, { node: "d" });
+    assert.deepEqual(a.nodes(), ["a", "b", "c", "d"]);
     c.close();
+    assert.deepEqual(a.nodes(), ["a", "b", "d"], "c stopped cleanly: gone at once");
     now = 500;
     a.announce();
     b.announce();
     now = 1_200;
-    assert.deepEqual(a.nodes(), ["a", "b"], "c silent for 1.2 s");
+    assert.deepEqual(a.nodes(), ["a", "b"], "d silent for 1.2 s");
     assert.deepEqual(b.nodes(), ["b", "a"]);
     // Garbage on the topic is ignored.
     bus.publish(topics.nodeAnnounce, { node: "bad node!" });

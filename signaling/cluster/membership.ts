@@ -28,6 +28,11 @@ export class Membership {
     return last === undefined || now - last >= this.expireMs;
   }
 
+  /** Forgets `node` at once: it said it is leaving (a clean stop). */
+  left(node: string): void {
+    this.#lastHeard.delete(node);
+  }
+
   /** Forgets the nodes not heard within `expireMs` before `now`; returns them. */
   expire(now: number): string[] {
     const gone: string[] = [];

@@ -11,10 +11,11 @@
  * `/api/admin/sessions` lists both nodes' sessions (and `/api/admin/devices`
  * the channel's address and version from the node holding it), a DELETE on B ends a
  * session held by A, B's `/api/admin/audit` shows A's events, a node that
- * does not answer is named `unreachable`, and a stopped node leaves the
- * membership once its announcements expire.
+ * does not answer is named `unreachable`, and a stopped node says it leaves
+ * and is gone from the membership.
  */
 import assert from "node:assert/strict";
+import { topics } from "../../signaling/bus/topics.ts";
 import { deviceRevoke, userSet } from "../../signaling/admin/commands.ts";
 import { startBackends } from "../helpers/cluster/backends.ts";
 import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
@@ -236,8 +237,18 @@ Deno.test({
           const body = await r.json();
           assert.deepEqual(body.unreachable, ["c"]);
           assert.equal(body.sessions.length, 1, "b's session");
+          const saidLeaving = new Promise<boolean>((resolve) => {
+            const off = a.ctx.bus.subscribe(topics.nodeAnnounce, (m) => {
+              if (m.node === "c" && m.leaving === true) {
+                off();
+                resolve(true);
+              }
+            });
+            setTimeout(() => resolve(false), 5_000);
+          });
           await c.stop();
           stopped = true;
+          assert.equal(await saidLeaving, true, "a clean stop says it is leaving");
           const t0 = performance.now();
           const left = await until(
             "c gone from a's and b's membership",
