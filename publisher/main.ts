@@ -97,15 +97,16 @@ await runMain("publish", async () => {
       uploader.start();
       log.info(`uploading segments to the server (at most ${o.record.uploadKbps} kbit/s)`);
     }
-    if (o.record.snapshotSeconds > 0) {
-      const snap = snapshotter = new Snapshotter({
-        intervalMs: o.record.snapshotSeconds * 1000,
-        connect,
-        logger: log,
-      });
-      snapSub = hub.subscribe((au) => snap.write(au), { maxQueue: 30 });
-      snap.start();
-    }
+  }
+  // Camera-list snapshots: with recording by default, or on their own (--snapshots).
+  if (o.snapshotSeconds > 0) {
+    const snap = snapshotter = new Snapshotter({
+      intervalMs: o.snapshotSeconds * 1000,
+      connect,
+      logger: log,
+    });
+    snapSub = hub.subscribe((au) => snap.write(au), { maxQueue: 30 });
+    snap.start();
   }
 
   // werift (with its own X.509, curve and mDNS libraries) is ~25 MiB resident: it is

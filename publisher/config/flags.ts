@@ -14,7 +14,7 @@
  *   server the server announced (stored in the state dir).
  * - read: the state dir, the config file, the file source's clip, the record dir.
  * - write: the state dir (renewal replaces key and certificate) and the record dir.
- * - run: the camera binary, and ffmpeg when recording.
+ * - run: the camera binary, and ffmpeg when recording or sending snapshots.
  * - sys: networkInterfaces (without it werift gathers no candidates, silently).
  * - env: none; `--ignore-env` answers werift's dependencies' env reads with undefined.
  * - no prompt: a missing permission fails instead of asking.
@@ -105,9 +105,10 @@ export function publisherFlags(i: PublisherFlagsInput): string[] {
     ...(recordDir ? [recordDir] : []),
   ];
   const write = [o.stateDir, ...(recordDir ? [recordDir] : [])];
+  const ffmpeg = recordDir !== null || o.snapshotSeconds > 0;
   const run = [
     ...(i.sourceBinary ? [i.sourceBinary] : []),
-    ...(recordDir ? [i.recordBinary ?? "ffmpeg"] : []),
+    ...(ffmpeg ? [i.recordBinary ?? "ffmpeg"] : []),
   ];
   const uniq = (xs: string[]) => [...new Set(xs)].join(",");
   return [

@@ -57,6 +57,16 @@ Deno.test("publisherFlags: camera binary, recording, config file, IPv6 server", 
   assert.ok(!f.some((x) => /^--allow-(env|ffi|all)|^-A$/.test(x)));
 });
 
+Deno.test("publisherFlags: snapshots without recording run ffmpeg, and read/write nothing more", () => {
+  const base = ["--state-dir=/s", "--source", "file", "--interface=127.0.0.1"];
+  const run = (argv: string[]) =>
+    publisherFlags({ options: parsePublishArgs(argv, null), device, sourceBinary: null });
+  const f = run([...base, "--snapshots", "15"]);
+  assert.ok(f.includes("--allow-run=ffmpeg"), f.join(" "));
+  assert.ok(f.includes("--allow-write=/s"), "no record dir to write");
+  assert.ok(!run(base).some((x) => x.startsWith("--allow-run")), "no snapshots: no ffmpeg");
+});
+
 Deno.test("publisherFlags: the file source's own clip is readable, nothing else of the repo", () => {
   const options = parsePublishArgs(
     ["--state-dir=/s", "--interface=10.0.0.2"],

@@ -35,6 +35,8 @@ export interface PublishOptions {
   maxViewers: number;
   label: string | undefined;
   record: (NonNullable<PublisherSettings["record"]>) | null;
+  /** Seconds between camera-list snapshots (0: none): `--snapshots`, else the recording's. */
+  snapshotSeconds: number;
   interfaceAddress: string | undefined;
   viewerNets: string[];
   icePortRange: [number, number] | undefined;
@@ -62,6 +64,7 @@ function resolved(s: PublisherSettings, configFile: string | null): PublishOptio
     maxViewers: s.maxViewers,
     label: s.camera.label,
     record: s.record ? { ...s.record, dir: resolve(s.record.dir) } : null,
+    snapshotSeconds: s.snapshotSeconds ?? s.record?.snapshotSeconds ?? 0,
     interfaceAddress: s.network.interfaceAddress,
     viewerNets: s.network.viewerNets,
     icePortRange: s.network.icePortRange,

@@ -40,6 +40,19 @@ Deno.test("publish options: defaults, flags over the config file", () => {
   assert.deepEqual(o.icePortRange, [50000, 50100]);
 });
 
+Deno.test("publish options: snapshots with recording by default, or on their own", () => {
+  assert.equal(parsePublishArgs([], null).snapshotSeconds, 0, "no recording: none");
+  assert.equal(parsePublishArgs(["--record", "/r"], null).snapshotSeconds, 10);
+  assert.equal(parsePublishArgs(["--snapshots", "30"], null).snapshotSeconds, 30);
+  assert.equal(parsePublishArgs(["--record", "/r", "--snapshots", "0"], null).snapshotSeconds, 0);
+  assert.equal(
+    parsePublishArgs([], JSON.stringify({ record: { dir: "/r", snapshotSeconds: 5 } }))
+      .snapshotSeconds,
+    5,
+  );
+  assert.throws(() => parsePublishArgs(["--snapshots", "-1"], null), UsageError);
+});
+
 Deno.test("publish options: bad input names the flag or the key", () => {
   const refuses = (argv: string[], file: string | null, re: RegExp) =>
     assert.throws(

@@ -51,6 +51,16 @@ export const PublisherSettingsSchema = z.object({
     "max-viewers",
     "N",
   ),
+  snapshotSeconds: shownDefault(
+    flag(
+      z.number().int().min(0).max(3600).optional().describe(
+        "send a JPEG of the latest keyframe for the camera list this often, also without recording (runs ffmpeg; 0: never)",
+      ),
+      "snapshots",
+      "SEC",
+    ),
+    "record.snapshotSeconds when recording, else off",
+  ),
   sendPath: flag(
     z.enum(["direct", "werift"]).default("direct").describe(
       "how RTP leaves: direct (SRTP written to the ICE socket by vigil) or werift (its RTP sender)",
