@@ -41,6 +41,7 @@ import { readMetricsToken } from "./metrics/token_file.ts";
 import { deviceState } from "./devices/device_state.ts";
 import { startPublicListener } from "./http/public_listener.ts";
 import { ViewingSessions } from "./sessions/viewing.ts";
+import type { SessionCounts } from "./sessions/table.ts";
 import { LiveGrants } from "./auth/live_grants.ts";
 import { IceService } from "./turn/ice_service.ts";
 import { openStore } from "./store/open.ts";
@@ -94,7 +95,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     announceMs: opened.kind === "nats" ? config.clusterAnnounceMs : 0,
   });
   const grants = new LiveGrants();
-  const viewing = new ViewingSessions({
+  const viewing: ViewingSessions = new ViewingSessions({
     grants,
     bus,
     presence,
@@ -103,6 +104,9 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     limits: { perCamera: config.maxSessionsPerCamera, perViewer: config.maxSessionsPerViewer },
     answerTimeoutMs: config.answerTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
+    // The limits count every node's sessions (nodeConsole is made below, used later).
+    elsewhere: (camera: string, viewer: string): Promise<SessionCounts> =>
+      nodeConsole.elsewhere(camera, viewer),
   });
   // Publishers are granted exact addresses: their TURN/STUN names are resolved here, once.
   const publisherIce = await ice.forPublishers(
@@ -141,7 +145,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     retentionMs: config.recordingsRetentionMs,
     maxTotalBytes: config.recordingsMaxBytes,
   });
-  const nodeConsole = new NodeConsole({
+  const nodeConsole: NodeConsole = new NodeConsole({
     bus,
     members,
     viewing,

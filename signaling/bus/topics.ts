@@ -19,6 +19,7 @@
  * | `node.<id>.audit`      | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeAuditRequest} → {@linkcode NodeAuditReply} |
  * | `node.<id>.end`        | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeEndRequest} → {@linkcode NodeEndReply} |
  * | `node.<id>.devices`    | request/reply | a node's admin API → node `<id>`   | {@linkcode NodeDevicesRequest} → {@linkcode NodeDevicesReply} |
+ * | `node.<id>.counts`     | request/reply | a node's WHEP POST → node `<id>`   | {@linkcode NodeCountsRequest} → {@linkcode NodeCountsReply} |
  *
  * The device hub answers `camera.<id>.offer` and `camera.<id>.restart` while
  * that camera's channel is open; no responder means the camera is offline.
@@ -153,6 +154,12 @@ export type NodeEndRequest = { session: string; admin: string; ip: string };
 /** Whether this node held the session and ended it (it audited `admin.session_ended`). */
 export type NodeEndReply = { ended: boolean };
 
+/** "How many sessions of this camera and of this viewer do you hold?" (cluster-wide limits) */
+export type NodeCountsRequest = { camera: string; viewer: string };
+
+/** A node's session counts for a {@linkcode NodeCountsRequest}. */
+export type NodeCountsReply = { camera: number; viewer: number };
+
 /** "Which devices have a channel to you, and when did each last speak to you?" */
 export type NodeDevicesRequest = Record<string, never>;
 
@@ -213,6 +220,9 @@ export const topics = {
   }),
   nodeEnd: (node: string): RequestTopic<NodeEndRequest, NodeEndReply> => ({
     name: `node.${nodeToken(node)}.end`,
+  }),
+  nodeCounts: (node: string): RequestTopic<NodeCountsRequest, NodeCountsReply> => ({
+    name: `node.${nodeToken(node)}.counts`,
   }),
   nodeDevices: (node: string): RequestTopic<NodeDevicesRequest, NodeDevicesReply> => ({
     name: `node.${nodeToken(node)}.devices`,

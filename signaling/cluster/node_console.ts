@@ -19,6 +19,7 @@ import type { EventBus, Json } from "../bus/bus.ts";
 import {
   type AdminSession,
   type NodeAuditRequest,
+  type NodeCountsReply,
   type NodeDevicesReply,
   topics,
 } from "../bus/topics.ts";
@@ -38,6 +39,9 @@ import type { ClusterMembers } from "./members.ts";
 /** A node's answer: within this or it is unreachable. */
 export const NODE_REPLY_TIMEOUT_MS = 1_000;
 
+/** How long a session setup waits for other nodes' counts (one NATS round trip is ~0.35 ms). */
+export const COUNTS_TIMEOUT_MS = 250;
+
 /** An audit reply's size cap, under NATS's default 1 MiB message limit. */
 const MAX_AUDIT_REPLY_BYTES = 768 * 1024;
 
@@ -45,7 +49,7 @@ const MAX_AUDIT_REPLY_BYTES = 768 * 1024;
 export interface NodeConsoleOptions {
   bus: EventBus;
   members: Pick<ClusterMembers, "nodeId" | "nodes">;
-  viewing: Pick<ViewingSessions, "list" | "get" | "endByAdmin">;
+  viewing: Pick<ViewingSessions, "list" | "get" | "endByAdmin" | "counts">;
   hub: Pick<DeviceHub, "channels" | "seen">;
   audit: Pick<AuditLog, "log">;
   /** This node's audit log file. */
@@ -77,6 +81,13 @@ export class NodeConsole {
         return fitEntries(entries, MAX_AUDIT_REPLY_BYTES);
       }),
       o.bus.respond(topics.nodeDevices(this.#node), () => this.localDevices()),
+      o.bus.respond(
+        topics.nodeCounts(this.#node),
+        (r) =>
+          typeof r?.camera === "string" && typeof r?.viewer === "string"
+            ? o.viewing.counts(r.camera.slice(0, 64), r.viewer.slice(0, 64))
+            : { camera: 0, viewer: 0 },
+      ),
       o.bus.respond(topics.nodeEnd(this.#node), (r) => ({
         ended: typeof r?.session === "string" && this.endLocal(r.session, r.admin, r.ip),
       })),
@@ -96,6 +107,25 @@ export class NodeConsole {
       iceRestarts: s.iceRestarts,
       node: this.#node,
     }));
+  }
+
+  /**
+   * The other live nodes' sessions of `camera` and of `viewer`, for the
+   * session limits. A node that does not answer within `COUNTS_TIMEOUT_MS`
+   * counts as none: a hung node must not stall every session setup.
+   */
+  async elsewhere(camera: string, viewer: string): Promise<NodeCountsReply> {
+    const others = this.#o.members.nodes().filter((n) => n !== this.#node);
+    if (others.length === 0) return { camera: 0, viewer: 0 };
+    const r = await this.#ask(
+      (node) => this.#o.bus.request(topics.nodeCounts(node), { camera, viewer }, COUNTS_TIMEOUT_MS),
+      others,
+    );
+    const n = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? v as number : 0);
+    return r.answers.reduce(
+      (sum, a) => ({ camera: sum.camera + n(a.camera), viewer: sum.viewer + n(a.viewer) }),
+      { camera: 0, viewer: 0 },
+    );
   }
 
   /** This node's device channels and last-seen times. */

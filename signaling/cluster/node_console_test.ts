@@ -30,6 +30,10 @@ function sessions(ids: string[]) {
       ended.push(id);
       return live.delete(id);
     },
+    counts: (camera: string, viewer: string) => ({
+      camera: [...live.values()].filter((s) => s.camera === camera).length,
+      viewer: [...live.values()].filter((s) => s.viewer === viewer).length,
+    }),
   };
 }
 

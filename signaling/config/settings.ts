@@ -171,13 +171,13 @@ export const ServerSettingsSchema = z.object({
   ),
   maxSessionsPerCamera: flag(
     count(16, 1000).describe(
-      "most viewers of one camera (a publisher announcing a lower maxViewers lowers it)",
+      "most viewers of one camera over all nodes (a publisher announcing a lower maxViewers lowers it)",
     ),
     "max-sessions-per-camera",
     "N",
   ),
   maxSessionsPerViewer: flag(
-    count(4, 100).describe("most sessions one viewer account has open at once"),
+    count(4, 100).describe("most sessions one viewer account has open at once (over all nodes)"),
     "max-sessions-per-viewer",
     "N",
   ),

@@ -40,7 +40,12 @@ export interface AdmitRequest {
   ip?: string;
   /** This camera's limit, when lower than the table's (the publisher's maxViewers). */
   cameraLimit?: number;
+  /** Sessions of this camera and of this viewer held by other nodes of a cluster. */
+  elsewhere?: SessionCounts;
 }
+
+/** How many sessions a camera and a viewer have open (a type: it travels as JSON). */
+export type SessionCounts = { camera: number; viewer: number };
 
 /** The session table. */
 export class SessionTable {
@@ -50,16 +55,28 @@ export class SessionTable {
 
   /** Reserves a session slot, or says why not. */
   admit(r: AdmitRequest, now = Date.now()): WhepSession | AdmitRefusal {
-    let perCamera = 0;
-    let perViewer = 0;
-    for (const s of this.#byId.values()) {
-      if (s.camera === r.camera) perCamera++;
-      if (s.viewer === r.viewer) perViewer++;
-    }
+    const { perCamera: c0, perViewer: v0 } = this.counts(r.camera, r.viewer);
+    const perCamera = c0 + (r.elsewhere?.camera ?? 0);
+    const perViewer = v0 + (r.elsewhere?.viewer ?? 0);
     if (perCamera >= Math.min(this.limits.perCamera, r.cameraLimit ?? Infinity)) {
       return "camera_full";
     }
     if (perViewer >= this.limits.perViewer) return "viewer_full";
+    return this.#insert(r, now);
+  }
+
+  /** This table's sessions of `camera` and of `viewer`. */
+  counts(camera: string, viewer: string): { perCamera: number; perViewer: number } {
+    let perCamera = 0;
+    let perViewer = 0;
+    for (const s of this.#byId.values()) {
+      if (s.camera === camera) perCamera++;
+      if (s.viewer === viewer) perViewer++;
+    }
+    return { perCamera, perViewer };
+  }
+
+  #insert(r: AdmitRequest, now: number): WhepSession {
     const s: WhepSession = {
       id: crypto.randomUUID(),
       camera: r.camera,

@@ -23,6 +23,24 @@ Deno.test("session table: a camera's own lower limit wins", () => {
   assert.equal(s.admit({ camera: "cam", viewer: "c", cameraLimit: 2 }), "camera_full");
 });
 
+Deno.test("session table: other nodes' sessions count toward the limits", () => {
+  const s = new SessionTable({ perCamera: 3, perViewer: 2 });
+  assert.equal(typeof s.admit({ camera: "cam", viewer: "a" }), "object");
+  assert.deepEqual(s.counts("cam", "a"), { perCamera: 1, perViewer: 1 });
+  assert.equal(
+    s.admit({ camera: "cam", viewer: "a", elsewhere: { camera: 0, viewer: 1 } }),
+    "viewer_full",
+  );
+  assert.equal(
+    s.admit({ camera: "cam", viewer: "b", elsewhere: { camera: 2, viewer: 0 } }),
+    "camera_full",
+  );
+  assert.equal(
+    typeof s.admit({ camera: "cam", viewer: "b", elsewhere: { camera: 1, viewer: 1 } }),
+    "object",
+  );
+});
+
 Deno.test("session table: sessions by login family", () => {
   const s = new SessionTable({ perCamera: 4, perViewer: 4 });
   s.admit({ camera: "a", viewer: "v", family: "f1" });

@@ -36,7 +36,7 @@ import { DEVICE_ID } from "../store/ids.ts";
 import type { Store } from "../store/store.ts";
 import { type IfMatch, newEntityTag, offerCredentials, planPatch } from "./ice_patch.ts";
 import { checkOffer } from "./sdp.ts";
-import { SessionTable, type WhepSession } from "./table.ts";
+import { type SessionCounts, SessionTable, type WhepSession } from "./table.ts";
 
 /** A refusal with its HTTP status, a stable code and a readable message. */
 export class SessionError extends Error {
@@ -68,6 +68,11 @@ export interface ViewingOptions {
   connectTimeoutMs: number;
   /** The live-grant registry: its events end sessions, revoked families are reported to it. */
   grants?: LiveGrants;
+  /**
+   * A cluster's other nodes' sessions of a camera and a viewer, so the limits
+   * count the whole cluster (cluster/node_console.ts); none in one process.
+   */
+  elsewhere?: (camera: string, viewer: string) => Promise<SessionCounts>;
 }
 
 /** What a PATCH did: 204 for trickle, 200 with the publisher's sdpfrag and the new ETag for a restart. */
@@ -185,6 +190,7 @@ export class ViewingSessions {
       family: viewer.sid,
       ip,
       cameraLimit: this.#o.presence.get(camera)?.maxViewers ?? undefined,
+      elsewhere: await this.#o.elsewhere?.(camera, viewer.sub),
     });
     if (typeof session === "string") {
       refused(session);
@@ -385,6 +391,12 @@ export class ViewingSessions {
       else this.endFamily(f, "session revoked");
     }
     this.#familiesSince = now;
+  }
+
+  /** This node's sessions of `camera` and of `viewer` (for other nodes' limits). */
+  counts(camera: string, viewer: string): SessionCounts {
+    const c = this.#table.counts(camera, viewer);
+    return { camera: c.perCamera, viewer: c.perViewer };
   }
 
   /** Stops listening (server shutdown); the sessions' media is the publishers' affair. */
