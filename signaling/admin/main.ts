@@ -1,7 +1,9 @@
 /**
  * Operator CLI: `device:add|device:list|device:revoke|user:add|user:set|
- * user:list|user:remove|user:passwd|keys:rotate|pki:init`. Run through `scripts/admin.ts`
- * with the flags of `adminFlags` (options.ts): the data dir only.
+ * user:list|user:remove|user:passwd|keys:rotate|pki:init`, and with `--remote`
+ * the same (but the key commands) plus `session:list|session:end|audit:list`
+ * through a server's admin API. Run through `scripts/admin.ts` with the flags
+ * of `adminFlags` (options.ts): the data dir only, or the remote server only.
  * @module
  */
 import { runMain, UsageError } from "../../lib/cli.ts";
@@ -25,33 +27,76 @@ import { type PrivateKeySource, rotateJwtKey } from "../auth/jwt_keys.ts";
 import { loadKek } from "../auth/kek.ts";
 import { sealedKeySource } from "../certs/shared_keys.ts";
 import { serverNames } from "../certs/server_names.ts";
+import { renderUnicodeCompact } from "uqr";
+import { openAdminApi } from "./remote.ts";
+import { runRemote } from "./remote_commands.ts";
 
 async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin || !Deno.stdin.isTerminal()) {
     const text = await new Response(Deno.stdin.readable).text();
     return text.replace(/\r?\n$/, "");
   }
-  const ask = async (label: string) => {
-    await Deno.stdout.write(new TextEncoder().encode(label));
-    Deno.stdin.setRaw(true);
-    const buf = new Uint8Array(1);
-    let out = "";
-    try {
-      while ((await Deno.stdin.read(buf)) === 1 && buf[0] !== 13 && buf[0] !== 10) {
-        if (buf[0] === 3) throw new Error("cancelled");
-        if (buf[0] === 127) out = out.slice(0, -1);
-        else out += String.fromCharCode(buf[0]);
-      }
-    } finally {
-      Deno.stdin.setRaw(false);
-      console.log();
-    }
-    return out;
-  };
   const a = await ask("password: ");
   const b = await ask("again: ");
   if (a !== b) throw new UsageError("the passwords differ");
   return a;
+}
+
+/** Reads a line at the terminal without echoing it. */
+async function ask(label: string): Promise<string> {
+  await Deno.stdout.write(new TextEncoder().encode(label));
+  Deno.stdin.setRaw(true);
+  const buf = new Uint8Array(1);
+  let out = "";
+  try {
+    while ((await Deno.stdin.read(buf)) === 1 && buf[0] !== 13 && buf[0] !== 10) {
+      if (buf[0] === 3) throw new Error("cancelled");
+      if (buf[0] === 127) out = out.slice(0, -1);
+      else out += String.fromCharCode(buf[0]);
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+    console.log();
+  }
+  return out;
+}
+
+/** The `--login` account's password: the file's first line, else asked at the terminal. */
+async function loginPassword(file: string | null, name: string): Promise<string> {
+  if (file) return (await Deno.readTextFile(file)).split(/\r?\n/)[0];
+  if (!Deno.stdin.isTerminal()) {
+    throw new UsageError("--login needs --login-password-file FILE when not run at a terminal");
+  }
+  return await ask(`password of ${name}: `);
+}
+
+/** Runs the command through the `--remote` server's admin API. */
+async function remote(o: AdminOptions) {
+  const r = o.remote!;
+  const api = await openAdminApi({
+    url: r.url,
+    caPem: r.caFile ? await Deno.readTextFile(r.caFile) : null,
+    ...(r.tokenFile
+      ? { token: (await Deno.readTextFile(r.tokenFile)).trim() }
+      : { login: r.login!, password: await loginPassword(r.loginPasswordFile, r.login!) }),
+  });
+  try {
+    const out = await runRemote(api, o.command, o.positionals, {
+      label: o.label,
+      ttlMs: o.ttlFlag ? o.ttlMs : undefined,
+      serverUrl: o.serverUrl,
+      cameras: o.cameras,
+      recordings: o.recordings,
+      admin: o.admin,
+      audit: o.audit,
+      password: () => readPassword(o.passwordStdin),
+    });
+    console.log(o.json ? JSON.stringify(out.data, null, 2) : out.text);
+    const cmd = (out.data as { command?: unknown }).command;
+    if (o.qr && !o.json && typeof cmd === "string") console.log(renderUnicodeCompact(cmd));
+  } finally {
+    await api.close();
+  }
 }
 
 /** `https://<this host's name>:<port>`: what devices most likely reach. */
@@ -80,6 +125,7 @@ await runMain("vigil", async () => {
     console.log(ADMIN_USAGE.trim());
     return;
   }
+  if (o.remote) return await remote(o);
   const arg = () => {
     if (positionals.length !== 1) {
       throw new UsageError(`${command} takes exactly one name (see --help)`);
@@ -106,6 +152,7 @@ await runMain("vigil", async () => {
           `  ${r.command}`,
         ].join("\n"),
       );
+      if (o.qr && !o.json) console.log(renderUnicodeCompact(r.command));
       break;
     }
     case "device:list": {

@@ -26,9 +26,9 @@ export const ADMIN_USAGE = `
 vigil operator commands. All accept --data-dir DIR (default ./data), --config FILE (the server's
 settings file: its data dir, token lifetime, port and names), --json and --print-flags.
 
-  deno task device:add <id> [--label TEXT] [--ttl DUR] [--server-url URL]
+  deno task device:add <id> [--label TEXT] [--ttl DUR] [--server-url URL] [--qr]
       register a camera; prints a one-time enrollment token and the command to run on the Pi
-      (--ttl default: the server's enrollTokenTtlMs, 15m)
+      (--ttl default: the server's enrollTokenTtlMs, 15m; --qr: the command as a QR code too)
   deno task device:list                     devices and their certificate state
   deno task device:revoke <id>              revoke a device's certificates; live connections close within 1 s
   deno task user:add <name> --cameras id1,id2|'*' [--recordings id1,id2|'*'|none] [--admin] [--password-stdin]
@@ -47,6 +47,17 @@ A cluster's commands work on its shared store: --store postgres://USER@HOST[:POR
 --store-tls MODE, --store-cert-file FILE --store-key-file FILE), or the same in the nodes'
 --config file;
 keys:rotate also needs --kek-file FILE. Every node acts on the change within 1 s.
+
+From any machine, through a running server's admin API (an account with the admin role):
+  --remote https://HOST:PORT   send the command to that server instead (nothing is read locally)
+  --login NAME                 sign in as NAME: password at the terminal, or from
+  --login-password-file FILE   (one line; for scripts) — the login ends when the command does
+  --token-file FILE            or use an access token (POST /auth/login's accessToken, ≤ 5 min)
+  --ca-file FILE               trust this CA (the server's data-dir/pki/ca.pem) besides the system's
+  Every command above but keys:rotate and pki:init works remotely, and these only do:
+  deno task session:list                     who watches which camera, from where, direct or relay
+  deno task session:end <id>                 end a live session (the viewer's stream stops)
+  deno task audit:list [--kind K] [--device ID] [--user NAME] [--limit N]   newest first
 `;
 
 const OPTIONS = {
@@ -70,7 +81,48 @@ const OPTIONS = {
   "store-cert-file": { type: "string" },
   "store-key-file": { type: "string" },
   "kek-file": { type: "string" },
+  qr: { type: "boolean" },
+  remote: { type: "string" },
+  "ca-file": { type: "string" },
+  login: { type: "string" },
+  "login-password-file": { type: "string" },
+  "token-file": { type: "string" },
+  kind: { type: "string" },
+  device: { type: "string" },
+  user: { type: "string" },
+  limit: { type: "string" },
 } as const;
+
+/** The commands that act on a running server only (its live sessions, its nodes' audit logs). */
+export const REMOTE_ONLY = ["session:list", "session:end", "audit:list"];
+/** The commands that need the server host's own files (keys, the CA). */
+export const LOCAL_ONLY = ["keys:rotate", "pki:init"];
+
+/**
+ * `--remote`: the commands as requests to a running server's `/api/admin/…`
+ * (Bearer access token with the admin role), from any machine.
+ */
+export interface RemoteOptions {
+  /** The server's origin, `https://host:port`. */
+  url: string;
+  /** `host:port` of it: the one network grant. */
+  hostPort: string;
+  /** A CA certificate (PEM) to trust besides the system's: the server's own CA. */
+  caFile: string | null;
+  /** Log in as this account (password at the terminal or from `loginPasswordFile`). */
+  login: string | null;
+  loginPasswordFile: string | null;
+  /** A file holding an access token (from `POST /auth/login` or a passkey sign-in). */
+  tokenFile: string | null;
+}
+
+/** `audit:list`'s filters, as `GET /api/admin/audit` takes them. */
+export interface AuditFilter {
+  kind?: string;
+  device?: string;
+  user?: string;
+  limit?: number;
+}
 
 /** The parsed command line of an operator command. */
 export interface AdminOptions {
@@ -87,6 +139,8 @@ export interface AdminOptions {
   label: string | undefined;
   /** Lifetime of a new enrollment token (ms). */
   ttlMs: number;
+  /** Whether `--ttl` was given (a remote server otherwise applies its own default). */
+  ttlFlag: boolean;
   serverUrl: string | undefined;
   cameras: string | undefined;
   /** `--recordings` as given (user:add, user:set). */
@@ -105,6 +159,11 @@ export interface AdminOptions {
   storeCertFile: string | null;
   storeKeyFile: string | null;
   kekFile: string | null;
+  /** `device:add --qr`: also print the enroll command as a QR code in the terminal. */
+  qr: boolean;
+  /** `--remote URL` and how to authenticate there, or null: work on the data dir or store. */
+  remote: RemoteOptions | null;
+  audit: AuditFilter;
 }
 
 /** Parses an operator command line and the server config file's text (null: none). Pure. */
@@ -142,6 +201,7 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     json: v.json ?? false,
     label: v.label,
     ttlMs: v.ttl !== undefined ? parseDuration(v.ttl) : server.enrollTokenTtlMs,
+    ttlFlag: v.ttl !== undefined,
     serverUrl: v["server-url"],
     cameras: v.cameras,
     recordings: v.recordings,
@@ -152,7 +212,78 @@ export function parseAdminArgs(argv: string[], configText: string | null): Admin
     storePasswordFile: storePasswordFile && resolve(storePasswordFile),
     ...tls,
     kekFile: kekFile && resolve(kekFile),
+    qr: v.qr ?? false,
+    remote: remoteOf(command, v),
+    audit: auditFilterOf(v),
   };
+}
+
+/** `--remote` and its authentication, checked against the command. */
+function remoteOf(command: string, v: Record<string, unknown>): RemoteOptions | null {
+  const url = v.remote as string | undefined;
+  const path = (flag: string) => {
+    const f = v[flag] as string | undefined;
+    return f ? resolve(f) : null;
+  };
+  const login = (v.login as string | undefined) ?? null;
+  const tokenFile = path("token-file");
+  if (url === undefined) {
+    for (const flag of ["ca-file", "login", "login-password-file", "token-file"]) {
+      if (v[flag] !== undefined) throw new UsageError(`--${flag} goes with --remote URL`);
+    }
+    if (REMOTE_ONLY.includes(command)) {
+      throw new UsageError(
+        `${command} asks a running server: add --remote https://HOST:PORT and --login NAME`,
+      );
+    }
+    return null;
+  }
+  if (LOCAL_ONLY.includes(command)) {
+    throw new UsageError(
+      `${command} runs on the server host (it needs its key files), not --remote`,
+    );
+  }
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`--remote: "${url.slice(0, 100)}" is not a URL`);
+  }
+  if (u.protocol !== "https:" || u.username || u.password || u.search || u.hash) {
+    throw new UsageError(
+      "--remote is the server's https://HOST[:PORT], without a path or credentials",
+    );
+  }
+  if (u.pathname !== "/") throw new UsageError("--remote is https://HOST[:PORT], without a path");
+  if ((login === null) === (tokenFile === null)) {
+    throw new UsageError("--remote needs one of --login NAME or --token-file FILE");
+  }
+  if (v["login-password-file"] !== undefined && login === null) {
+    throw new UsageError("--login-password-file goes with --login NAME");
+  }
+  return {
+    url: u.origin,
+    hostPort: `${u.hostname}:${u.port || "443"}`,
+    caFile: path("ca-file"),
+    login,
+    loginPasswordFile: path("login-password-file"),
+    tokenFile,
+  };
+}
+
+function auditFilterOf(v: Record<string, unknown>): AuditFilter {
+  const f: AuditFilter = {};
+  if (v.kind !== undefined) f.kind = v.kind as string;
+  if (v.device !== undefined) f.device = v.device as string;
+  if (v.user !== undefined) f.user = v.user as string;
+  if (v.limit !== undefined) {
+    const n = Number(v.limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) {
+      throw new UsageError("--limit is a whole number from 1 to 1000");
+    }
+    f.limit = n;
+  }
+  return f;
 }
 
 /** The TLS settings: flags over the config file's, checked like the server's; paths absolute. */
@@ -203,6 +334,17 @@ export async function readAdminArgs(argv: string[]): Promise<AdminOptions> {
  * server URL). Pure.
  */
 export function adminFlags(o: AdminOptions): string[] {
+  if (o.remote) {
+    // Remote: the server's one origin, and the files named; no data dir, no store.
+    const r = o.remote;
+    const files = [r.caFile, r.loginPasswordFile, r.tokenFile, o.configFile].filter(
+      (f): f is string => f !== null,
+    );
+    return [
+      `--allow-net=${r.hostPort}`,
+      ...(files.length ? [`--allow-read=${files.join(",")}`] : []),
+    ];
+  }
   const read = [o.dataDir, ...(o.configFile ? [o.configFile] : [])];
   const pg = o.store
     ? postgresGrants({

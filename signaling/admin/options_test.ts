@@ -87,3 +87,52 @@ Deno.test("admin options: a cluster store's TLS files, from flags or the config,
     /require or verify-full/,
   );
 });
+
+Deno.test("admin options: --remote grants the server's host:port and the named files only", () => {
+  const o = parseAdminArgs(
+    ["device:list", "--remote", "https://cams.example.lan:8443", "--login", "root"],
+    null,
+  );
+  assert.deepEqual(o.remote, {
+    url: "https://cams.example.lan:8443",
+    hostPort: "cams.example.lan:8443",
+    caFile: null,
+    login: "root",
+    loginPasswordFile: null,
+    tokenFile: null,
+  });
+  assert.deepEqual(adminFlags(o), ["--allow-net=cams.example.lan:8443"]);
+  const t = parseAdminArgs(
+    ["audit:list", "--remote=https://cams.example.lan", "--token-file=/t", "--ca-file=/ca.pem"],
+    null,
+  );
+  assert.equal(t.remote?.hostPort, "cams.example.lan:443");
+  assert.deepEqual(adminFlags(t), ["--allow-net=cams.example.lan:443", "--allow-read=/ca.pem,/t"]);
+  assert.equal(parseAdminArgs(["device:list"], null).remote, null);
+});
+
+Deno.test("admin options: --remote misuse is a usage error that says what is wrong", () => {
+  const bad: [string[], RegExp][] = [
+    [["device:list", "--remote", "http://h:1", "--login", "r"], /https/],
+    [["device:list", "--remote", "https://u:p@h", "--login", "r"], /without a path or credentials/],
+    [["device:list", "--remote", "https://h/api", "--login", "r"], /without a path/],
+    [["device:list", "--remote", "nope", "--login", "r"], /not a URL/],
+    [["device:list", "--remote", "https://h"], /one of --login NAME or --token-file/],
+    [["device:list", "--remote", "https://h", "--login", "r", "--token-file", "t"], /one of/],
+    [["device:list", "--login", "r"], /--login goes with --remote/],
+    [
+      ["device:list", "--remote", "https://h", "--token-file", "t", "--login-password-file", "p"],
+      /goes with --login/,
+    ],
+    [["keys:rotate", "--remote", "https://h", "--login", "r"], /runs on the server host/],
+    [["session:list"], /asks a running server/],
+    [["audit:list", "--remote", "https://h", "--login", "r", "--limit", "1001"], /1 to 1000/],
+  ];
+  for (const [argv, message] of bad) {
+    assert.throws(() => parseAdminArgs(argv, null), (e: Error) => {
+      assert.ok(e instanceof UsageError, argv.join(" "));
+      assert.match(e.message, message, argv.join(" "));
+      return true;
+    });
+  }
+});
