@@ -40,8 +40,6 @@ export interface AdmitRequest {
   ip?: string;
   /** This camera's limit, when lower than the table's (the publisher's maxViewers). */
   cameraLimit?: number;
-  /** Sessions of this camera and of this viewer held by other nodes of a cluster. */
-  elsewhere?: SessionCounts;
 }
 
 /** How many sessions a camera and a viewer have open (a type: it travels as JSON). */
@@ -53,16 +51,37 @@ export class SessionTable {
 
   constructor(private readonly limits: { perCamera: number; perViewer: number }) {}
 
-  /** Reserves a session slot, or says why not. */
+  /**
+   * Reserves a session slot within this table's limits, or says why not. In
+   * a cluster the slot is reserved first and the other nodes are asked after
+   * ({@linkcode SessionTable.overLimit}): two nodes admitting at once then each
+   * see the other's reservation in at least one direction, so together they
+   * never pass a limit (at worst both refuse the last slot).
+   */
   admit(r: AdmitRequest, now = Date.now()): WhepSession | AdmitRefusal {
-    const { perCamera: c0, perViewer: v0 } = this.counts(r.camera, r.viewer);
-    const perCamera = c0 + (r.elsewhere?.camera ?? 0);
-    const perViewer = v0 + (r.elsewhere?.viewer ?? 0);
-    if (perCamera >= Math.min(this.limits.perCamera, r.cameraLimit ?? Infinity)) {
-      return "camera_full";
-    }
+    const { perCamera, perViewer } = this.counts(r.camera, r.viewer);
+    if (perCamera >= this.#cameraLimit(r.cameraLimit)) return "camera_full";
     if (perViewer >= this.limits.perViewer) return "viewer_full";
     return this.#insert(r, now);
+  }
+
+  /**
+   * Whether an admitted session, counted with the sessions other nodes hold
+   * (`elsewhere`, asked after it was reserved), is past a limit. Pure.
+   */
+  overLimit(
+    s: WhepSession,
+    elsewhere: SessionCounts,
+    cameraLimit?: number,
+  ): AdmitRefusal | null {
+    const { perCamera, perViewer } = this.counts(s.camera, s.viewer);
+    if (perCamera + elsewhere.camera > this.#cameraLimit(cameraLimit)) return "camera_full";
+    if (perViewer + elsewhere.viewer > this.limits.perViewer) return "viewer_full";
+    return null;
+  }
+
+  #cameraLimit(cameraLimit: number | undefined): number {
+    return Math.min(this.limits.perCamera, cameraLimit ?? Infinity);
   }
 
   /** This table's sessions of `camera` and of `viewer`. */

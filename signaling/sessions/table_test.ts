@@ -23,22 +23,51 @@ Deno.test("session table: a camera's own lower limit wins", () => {
   assert.equal(s.admit({ camera: "cam", viewer: "c", cameraLimit: 2 }), "camera_full");
 });
 
-Deno.test("session table: other nodes' sessions count toward the limits", () => {
+Deno.test("session table: other nodes' sessions, asked after reserving, count toward the limits", () => {
   const s = new SessionTable({ perCamera: 3, perViewer: 2 });
-  assert.equal(typeof s.admit({ camera: "cam", viewer: "a" }), "object");
+  const a = s.admit({ camera: "cam", viewer: "a" });
+  assert.ok(typeof a === "object");
   assert.deepEqual(s.counts("cam", "a"), { perCamera: 1, perViewer: 1 });
+  assert.equal(s.overLimit(a, { camera: 0, viewer: 1 }), null, "2 of 2 for the viewer");
+  assert.equal(s.overLimit(a, { camera: 0, viewer: 2 }), "viewer_full");
+  assert.equal(s.overLimit(a, { camera: 2, viewer: 0 }), null, "3 of 3 for the camera");
+  assert.equal(s.overLimit(a, { camera: 3, viewer: 0 }), "camera_full");
   assert.equal(
-    s.admit({ camera: "cam", viewer: "a", elsewhere: { camera: 0, viewer: 1 } }),
-    "viewer_full",
-  );
-  assert.equal(
-    s.admit({ camera: "cam", viewer: "b", elsewhere: { camera: 2, viewer: 0 } }),
+    s.overLimit(a, { camera: 1, viewer: 0 }, 1),
     "camera_full",
+    "the camera's own limit",
   );
-  assert.equal(
-    typeof s.admit({ camera: "cam", viewer: "b", elsewhere: { camera: 1, viewer: 1 } }),
-    "object",
-  );
+  // Two reservations on this node count each other, too.
+  const b = s.admit({ camera: "cam", viewer: "a" });
+  assert.ok(typeof b === "object");
+  assert.equal(s.overLimit(b, { camera: 0, viewer: 1 }), "viewer_full");
+});
+
+Deno.test("session table: two nodes admitting at once never pass a limit together", () => {
+  // Each node reserves, then asks the other; the other answers with what it holds then.
+  for (const order of [["A", "B", "A", "B"], ["A", "A", "B", "B"], ["B", "A", "A", "B"]]) {
+    const nodes = {
+      A: new SessionTable({ perCamera: 1, perViewer: 9 }),
+      B: new SessionTable({ perCamera: 1, perViewer: 9 }),
+    };
+    const other = (n: "A" | "B") => (n === "A" ? nodes.B : nodes.A);
+    const reserved: Record<string, ReturnType<SessionTable["admit"]>> = {};
+    const admitted: string[] = [];
+    const seen = new Set<string>();
+    for (const n of order as ("A" | "B")[]) {
+      if (!seen.has(n)) {
+        seen.add(n);
+        reserved[n] = nodes[n].admit({ camera: "cam", viewer: n });
+        continue;
+      }
+      const r = reserved[n];
+      if (typeof r !== "object") continue;
+      const c = other(n).counts("cam", n);
+      if (nodes[n].overLimit(r, { camera: c.perCamera, viewer: 0 })) nodes[n].remove(r.id);
+      else admitted.push(n);
+    }
+    assert.ok(admitted.length <= 1, `${order.join("")}: ${admitted.join(",")}`);
+  }
 });
 
 Deno.test("session table: sessions by login family", () => {

@@ -36,7 +36,7 @@ import { DEVICE_ID } from "../store/ids.ts";
 import type { Store } from "../store/store.ts";
 import { type IfMatch, newEntityTag, offerCredentials, planPatch } from "./ice_patch.ts";
 import { checkOffer } from "./sdp.ts";
-import { type SessionCounts, SessionTable, type WhepSession } from "./table.ts";
+import { type AdmitRefusal, type SessionCounts, SessionTable, type WhepSession } from "./table.ts";
 
 /** A refusal with its HTTP status, a stable code and a readable message. */
 export class SessionError extends Error {
@@ -184,24 +184,35 @@ export class ViewingSessions {
     const refused = (reason: string, extra: Record<string, unknown> = {}) =>
       this.#o.audit.log("session.refused", { camera, viewer: viewer.sub, ip, reason, ...extra });
 
+    const full = (why: AdmitRefusal) => {
+      refused(why);
+      return new SessionError(
+        429,
+        why,
+        why === "camera_full"
+          ? `camera "${camera}" has the most viewers it accepts`
+          : "you have too many sessions open; close one first",
+        10,
+      );
+    };
+    const cameraLimit = this.#o.presence.get(camera)?.maxViewers ?? undefined;
     const session = this.#table.admit({
       camera,
       viewer: viewer.sub,
       family: viewer.sid,
       ip,
-      cameraLimit: this.#o.presence.get(camera)?.maxViewers ?? undefined,
-      elsewhere: await this.#o.elsewhere?.(camera, viewer.sub),
+      cameraLimit,
     });
-    if (typeof session === "string") {
-      refused(session);
-      throw new SessionError(
-        429,
-        session,
-        session === "camera_full"
-          ? `camera "${camera}" has the most viewers it accepts`
-          : "you have too many sessions open; close one first",
-        10,
-      );
+    if (typeof session === "string") throw full(session);
+    if (this.#o.elsewhere) {
+      // Reserved first, then the other nodes asked: see SessionTable.admit.
+      const other = await this.#o.elsewhere(camera, viewer.sub);
+      if (!this.#table.get(session.id)) throw this.#endedMeanwhile(camera, session.id);
+      const over = this.#table.overLimit(session, other, cameraLimit);
+      if (over) {
+        this.#table.remove(session.id);
+        throw full(over);
+      }
     }
     session.credentials = offerCredentials(sdp);
     this.#subs.set(session.id, [

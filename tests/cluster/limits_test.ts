@@ -3,13 +3,22 @@
  * NATS with `--max-sessions-per-viewer 2` and `--max-sessions-per-camera 3`;
  * a viewer's sessions on A and on B together reach the limit, the next one
  * on either node is refused (429) before the publisher sees it, and ending
- * one frees a slot on the other node.
+ * one frees a slot on the other node. Setups at the same moment on both
+ * nodes never pass a limit together.
  */
 import assert from "node:assert/strict";
 import { startBackends } from "../helpers/cluster/backends.ts";
 import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollDevice, loginViewer, startTestServer, type TestServer } from "../helpers/server.ts";
+
+async function waitFor(check: () => boolean, ms = 5_000) {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 Deno.test({
   name: "cluster: per-viewer and per-camera session limits count every node's sessions",
@@ -44,6 +53,29 @@ Deno.test({
         const body = await r.text();
         return { status: r.status, location: r.headers.get("location"), body };
       };
+      // Setups at the same moment on both nodes: together they never pass the limit
+      // (each node reserves before asking the other; at worst both refuse the last slot).
+      const carol = await loginViewer(a, "carol", ["door"]);
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all([a, nb, a, nb].map((n) => offer(n, carol.token)));
+        const made = results.filter((r) => r.status === 201);
+        assert.ok(made.length <= 2, `round ${round}: ${made.length} sessions for a limit of 2`);
+        for (const r of results.filter((r) => r.status !== 201)) {
+          assert.equal(r.status, 429, r.body);
+        }
+        for (const r of made) {
+          for (const n of [a, nb]) {
+            const del = await fetch(`${n.base}${r.location}`, {
+              method: "DELETE",
+              client: n.client,
+              headers: { authorization: `Bearer ${carol.token}` },
+            });
+            await del.body?.cancel();
+            if (del.status === 200) break;
+          }
+        }
+        await waitFor(() => a.ctx.viewing.list().length + nb.ctx.viewing.list().length === 0);
+      }
       assert.equal((await offer(a, alice.token)).status, 201);
       const second = await offer(nb, alice.token);
       assert.equal(second.status, 201);
