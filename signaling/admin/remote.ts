@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { readCapped } from "../../lib/read_capped.ts";
 
 /** An error answer of the server: its status, `error` code and `message`. */
 export class AdminApiError extends Error {
@@ -101,7 +102,9 @@ export async function openAdminApi(t: AdminApiTarget): Promise<AdminApi> {
 
 /** The JSON of a success, or an {@linkcode AdminApiError} naming what the server said. */
 async function answerOf(res: Response): Promise<unknown> {
-  const text = await readCapped(res);
+  const bytes = await readCapped(res.body, MAX_ANSWER);
+  if (bytes === "too_large") throw new Error(`the server's answer is over ${MAX_ANSWER >> 20} MiB`);
+  const text = new TextDecoder().decode(bytes);
   let json: unknown = null;
   try {
     json = text ? JSON.parse(text) : null;
@@ -120,31 +123,6 @@ async function answerOf(res: Response): Promise<unknown> {
     ? "not signed in (a wrong password or an expired token)"
     : `the server answered ${res.status} ${res.statusText}`;
   throw new AdminApiError(res.status, code, `${message} (${res.status} ${code})`);
-}
-
-async function readCapped(res: Response): Promise<string> {
-  if (!res.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER) {
-      await res.body.cancel().catch(() => {});
-      throw new Error(`the server's answer is over ${MAX_ANSWER >> 20} MiB`);
-    }
-    chunks.push(chunk);
-  }
-  return new TextDecoder().decode(concat(chunks, size));
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** The cause of a failed fetch, in one line (a TLS error names the certificate problem). */

@@ -45,6 +45,7 @@ interface Device {
   version: string | null;
   node: string | null;
   certExpires: string | null;
+  stream: { viewers: number; bitrateBps: number; fps: number } | null;
 }
 interface User {
   name: string;
@@ -118,6 +119,11 @@ export async function runRemote(
             d.lastSeen ? `seen ${d.lastSeen}` : "",
             d.address ?? "",
             d.version ?? "",
+            d.stream
+              ? `${(d.stream.bitrateBps / 1e6).toFixed(2)} Mbit/s ${
+                Math.round(d.stream.fps)
+              } fps ${d.stream.viewers} viewing`
+              : "",
           ].filter(Boolean).map(terminalSafe).join("\t")
         ).join("\n")) + unreachableLine(r.unreachable),
       };

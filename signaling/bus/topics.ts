@@ -170,6 +170,18 @@ export type NodeChannel = {
   version: string | null;
   /** Unix ms. */
   connectedAt: number;
+  /** The publisher's last `stats` report on this channel (every 5 s), or null before one. */
+  stats?: StreamStats | null;
+};
+
+/** A publisher's stream as its `stats` report says (devices/messages.ts). */
+export type StreamStats = {
+  viewers: number;
+  bitrateBps: number;
+  fps: number;
+  packetsLost: number;
+  cpuSeconds: number;
+  rssBytes: number;
 };
 
 /** A node's device channels and the last time each device it has seen spoke to it (Unix ms). */

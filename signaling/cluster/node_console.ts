@@ -136,6 +136,7 @@ export class NodeConsole {
         address: c.address,
         version: c.version,
         connectedAt: c.connectedAt,
+        stats: c.stats,
       })),
       lastSeen: this.#o.hub.seen(),
     };

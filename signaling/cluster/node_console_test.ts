@@ -49,6 +49,9 @@ function hub(devices: string[], at: number, connectedAt = at) {
         lastSeen: at,
         version: "1.2.3",
         certExpiresAt: null,
+        stats: deviceId === "door"
+          ? { viewers: 1, bitrateBps: 2e6, fps: 30, packetsLost: 0, cpuSeconds: 1, rssBytes: 1 }
+          : null,
       })),
     seen: () => [...devices, "gone"].map((deviceId) => ({ deviceId, at })),
   };
@@ -96,6 +99,8 @@ Deno.test("node console: every node's device channels, with the node holding eac
     [...r.channels.values()].map((c) => [c.deviceId, c.node, c.address, c.version]).sort(),
     [["door", "a", "192.0.2.10", "1.2.3"], ["yard", "b", "192.0.2.10", "1.2.3"]],
   );
+  assert.equal(r.channels.get("door")?.stats?.bitrateBps, 2e6, "a's stats reach b over the bus");
+  assert.equal(r.channels.get("yard")?.stats, null);
   assert.equal(r.lastSeen.get("door"), 1_000);
   assert.equal(r.lastSeen.get("gone"), 2_000, "the latest of both nodes");
 });

@@ -76,6 +76,8 @@ export interface ChannelInfo {
   version: string | null;
   /** When its certificate expires (ms), the channel with it. */
   certExpiresAt: number | null;
+  /** The publisher's last `stats` report, or null before one. */
+  stats: CameraStats | null;
 }
 
 /** Tracks live device connections. */
@@ -105,6 +107,7 @@ export class DeviceHub {
       lastSeen: c.lastSeen,
       version: c.version,
       certExpiresAt: Number.isFinite(c.expiresAt) ? c.expiresAt : null,
+      stats: c.stats,
     })).sort((a, b) => a.deviceId < b.deviceId ? -1 : 1);
   }
 

@@ -20,6 +20,15 @@ interface Device {
   address: string | null;
   version: string | null;
   certExpires: string | null;
+  /** The publisher's last report while online (every 5 s), null before one or offline. */
+  stream: Stream | null;
+}
+interface Stream {
+  viewers: number;
+  bitrateBps: number;
+  fps: number;
+  packetsLost: number;
+  rssBytes: number;
 }
 interface User {
   name: string;
@@ -54,6 +63,20 @@ export function shortTime(iso: string | null): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
     p(d.getMinutes())
   }:${p(d.getSeconds())}`;
+}
+
+/** A publisher's stream in a few words: "2.1 Mbit/s · 30 fps · 1 viewer · 0 lost", or "—". Pure. */
+export function streamSummary(s: Stream | null): string {
+  if (!s) return "—";
+  const rate = s.bitrateBps >= 1e6
+    ? `${(s.bitrateBps / 1e6).toFixed(1)} Mbit/s`
+    : `${Math.round(s.bitrateBps / 1e3)} kbit/s`;
+  return [
+    rate,
+    `${Math.round(s.fps)} fps`,
+    `${s.viewers} viewer${s.viewers === 1 ? "" : "s"}`,
+    `${s.packetsLost} lost`,
+  ].join(" · ");
 }
 
 /** What the console says when cluster nodes did not answer (their part is missing). Pure. */
@@ -294,6 +317,7 @@ export class AdminView {
         "Last seen",
         "Address",
         "Version",
+        "Stream",
         "Certificate until",
         "",
       ], this.#devices),
@@ -349,6 +373,12 @@ export class AdminView {
           h("td", {}, shortTime(d.lastSeen)),
           h("td", {}, d.address ?? "—"),
           h("td", {}, d.version ?? "—"),
+          h("td", {
+            "data-testid": "stream",
+            title: d.stream
+              ? `publisher memory ${(d.stream.rssBytes / 2 ** 20).toFixed(0)} MiB`
+              : "",
+          }, streamSummary(d.stream)),
           h("td", { "data-testid": "cert-expires" }, shortTime(d.certExpires)),
           h(
             "td",
@@ -458,7 +488,7 @@ export class AdminView {
       h("label", {}, "Name ", name),
       h("label", {}, "Password ", password),
       h("label", {}, "Cameras ", cameras),
-      h("label", {}, admin, " admin"),
+      h("label", { class: "admin-check" }, admin, "admin"),
       h(
         "button",
         { type: "submit", class: "btn btn-primary", "data-testid": "user-add" },

@@ -21,6 +21,7 @@ import { startBackends } from "../helpers/cluster/backends.ts";
 import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollDevice, loginViewer, startTestServer, type TestServer } from "../helpers/server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms: number) {
   const t0 = performance.now();
@@ -165,7 +166,17 @@ Deno.test({
               `listed on ${n.ctx.nodeId}`,
             );
           }
-          // The device's channel is on A; B's console shows its address and version too.
+          // The device's channel is on A; B's console shows its address, version and stream too.
+          pub.send({
+            type: "stats",
+            viewers: 2,
+            bitrateBps: 1.5e6,
+            fps: 25,
+            packetsLost: 0,
+            cpuSeconds: 1,
+            rssBytes: 1e7,
+          });
+          await waitUntil(() => a.ctx.hub.channels()[0]?.stats !== null, 5_000, "stats on a");
           for (const n of [a, nb]) {
             const r = await admin(n, "GET", "/api/admin/devices");
             assert.equal(r.status, 200);
@@ -173,6 +184,13 @@ Deno.test({
             assert.deepEqual(unreachable, []);
             const door = devices.find((d: { id: string }) => d.id === "door");
             assert.equal(door?.node, "a", JSON.stringify(door));
+            assert.deepEqual(door.stream, {
+              viewers: 2,
+              bitrateBps: 1.5e6,
+              fps: 25,
+              packetsLost: 0,
+              rssBytes: 1e7,
+            });
             assert.ok(
               door.online && door.address && door.version && door.lastSeen,
               JSON.stringify(door),

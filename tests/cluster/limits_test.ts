@@ -8,17 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { startBackends } from "../helpers/cluster/backends.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { ignoreUnlessInstalled } from "../helpers/cluster/requirements.ts";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollDevice, loginViewer, startTestServer, type TestServer } from "../helpers/server.ts";
-
-async function waitFor(check: () => boolean, ms = 5_000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 Deno.test({
   name: "cluster: per-viewer and per-camera session limits count every node's sessions",
@@ -74,7 +67,7 @@ Deno.test({
             if (del.status === 200) break;
           }
         }
-        await waitFor(() => a.ctx.viewing.list().length + nb.ctx.viewing.list().length === 0);
+        await waitUntil(() => a.ctx.viewing.list().length + nb.ctx.viewing.list().length === 0);
       }
       assert.equal((await offer(a, alice.token)).status, 201);
       const second = await offer(nb, alice.token);

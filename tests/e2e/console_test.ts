@@ -161,6 +161,18 @@ Deno.test({
       await row.waitFor({ timeout: 5_000 });
       assert.match((await row.textContent()) ?? "", /porch.*127\.0\.0\.1.*direct/);
       assert.match((await row.textContent()) ?? "", new RegExp(`direct${s.ctx.nodeId}End`));
+      // The publisher's stats report (every 5 s) shows in the device's row.
+      pub.send({
+        type: "stats",
+        viewers: 1,
+        bitrateBps: 2.1e6,
+        fps: 30,
+        packetsLost: 0,
+        cpuSeconds: 3,
+        rssBytes: 80 * 2 ** 20,
+      });
+      await page.getByTestId("device-row-porch").getByTestId("stream")
+        .getByText("2.1 Mbit/s · 30 fps · 1 viewer · 0 lost").waitFor({ timeout: 5_000 });
       // docs/console.png is a copy of this picture.
       await Deno.mkdir("tests/artifacts", { recursive: true });
       await page.screenshot({ path: "tests/artifacts/console.png", fullPage: true });

@@ -26,3 +26,32 @@ export function taskArgs(name: string): string[] {
   }
   return words.slice(1);
 }
+
+/** What a finished command printed and its exit code. */
+export interface TaskResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `deno task <name> <args>`'s command to completion from the repo root,
+ * with `stdin` written to it (else no stdin).
+ */
+export async function runTask(name: string, args: string[], stdin?: string): Promise<TaskResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...taskArgs(name), ...args],
+    cwd: new URL("../..", import.meta.url),
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}

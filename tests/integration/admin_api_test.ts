@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollWithToken, loginViewer, startTestServer } from "../helpers/server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 /** Every admin route, as [method, path, body]. */
 const ROUTES: [string, string, unknown?][] = [
@@ -125,6 +126,14 @@ Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
         assert.match(d.address, /127\.0\.0\.1/);
         assert.ok(Date.parse(d.certExpires) > Date.now(), d.certExpires);
         assert.ok(Date.now() - Date.parse(d.lastSeen) < 10_000);
+        assert.equal(d.stream, null, "no stats report yet");
+        // The publisher's report (every 5 s) shows as the device's stream.
+        const report = { viewers: 2, bitrateBps: 2.1e6, fps: 30, packetsLost: 3, rssBytes: 5e7 };
+        pub.send({ type: "stats", ...report, cpuSeconds: 4.5 });
+        const streamOf = async () =>
+          (await json(await call("GET", "/api/admin/devices", root.token), 200)).devices[0].stream;
+        await waitUntil(async () => (await streamOf()) !== null, 5_000, "the stats report");
+        assert.deepEqual(await streamOf(), report);
         const again = await json(
           await call("POST", "/api/admin/devices", root.token, { id: "door" }),
           409,
@@ -307,11 +316,3 @@ Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
     await s.stop();
   }
 });
-
-async function waitUntil(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -10,37 +10,11 @@
 import assert from "node:assert/strict";
 import { connectPublisher, RECVONLY_OFFER } from "../helpers/scripted_publisher.ts";
 import { enrollWithToken, loginViewer, startTestServer } from "../helpers/server.ts";
-import { taskArgs } from "../helpers/tasks.ts";
+import { runTask } from "../helpers/tasks.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { adminFlags, parseAdminArgs } from "../../signaling/admin/options.ts";
 
-const REPO = new URL("../..", import.meta.url).pathname;
-const decoder = new TextDecoder();
-
-/** Runs `deno task <name> <args>`'s command to completion (stdin piped when given). */
-async function task(name: string, args: string[], stdin?: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...taskArgs(name), ...args],
-    cwd: REPO,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-async function waitUntil(check: () => boolean, ms = 5_000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const task = runTask;
 
 Deno.test({
   name: "operator commands --remote: the admin API from another machine's CLI",

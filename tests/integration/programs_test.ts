@@ -17,28 +17,12 @@ import { loadState } from "../../publisher/device/state.ts";
 import { addDevice } from "../../signaling/admin/commands.ts";
 import { stopProcess } from "../helpers/publisher_process.ts";
 import { startTestServer } from "../helpers/server.ts";
-import { taskArgs } from "../helpers/tasks.ts";
+import { runTask, taskArgs } from "../helpers/tasks.ts";
 import { childrenOf, REPO, sleep } from "./publisher_fixture.ts";
 
 const decoder = new TextDecoder();
 
-/** Runs `deno task <task> <args>`'s command to completion. */
-async function task(name: string, args: string[], stdin?: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...taskArgs(name), ...args],
-    cwd: REPO,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
+const task = runTask;
 
 /** The launcher's `--print-flags` for a task and arguments. */
 async function printedFlags(name: string, args: string[]): Promise<string[]> {

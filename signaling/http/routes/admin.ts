@@ -18,11 +18,19 @@ import { deviceState } from "../../devices/device_state.ts";
 import { enrollCommand } from "../../devices/enroll_command.ts";
 import { DEVICE_ID, USER_NAME } from "../../store/ids.ts";
 import type { UserGrants } from "../../store/store.ts";
+import type { StreamStats } from "../../bus/topics.ts";
 import { requireAdmin } from "./admin_guard.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, readJson } from "./errors.ts";
 
 const iso = (ms: number | null | undefined) => ms ? new Date(ms).toISOString() : null;
+
+/** What the console shows of a publisher's last `stats` report (null before one). */
+function streamOf(s: StreamStats | null | undefined) {
+  if (!s) return null;
+  const { viewers, bitrateBps, fps, packetsLost, rssBytes } = s;
+  return { viewers, bitrateBps, fps, packetsLost, rssBytes };
+}
 
 const Cameras = z.array(z.union([z.literal("*"), DEVICE_ID])).max(1000)
   .transform((l) => l.includes("*") ? ["*"] : [...new Set(l)]);
@@ -97,6 +105,7 @@ export function adminRoutes(ctx: ServerContext) {
         address: ch?.address || null,
         version: ch?.version ?? null,
         node: ch?.node ?? null,
+        stream: online ? streamOf(ch?.stats) : null,
         certExpires: iso(d.certNotAfter),
         tokenExpires: iso(d.pendingTokenExpiresAt),
         created: iso(d.createdAt),

@@ -12,33 +12,10 @@ import type { ServerContext } from "../../context.ts";
 import type { DeviceIdentity } from "../../devices/identity.ts";
 import { problem } from "./errors.ts";
 import { looksLikeJpeg } from "../../recordings/snapshots.ts";
+import { readCapped } from "../../../lib/read_capped.ts";
 
 /** Largest snapshot a camera may send. */
 const MAX_SNAPSHOT_BYTES = 512 * 1024;
-
-async function readCapped(body: ReadableStream<Uint8Array> | null, max: number) {
-  if (!body) return null;
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > max) {
-      await reader.cancel().catch(() => {});
-      return "too_large" as const;
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 type DeviceEnv = { Bindings: HttpBindings; Variables: { device: DeviceIdentity } };
 
