@@ -4,6 +4,8 @@
 #                              it computes the least-privilege flags (serverFlags)
 #   device:add|device:list|device:revoke|user:add|user:list|user:remove|user:passwd|
 #   pki:init|keys:rotate ...   operator commands (`deno task <cmd>`: read/write /data only)
+#   session:list|session:end|audit:list --remote URL --login NAME ...
+#                              the same through a server's admin API (any command takes --remote)
 #   healthcheck                fetch https://127.0.0.1:8443/pki/ca trusting /data/pki/ca.pem
 #   turn --realm NAME --public-ip IP [turn:config options]
 #                              coturn: writes /turn/turnserver.conf (the shipped hardened
@@ -24,7 +26,7 @@ case "$cmd" in
     done
     exec deno run --allow-read --allow-run=deno scripts/serve.ts \
       --data-dir /data --host 0.0.0.0 --web-dir /app/subscriber-web/dist "$@" ;;
-  device:*|user:*|pki:init|keys:rotate)
+  device:*|user:*|session:*|audit:*|pki:init|keys:rotate)
     exec deno run --allow-read --allow-run=deno scripts/admin.ts "$cmd" --data-dir /data "$@" ;;
   turn)
     # --public-ip IP (compose: VIGIL_TURN_IP): coturn in this container's network, reached
