@@ -138,6 +138,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     },
     sessionsActive: () => viewing.size,
     cameraStats: () => hub.cameraStats(),
+    recordings: () => store.recordings.perCamera(),
   });
   audit.onEvent((event, fields) => metrics.observeAudit(event, fields));
   const recordings = await RecordingArchive.open(config.dataDir, store, {

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * const m = new ServerMetrics({ devices, sessionsActive, cameraStats });
+ * const m = new ServerMetrics({ devices, sessionsActive, cameraStats, recordings });
  * m.whepSetup("ok", 0.081);
  * const text = await m.text(); // Prometheus text format 0.0.4
  * ```
@@ -17,6 +17,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CameraStats } from "../devices/hub.ts";
+import type { RecordingUsage } from "../store/store.ts";
 
 /** Distinct refusal reasons kept as labels; later ones count as `other`. */
 export const MAX_REASONS = 64;
@@ -29,6 +30,8 @@ export interface MetricSources {
   sessionsActive(): number;
   /** The last `stats` report of each camera connected to this node. */
   cameraStats(): { camera: string; stats: CameraStats }[];
+  /** Each camera's stored recordings (the index is the cluster's shared store). */
+  recordings(): Promise<RecordingUsage[]>;
 }
 
 /**
@@ -166,6 +169,30 @@ export class ServerMetrics {
       labelNames: camera,
       registers,
       collect: perCamera((s) => s.rssBytes),
+    });
+
+    // Stored footage per camera, read from the index once per scrape for both gauges.
+    let usage: Promise<RecordingUsage[]> | null = null;
+    const readUsage = () => usage ??= src.recordings().finally(() => usage = null);
+    const perCameraUsage = (pick: (u: RecordingUsage) => number) =>
+      async function (this: { reset(): void; set(l: { camera: string }, v: number): void }) {
+        const list = await readUsage();
+        this.reset();
+        for (const u of list) this.set({ camera: u.camera }, pick(u));
+      };
+    new Gauge({
+      name: "vigil_recordings_bytes",
+      help: "Bytes of the camera's stored recordings (retention deletes the oldest first).",
+      labelNames: camera,
+      registers,
+      collect: perCameraUsage((u) => u.bytes),
+    });
+    new Gauge({
+      name: "vigil_recordings_segments",
+      help: "Stored recording segments of the camera.",
+      labelNames: camera,
+      registers,
+      collect: perCameraUsage((u) => u.segments),
     });
   }
 

@@ -6,6 +6,7 @@ const empty = {
   devices: () => Promise.resolve({ enrolled: 0, online: 0 }),
   sessionsActive: () => 0,
   cameraStats: () => [],
+  recordings: () => Promise.resolve([]),
 };
 
 Deno.test("refusal reasons: refusal events only, kind and reason, bounded length", () => {
@@ -40,4 +41,24 @@ Deno.test("metrics token file: one line, 32–512 characters", () => {
   assert.equal(parseMetricsToken("a".repeat(32) + "\n"), "a".repeat(32));
   assert.throws(() => parseMetricsToken("short"), /32–512 characters/);
   assert.throws(() => parseMetricsToken("a".repeat(20) + " " + "b".repeat(20)), /one line/);
+});
+
+Deno.test("recordings per camera: bytes and segments, one index read per scrape", async () => {
+  let reads = 0;
+  const m = new ServerMetrics({
+    ...empty,
+    recordings: () => {
+      reads++;
+      return Promise.resolve([
+        { camera: "door", segments: 3, bytes: 3_000_000, fromMs: 0, toMs: 60_000 },
+        { camera: "yard", segments: 1, bytes: 10, fromMs: 0, toMs: 1 },
+      ]);
+    },
+  });
+  const text = await m.text();
+  assert.match(text, /^vigil_recordings_bytes\{camera="door"\} 3000000$/m);
+  assert.match(text, /^vigil_recordings_segments\{camera="yard"\} 1$/m);
+  assert.equal(reads, 1);
+  await m.text();
+  assert.equal(reads, 2, "read again at the next scrape");
 });

@@ -235,9 +235,14 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>, i
             ["yard/s1", "door/s1"],
           );
           assert.equal(await b.recordings.totalBytes(), 35);
+          assert.deepEqual(await b.recordings.perCamera(), [
+            { camera: "door", segments: 2, bytes: 30, fromMs: 1000, toMs: 3000 },
+            { camera: "yard", segments: 1, bytes: 5, fromMs: 500, toMs: 1500 },
+          ]);
           assert.equal(await b.recordings.remove("door", "s1"), true);
           assert.equal(await b.recordings.remove("door", "s1"), false);
           assert.equal(await a.recordings.totalBytes(), 25);
+          assert.deepEqual((await a.recordings.perCamera()).map((u) => u.segments), [1, 1]);
         });
 
         await t.step(

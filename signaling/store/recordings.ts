@@ -4,7 +4,7 @@
  * @module
  */
 import type { SqlDriver } from "./sql.ts";
-import type { RecordingRecord, RecordingStore } from "./store.ts";
+import type { RecordingRecord, RecordingStore, RecordingUsage } from "./store.ts";
 
 type Row = {
   camera: string;
@@ -65,6 +65,21 @@ export function recordingStore(db: SqlDriver): RecordingStore {
         "SELECT SUM(bytes) AS total FROM recordings",
       );
       return Number(row?.total ?? 0);
+    },
+    async perCamera() {
+      const rows = await db.all<
+        { camera: string; segments: number; bytes: number; from_ms: number; to_ms: number }
+      >(
+        `SELECT camera, COUNT(*) AS segments, SUM(bytes) AS bytes, MIN(start_ms) AS from_ms,
+           MAX(end_ms) AS to_ms FROM recordings GROUP BY camera ORDER BY camera`,
+      );
+      return rows.map((r): RecordingUsage => ({
+        camera: r.camera,
+        segments: Number(r.segments),
+        bytes: Number(r.bytes),
+        fromMs: Number(r.from_ms),
+        toMs: Number(r.to_ms),
+      }));
     },
     async remove(camera, segment) {
       return await db.run("DELETE FROM recordings WHERE camera = $1 AND segment = $2", [

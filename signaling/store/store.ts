@@ -261,6 +261,15 @@ export interface RecordingRecord {
   storedAt: number;
 }
 
+/** What one camera's recordings take: segments, bytes, first start and last end (Unix ms). */
+export interface RecordingUsage {
+  camera: string;
+  segments: number;
+  bytes: number;
+  fromMs: number;
+  toMs: number;
+}
+
 /** The index of the recordings (the files are in the data dir). */
 export interface RecordingStore {
   /** Indexes a stored segment; false if (camera, segment) is already indexed. */
@@ -273,6 +282,8 @@ export interface RecordingStore {
   oldest(limit: number): Promise<RecordingRecord[]>;
   /** Bytes of every indexed segment. */
   totalBytes(): Promise<number>;
+  /** Per camera with any: segments, bytes and the span they cover, by camera id. */
+  perCamera(): Promise<RecordingUsage[]>;
   /** Removes a segment from the index; false if it was not there. */
   remove(camera: string, segment: string): Promise<boolean>;
 }

@@ -46,6 +46,19 @@ interface Session {
   /** The node holding the session (a cluster's console lists every node's). */
   node: string;
 }
+interface CameraFootage {
+  camera: string;
+  label: string | null;
+  segments: number;
+  bytes: number;
+  from: string | null;
+  to: string | null;
+}
+interface Footage {
+  cameras: CameraFootage[];
+  totalBytes: number;
+  retention: { maxAgeMs: number; maxBytes: number };
+}
 interface Added {
   deviceId: string;
   token: string;
@@ -92,6 +105,32 @@ export function parseIdList(text: string): string[] {
   return text.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+/** A byte count for people: "512 B", "1.5 MiB", "20 GiB". Pure. */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  const digits = i === 0 || n >= 100 || Number.isInteger(n) ? 0 : 1;
+  return `${n.toFixed(digits)} ${units[i]}`;
+}
+
+/** A retention age for people: "30 days", "36 h". Pure. */
+export function formatAge(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 48 && hours % 24 === 0 ? `${hours / 24} days` : `${+hours.toFixed(1)} h`;
+}
+
+/** What the retention keeps and how full it is. Pure. */
+export function retentionSummary(f: Pick<Footage, "totalBytes" | "retention">): string {
+  const { maxAgeMs, maxBytes } = f.retention;
+  const share = maxBytes > 0 ? Math.round((f.totalBytes / maxBytes) * 100) : 0;
+  return `Kept ${formatAge(maxAgeMs)} or up to ${formatBytes(maxBytes)}, whichever ends first ` +
+    `(oldest deleted first); stored now: ${formatBytes(f.totalBytes)} (${share} %).`;
+}
+
 /** An audit entry's fields other than ts/event, as "k=v" text. */
 export function auditDetails(e: Record<string, unknown>): string {
   return Object.entries(e)
@@ -123,6 +162,10 @@ export class AdminView {
   readonly #users = h("tbody");
   readonly #sessions = h("tbody");
   readonly #audit = h("tbody");
+  readonly #footage = h("tbody");
+  readonly #footageSummary = h("p", { "data-testid": "footage-summary" });
+  /** Polls since the stored footage was read (it changes slowly: every 10th poll). */
+  #polls = 0;
   readonly #added = h("div", { class: "admin-added", "data-testid": "device-added", hidden: true });
   readonly #main: HTMLElement;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -143,6 +186,7 @@ export class AdminView {
       this.#cluster,
       this.#devicesSection(),
       this.#sessionsSection(),
+      this.#footageSection(),
       this.#usersSection(),
       this.#auditSection(),
     );
@@ -238,6 +282,9 @@ export class AdminView {
         const u = await this.#call("GET", "/api/admin/users") as { users: User[] };
         this.#paintUsers(u.users);
         await this.#loadAudit();
+      }
+      if (all || ++this.#polls % 10 === 0) {
+        this.#paintFootage(await this.#call("GET", "/api/admin/recordings") as Footage);
       }
       return true;
     } catch (e) {
@@ -399,6 +446,36 @@ export class AdminView {
               },
             }, "Revoke"),
           ),
+        )
+      ),
+    );
+  }
+
+  // --- stored footage -------------------------------------------------------
+
+  #footageSection(): HTMLElement {
+    return h(
+      "section",
+      { "aria-labelledby": "footage-title" },
+      h("h2", { id: "footage-title" }, "Stored footage"),
+      this.#footageSummary,
+      table("footage", ["Camera", "Segments", "Size", "From", "To"], this.#footage),
+    );
+  }
+
+  #paintFootage(f: Footage): void {
+    this.#footageSummary.textContent = retentionSummary(f);
+    replaceChildren(
+      this.#footage,
+      ...f.cameras.map((c) =>
+        h(
+          "tr",
+          { "data-testid": `footage-row-${c.camera}` },
+          h("td", {}, c.label && c.label !== c.camera ? `${c.label} (${c.camera})` : c.camera),
+          h("td", {}, String(c.segments)),
+          h("td", {}, formatBytes(c.bytes)),
+          h("td", {}, shortTime(c.from)),
+          h("td", {}, shortTime(c.to)),
         )
       ),
     );

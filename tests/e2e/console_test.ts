@@ -111,10 +111,29 @@ Deno.test({
 
     let token = "";
     await t.step("the admin opens the console and adds a device: token, command, QR", async () => {
+      // Stored footage (index rows, as an upload leaves them) shows with the retention.
+      for (const [segment, at] of [["a", 0], ["b", 20_000]] as const) {
+        await s.ctx.store.recordings.add({
+          camera: "porch",
+          segment,
+          startMs: Date.now() - 60_000 + at,
+          endMs: Date.now() - 40_000 + at,
+          bytes: 3 * 2 ** 20,
+          sha256: "00".repeat(32),
+          storedAt: Date.now(),
+        });
+      }
       await page.evaluate(() => location.hash = "#/");
       await cameraList();
       await page.getByTestId("console-link").click();
       await page.getByTestId("devices").waitFor({ timeout: 10_000 });
+      const footage = page.getByTestId("footage-row-porch");
+      await footage.waitFor({ timeout: 5_000 });
+      assert.match((await footage.textContent()) ?? "", /^porch26 MiB/);
+      assert.match(
+        (await page.getByTestId("footage-summary").textContent()) ?? "",
+        /^Kept 30 days or up to 20 GiB, whichever ends first .*stored now: 6 MiB \(0 %\)\.$/,
+      );
       await page.getByTestId("device-id").fill("porch");
       await page.getByTestId("device-label").fill("Porch");
       await page.getByTestId("device-add").click();

@@ -23,6 +23,7 @@ const ROUTES: [string, string, unknown?][] = [
   ["GET", "/api/admin/sessions"],
   ["DELETE", "/api/admin/sessions/00000000-0000-4000-8000-000000000000"],
   ["GET", "/api/admin/audit"],
+  ["GET", "/api/admin/recordings"],
 ];
 
 Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
@@ -277,6 +278,38 @@ Deno.test("admin API: roles, devices, sessions, users, audit", async (t) => {
         await json(await call("DELETE", "/api/admin/devices/nope", root.token), 404);
       },
     );
+
+    await t.step("stored footage per camera, with the retention that keeps it", async () => {
+      const empty = await json(await call("GET", "/api/admin/recordings", root.token), 200);
+      assert.deepEqual(empty.cameras, []);
+      assert.equal(empty.totalBytes, 0);
+      assert.deepEqual(empty.retention, {
+        maxAgeMs: s.ctx.config.recordingsRetentionMs,
+        maxBytes: s.ctx.config.recordingsMaxBytes,
+      });
+      const seg = (segment: string, startMs: number, bytes: number) => ({
+        camera: "door",
+        segment,
+        startMs,
+        endMs: startMs + 20_000,
+        bytes,
+        sha256: "00".repeat(32),
+        storedAt: Date.now(),
+      });
+      const t0 = Date.parse("2026-12-01T10:00:00Z");
+      await s.ctx.store.recordings.add(seg("s1", t0, 1_000));
+      await s.ctx.store.recordings.add(seg("s2", t0 + 20_000, 2_500));
+      const r = await json(await call("GET", "/api/admin/recordings", root.token), 200);
+      assert.deepEqual(r.cameras, [{
+        camera: "door",
+        label: "Front door",
+        segments: 2,
+        bytes: 3_500,
+        from: "2026-12-01T10:00:00.000Z",
+        to: "2026-12-01T10:00:40.000Z",
+      }]);
+      assert.equal(r.totalBytes, 3_500);
+    });
 
     await t.step(
       "audit log: newest first, filters by kind, device and user; bad filters 400",

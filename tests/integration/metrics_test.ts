@@ -126,6 +126,26 @@ Deno.test({
         assert.equal(m.get('vigil_publisher_cpu_seconds_total{camera="door"}'), 12.5);
         assert.equal(m.get('vigil_publisher_resident_memory_bytes{camera="door"}'), 52_428_800);
         assert.equal(m.get('vigil_camera_viewers{camera="yard"}'), undefined);
+        assert.equal(m.get('vigil_recordings_bytes{camera="door"}'), undefined, "no footage yet");
+      });
+
+      await t.step("stored footage per camera, from the recordings index", async () => {
+        for (const [segment, bytes] of [["s1", 1_000], ["s2", 4_000]] as const) {
+          await s.ctx.store.recordings.add({
+            camera: "yard",
+            segment,
+            startMs: 0,
+            endMs: 20_000,
+            bytes,
+            sha256: "00".repeat(32),
+            storedAt: Date.now(),
+          });
+        }
+        const m = await scrape();
+        assert.equal(m.get('vigil_recordings_bytes{camera="yard"}'), 5_000);
+        assert.equal(m.get('vigil_recordings_segments{camera="yard"}'), 2);
+        await s.ctx.store.recordings.remove("yard", "s1");
+        assert.equal((await scrape()).get('vigil_recordings_segments{camera="yard"}'), 1);
       });
 
       await t.step("a bad stats frame is refused and changes nothing", async () => {

@@ -259,6 +259,27 @@ export function adminRoutes(ctx: ServerContext) {
     return c.body(null, 204);
   });
 
+  // --- stored footage: the shared index, so the whole cluster's ---
+  app.get("/api/admin/recordings", async (c) => {
+    const labels = new Map((await ctx.store.devices.list()).map((d) => [d.id, d.label]));
+    const usage = await ctx.store.recordings.perCamera();
+    return c.json({
+      cameras: usage.map((u) => ({
+        camera: u.camera,
+        label: ctx.presence.get(u.camera)?.label || labels.get(u.camera) || null,
+        segments: u.segments,
+        bytes: u.bytes,
+        from: iso(u.fromMs),
+        to: iso(u.toMs),
+      })),
+      totalBytes: usage.reduce((n, u) => n + u.bytes, 0),
+      retention: {
+        maxAgeMs: ctx.config.recordingsRetentionMs,
+        maxBytes: ctx.config.recordingsMaxBytes,
+      },
+    });
+  });
+
   // --- live sessions and the audit log: every live node's (cluster/node_console.ts) ---
   app.get("/api/admin/sessions", async (c) => {
     const { sessions, unreachable } = await ctx.nodeConsole.sessions();
