@@ -46,6 +46,7 @@ import { LiveGrants } from "./auth/live_grants.ts";
 import { IceService } from "./turn/ice_service.ts";
 import { openStore } from "./store/open.ts";
 import { RecordingArchive } from "./recordings/archive.ts";
+import { loadFootageKey } from "./recordings/footage_key_file.ts";
 import { Snapshots } from "./recordings/snapshots.ts";
 
 /** A running server. */
@@ -145,7 +146,7 @@ export async function startServer(config: ServerSettings): Promise<RunningServer
     maxSegmentBytes: config.recordingsMaxSegmentBytes,
     retentionMs: config.recordingsRetentionMs,
     maxTotalBytes: config.recordingsMaxBytes,
-  });
+  }, await loadFootageKey(config.dataDir, config.recordingsKeyFile));
   const nodeConsole: NodeConsole = new NodeConsole({
     bus,
     members,

@@ -31,15 +31,23 @@ export async function kekFromBytes(bytes: Uint8Array<ArrayBuffer>): Promise<Cryp
 
 /** Reads the KEK file: base64 of 32 bytes, mode 0600 (or stricter), else a clear error. */
 export async function loadKek(path: string): Promise<CryptoKey> {
+  return await kekFromBytes(await readKeyFile(path, "the key-encryption key"));
+}
+
+/**
+ * Reads a 32-byte secret key file (`what` names it in errors): base64 of 32
+ * bytes, mode 0600 or stricter.
+ */
+export async function readKeyFile(path: string, what: string): Promise<Uint8Array<ArrayBuffer>> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
   } catch (err) {
-    throw new Error(`cannot read the key-encryption key ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${what} ${path}: ${(err as Error).message}`);
   }
   if (info.mode !== null && (info.mode & 0o077) !== 0) {
     throw new Error(
-      `the key-encryption key ${path} is readable by others (mode ${
+      `${what} ${path} is readable by others (mode ${
         (info.mode & 0o777).toString(8)
       }): chmod 600 it`,
     );
@@ -47,10 +55,10 @@ export async function loadKek(path: string): Promise<CryptoKey> {
   const text = (await Deno.readTextFile(path)).trim();
   if (!/^[A-Za-z0-9+/]{43}=$/.test(text)) {
     throw new Error(
-      `the key-encryption key ${path} must hold 32 random bytes in base64 (openssl rand -base64 32)`,
+      `${what} ${path} must hold 32 random bytes in base64 (openssl rand -base64 32)`,
     );
   }
-  return await kekFromBytes(Uint8Array.from(Buffer.from(text, "base64")));
+  return Uint8Array.from(Buffer.from(text, "base64"));
 }
 
 /** Seals `plaintext` under `kek`, bound to `name`. */

@@ -76,6 +76,7 @@ export function serverFlags({ settings: s, configFile }: ServeOptions): string[]
     s.tlsKeyFile,
     s.turnSecretFile,
     s.metricsTokenFile,
+    s.recordingsKeyFile,
     configFile,
   ]);
   const own = grantFlags(mergeGrants(

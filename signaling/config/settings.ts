@@ -297,6 +297,13 @@ export const ServerSettingsSchema = z.object({
   recordingsUploadsPerMinute: count(120, 10_000).describe(
     "segment uploads one camera may start per minute (then 429)",
   ),
+  recordingsKeyFile: flag(
+    z.string().min(1).nullable().default(null).describe(
+      "key sealing stored recordings (32 bytes base64, 0600); default <data-dir>/keys/recordings.key, made on first start",
+    ),
+    "recordings-key-file",
+    "FILE",
+  ),
   // Connection limits of both listeners (http/connection_guard.ts, THREAT-MODEL.md "Limits").
   maxConnectionsPerAddress: flag(
     count(64, 100_000).describe(

@@ -1,9 +1,10 @@
 /**
  * The server's copy of the cameras' recordings: `<data dir>/recordings/<camera>/<segment>.mp4`
- * (files 0600, dirs 0700), indexed in the store. An upload is streamed into
- * `recordings/.incoming/` while its size is capped and its SHA-256 computed,
- * checked (hash, fMP4 structure), synced, and only then renamed into place and
- * indexed: a segment is never listed before it is complete, and a crash leaves
+ * (files 0600, dirs 0700), indexed in the store, sealed at rest with the
+ * footage key (sealed_segment.ts). An upload is sealed into
+ * `recordings/.incoming/` as it streams in, while its size is capped and the
+ * SHA-256 of its plaintext computed, checked (hash, fMP4 structure), synced,
+ * and only then renamed into place and indexed: a segment is never listed before it is complete, and a crash leaves
  * at most a temp file, removed at the next start. Retention deletes the oldest
  * first, by age and by total size.
  * @module
@@ -11,7 +12,13 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { RecordingRecord, Store } from "../store/store.ts";
-import { checkFragmentedMp4, fileReader } from "./mp4_check.ts";
+import { checkFragmentedMp4 } from "./mp4_check.ts";
+import {
+  type FootageKey,
+  openSegment,
+  SealedWriter,
+  type SegmentReader,
+} from "./sealed_segment.ts";
 
 /** Segment ids as the publisher makes them: `seg-<run stamp>-<index>`. */
 export const SEGMENT_ID = /^seg-[0-9]{8}T[0-9]{9}Z-[0-9]{5,8}$/;
@@ -74,13 +81,15 @@ export class RecordingArchive {
   readonly dir: string;
   readonly #store: Store;
   readonly #limits: ArchiveLimits;
+  readonly #key: FootageKey;
   readonly #inFlight = new Set<string>();
   #sweeping: Promise<number> = Promise.resolve(0);
 
-  private constructor(dir: string, store: Store, limits: ArchiveLimits) {
+  private constructor(dir: string, store: Store, limits: ArchiveLimits, key: FootageKey) {
     this.dir = dir;
     this.#store = store;
     this.#limits = limits;
+    this.#key = key;
   }
 
   /**
@@ -89,10 +98,10 @@ export class RecordingArchive {
    * one, whose files may be on another node) so are files without a row, and
    * rows without a file.
    */
-  static async open(dataDir: string, store: Store, limits: ArchiveLimits) {
+  static async open(dataDir: string, store: Store, limits: ArchiveLimits, key: FootageKey) {
     const dir = join(dataDir, "recordings");
     await Deno.mkdir(join(dir, ".incoming"), { recursive: true, mode: 0o700 });
-    const a = new RecordingArchive(dir, store, limits);
+    const a = new RecordingArchive(dir, store, limits, key);
     for await (const e of Deno.readDir(join(dir, ".incoming"))) {
       await Deno.remove(join(dir, ".incoming", e.name), { recursive: true }).catch(() => {});
     }
@@ -100,9 +109,14 @@ export class RecordingArchive {
     return a;
   }
 
-  /** Path of a stored segment. */
+  /** Path of a stored segment (sealed: read it with {@linkcode RecordingArchive.open}). */
   path(camera: string, segment: string): string {
     return join(this.dir, camera, `${segment}.mp4`);
+  }
+
+  /** A stored segment's plaintext, by range; throws Deno.errors.NotFound when it is gone. */
+  open(camera: string, segment: string): Promise<SegmentReader> {
+    return openSegment(this.path(camera, segment), this.#key, camera, segment);
   }
 
   async #reconcile(): Promise<void> {
@@ -161,6 +175,7 @@ export class RecordingArchive {
       const hash = createHash("sha256");
       let bytes = 0;
       try {
+        const sealed = await SealedWriter.start(file, this.#key, claim.camera, claim.segment);
         const reader = body.getReader();
         for (;;) {
           const { value, done } = await reader.read();
@@ -175,9 +190,9 @@ export class RecordingArchive {
             );
           }
           hash.update(value);
-          let n = 0;
-          while (n < value.length) n += await file.write(value.subarray(n));
+          await sealed.write(value);
         }
+        await sealed.finish();
         const digest = hash.digest("hex");
         if (digest !== claim.sha256) {
           return refuse(
@@ -186,11 +201,17 @@ export class RecordingArchive {
             "the segment's SHA-256 does not match x-vigil-sha256",
           );
         }
-        const shape = await checkFragmentedMp4(fileReader(file), bytes);
-        if (!shape.ok) return refuse(422, "not_mp4", `not a fragmented MP4: ${shape.reason}`);
         await file.sync();
       } finally {
         file.close();
+      }
+      // The structure, read back through the seal (what is checked is what is stored).
+      const stored = await openSegment(temp, this.#key, claim.camera, claim.segment);
+      try {
+        const shape = await checkFragmentedMp4((o, n) => stored.readAt(o, n), stored.size);
+        if (!shape.ok) return refuse(422, "not_mp4", `not a fragmented MP4: ${shape.reason}`);
+      } finally {
+        stored.close();
       }
       const camDir = join(this.dir, claim.camera);
       await Deno.mkdir(camDir, { recursive: true, mode: 0o700 });

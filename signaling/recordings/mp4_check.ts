@@ -42,18 +42,3 @@ export async function checkFragmentedMp4(
   }
   return { ok: true, boxes };
 }
-
-/** A {@linkcode ReadAt} over an open file. */
-export function fileReader(file: Deno.FsFile): ReadAt {
-  return async (offset, length) => {
-    await file.seek(offset, Deno.SeekMode.Start);
-    const buf = new Uint8Array(length);
-    let n = 0;
-    while (n < length) {
-      const r = await file.read(buf.subarray(n));
-      if (r === null) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  };
-}

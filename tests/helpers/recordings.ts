@@ -10,6 +10,9 @@ import { SegmentRecorder } from "../../publisher/recorder/segment_recorder.ts";
 import { SegmentUploader } from "../../publisher/recorder/uploader.ts";
 import { silentLogger } from "../../lib/log.ts";
 import type { EnrolledDevice } from "./server.ts";
+import { join } from "node:path";
+import { loadFootageKey } from "../../signaling/recordings/footage_key_file.ts";
+import { openSegment } from "../../signaling/recordings/sealed_segment.ts";
 
 /**
  * Records `seconds` of the sample clip (30 fps, a keyframe every second) into
@@ -73,4 +76,30 @@ export function deviceUploader(
 export async function sha256Of(data: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A segment as a server with `dataDir` stored it: its plaintext, read through
+ * the seal with the data dir's footage key, after checking that the file on
+ * disk is sealed (nothing of the MP4 in the clear).
+ */
+export async function storedSegment(
+  dataDir: string,
+  camera: string,
+  segment: string,
+): Promise<Uint8Array> {
+  const path = join(dataDir, "recordings", camera, `${segment}.mp4`);
+  const raw = await Deno.readFile(path);
+  if (new TextDecoder("latin1").decode(raw.subarray(0, 4)) !== "VGLS") {
+    throw new Error(`${path} is not sealed`);
+  }
+  if (new TextDecoder("latin1").decode(raw).includes("ftyp")) {
+    throw new Error(`${path} holds MP4 boxes in the clear`);
+  }
+  const r = await openSegment(path, await loadFootageKey(dataDir, null), camera, segment);
+  try {
+    return await r.readAll();
+  } finally {
+    r.close();
+  }
 }

@@ -76,14 +76,23 @@ Deno.test({
           const whole = await fetch(url, { client: server.client });
           assert.equal(whole.status, 200);
           assert.equal(whole.headers.get("content-type"), "video/mp4");
-          assert.equal((await whole.bytes()).length, segments[0].bytes);
+          const all = await whole.bytes();
+          assert.equal(all.length, segments[0].bytes);
+          assert.deepEqual(
+            [...all.subarray(4, 8)].map((b) => String.fromCharCode(b)).join(""),
+            "ftyp",
+          );
           const part = await fetch(url, {
             client: server.client,
             headers: { range: "bytes=100-199" },
           });
           assert.equal(part.status, 206);
           assert.equal(part.headers.get("content-range"), `bytes 100-199/${segments[0].bytes}`);
-          assert.equal((await part.bytes()).length, 100);
+          assert.deepEqual(
+            await part.bytes(),
+            all.subarray(100, 200),
+            "the range of the plaintext",
+          );
           const tail = await fetch(url, { client: server.client, headers: { range: "bytes=-10" } });
           assert.equal((await tail.bytes()).length, 10);
           const off = await fetch(url, {
@@ -205,6 +214,32 @@ Deno.test({
           const no = await api(`/api/cameras/door/snapshot`, other.token);
           assert.equal(no.status, 403);
           await no.body?.cancel();
+        },
+      );
+      await t.step(
+        "a stored file altered on disk: its link answers 500 (audited), the clip leaves it out",
+        async () => {
+          await userSet(server.target, "alice", { recordings: ["door"] }); // taken away above
+          const seg = segments[1].url.match(/(seg-[^.]+)\.mp4/)![1];
+          const path = server.ctx.recordings.path("door", seg);
+          const good = await Deno.readFile(path);
+          const altered = Uint8Array.from(good);
+          altered[20] ^= 1; // the header's salt
+          await Deno.writeFile(path, altered);
+          const res = await fetch(`${server.base}${segments[1].url}`, { client: server.client });
+          assert.equal(res.status, 500);
+          const body = await res.json();
+          assert.equal(body.error, "unreadable");
+          assert.doesNotMatch(JSON.stringify(body), /chunk|salt|key/, "no detail for the client");
+          assert.ok(server.ctx.audit.recent.some((e) => e.event === "recording.unreadable"));
+          const span = `from=${segments[0].start}&to=${segments[2].end}`;
+          const clip = await api(`/api/cameras/door/clip?${span}`, alice.token);
+          assert.equal(clip.status, 200, "the other segments still make a clip");
+          await clip.body?.cancel();
+          await Deno.writeFile(path, good);
+          const again = await fetch(`${server.base}${segments[1].url}`, { client: server.client });
+          assert.equal(again.status, 200);
+          await again.body?.cancel();
         },
       );
     } finally {

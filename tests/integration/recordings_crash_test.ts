@@ -18,7 +18,7 @@ import { assertBinaries, ignoreWithout } from "../../publisher/sources/_needs_bi
 import { startLocalPublisher, stopProcess } from "../helpers/publisher_process.ts";
 import { addDevice } from "../../signaling/admin/commands.ts";
 import { enrollInto, startTestServer } from "../helpers/server.ts";
-import { deviceUploader, recordSample, sha256Of } from "../helpers/recordings.ts";
+import { deviceUploader, recordSample, sha256Of, storedSegment } from "../helpers/recordings.ts";
 import { childrenOf, REPO, sleep } from "./publisher_fixture.ts";
 
 async function until<T>(f: () => Promise<T | null | undefined | false>, ms: number, what: string) {
@@ -115,7 +115,7 @@ Deno.test({
         30_000,
         "the killed run's segment on the server",
       );
-      const stored = await Deno.readFile(server.ctx.recordings.path("shed", seg.id));
+      const stored = await storedSegment(server.dataDir, "shed", seg.id);
       assert.equal(
         await sha256Of(stored),
         await sha256Of(await Deno.readFile(join(recDir, seg.name))),
@@ -254,7 +254,7 @@ Deno.test({
       );
       await up.stop();
       for (const s of local) {
-        const stored = await Deno.readFile(join(camDir, `${s.id}.mp4`));
+        const stored = await storedSegment(dataDir, "barn", s.id);
         assert.equal(
           await sha256Of(stored),
           await sha256Of(await Deno.readFile(join(recDir, s.name))),

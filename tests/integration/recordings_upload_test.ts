@@ -12,7 +12,7 @@ import { startServer } from "../../signaling/server.ts";
 import { finishedSegments } from "../../publisher/recorder/catalog.ts";
 import { assertBinaries, ignoreWithout } from "../../publisher/sources/_needs_binary.ts";
 import { enrollDevice, startTestServer } from "../helpers/server.ts";
-import { deviceUploader, recordSample, sha256Of } from "../helpers/recordings.ts";
+import { deviceUploader, recordSample, sha256Of, storedSegment } from "../helpers/recordings.ts";
 
 const put = (
   client: Deno.HttpClient,
@@ -122,7 +122,7 @@ Deno.test({
           assert.deepEqual(rows.map((r) => r.segment), segs.map((s) => s.id));
           for (const s of segs) {
             const local = await Deno.readFile(join(rec, s.name));
-            const stored = await Deno.readFile(server.ctx.recordings.path("door", s.id));
+            const stored = await storedSegment(server.dataDir, "door", s.id);
             assert.equal(await sha256Of(stored), await sha256Of(local));
           }
           assert.ok((await finishedSegments(rec, null)).every((s) => s.uploaded));

@@ -19,6 +19,7 @@ import { mayWatch } from "../../auth/scope.ts";
 import { DEVICE_ID } from "../../store/ids.ts";
 import { SEGMENT_ID } from "../../recordings/archive.ts";
 import { buildClip } from "../../recordings/fmp4.ts";
+import { SealedSegmentError, type SegmentReader } from "../../recordings/sealed_segment.ts";
 import { requireViewer } from "./auth.ts";
 import { problem } from "./errors.ts";
 
@@ -70,34 +71,6 @@ export function parseRange(
   return { start, end };
 }
 
-function fileRange(file: Deno.FsFile, start: number, length: number): ReadableStream<Uint8Array> {
-  let left = length;
-  let positioned = false;
-  return new ReadableStream({
-    async pull(controller) {
-      if (!positioned) {
-        await file.seek(start, Deno.SeekMode.Start);
-        positioned = true;
-      }
-      if (left <= 0) {
-        file.close();
-        return controller.close();
-      }
-      const buf = new Uint8Array(Math.min(64 * 1024, left));
-      const n = await file.read(buf);
-      if (n === null) {
-        file.close();
-        return controller.close();
-      }
-      left -= n;
-      controller.enqueue(buf.subarray(0, n));
-    },
-    cancel() {
-      file.close();
-    },
-  });
-}
-
 const iso = (v: string | undefined) => (v && v.length <= 40 ? Date.parse(v) : NaN);
 
 /** The recordings and snapshot routes of the public app. */
@@ -125,6 +98,12 @@ export function recordingRoutes(ctx: ServerContext) {
     }
     if (to - from > maxMs) return `a span may cover at most ${maxMs / 3600_000} h`;
     return { from, to };
+  };
+
+  /** A stored file that does not open: altered on disk or another key. Audited; no detail sent. */
+  const unreadable = (c: Context<AppEnv>, camera: string, segment: string, err: Error) => {
+    ctx.audit.log("recording.unreadable", { camera, segment, reason: err.message.slice(0, 200) });
+    return problem(c, 500, "unreadable", "this recording cannot be read on the server");
   };
 
   // Segment files: a signed URL (a <video> element sends no Authorization header).
@@ -156,14 +135,22 @@ export function recordingRoutes(ctx: ServerContext) {
     if (no) return no;
     const rec = await ctx.store.recordings.find(camera, segment);
     if (!rec) return problem(c, 404, "not_found", "no such recording (deleted by retention?)");
-    let file: Deno.FsFile;
+    let file: SegmentReader;
     try {
-      file = await Deno.open(ctx.recordings.path(camera, segment));
-    } catch {
+      file = await ctx.recordings.open(camera, segment);
+    } catch (err) {
+      if (err instanceof SealedSegmentError) return unreadable(c, camera, segment, err);
       return problem(c, 404, "not_found", "no such recording");
     }
-    const size = (await file.stat()).size;
+    const size = file.size;
     const range = parseRange(c.req.header("range"), size);
+    try {
+      // The range's first chunk opens before the answer starts (a later one failing cuts it).
+      if (range !== "bad" && size > 0) await file.readAt(range?.start ?? 0, 1);
+    } catch (err) {
+      file.close();
+      return unreadable(c, camera, segment, err as Error);
+    }
     const headers: Record<string, string> = {
       "content-type": "video/mp4",
       "accept-ranges": "bytes",
@@ -177,7 +164,7 @@ export function recordingRoutes(ctx: ServerContext) {
       ctx.audit.log("recording.viewed", { user, camera, segment, ip: c.env.remoteAddr });
     }
     const { start, end } = range ?? { start: 0, end: size - 1 };
-    return c.body(fileRange(file, start, end - start + 1), range ? 206 : 200, {
+    return c.body(file.stream(start, end), range ? 206 : 200, {
       ...headers,
       "content-length": String(end - start + 1),
       ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
@@ -228,13 +215,29 @@ export function recordingRoutes(ctx: ServerContext) {
     const rows = await ctx.store.recordings.list(camera, s.from, s.to);
     const sources = [];
     for (const r of rows) {
+      let seg: SegmentReader;
       try {
-        sources.push({
-          data: await Deno.readFile(ctx.recordings.path(camera, r.segment)),
-          startMs: r.startMs,
+        seg = await ctx.recordings.open(camera, r.segment);
+      } catch (err) {
+        if (err instanceof SealedSegmentError) {
+          ctx.audit.log("recording.unreadable", {
+            camera,
+            segment: r.segment,
+            reason: err.message,
+          });
+        }
+        continue; // deleted by retention meanwhile, or unreadable: the clip goes without it
+      }
+      try {
+        sources.push({ data: await seg.readAll(), startMs: r.startMs });
+      } catch (err) {
+        ctx.audit.log("recording.unreadable", {
+          camera,
+          segment: r.segment,
+          reason: (err as Error).message,
         });
-      } catch {
-        // deleted by retention meanwhile
+      } finally {
+        seg.close();
       }
     }
     const clip = sources.length ? buildClip(sources, s.from, s.to) : null;
