@@ -48,7 +48,10 @@ Deno.test({
     };
     const privateHalves = async () => {
       const out: string[] = [];
-      for await (const e of Deno.readDir(`${s.dataDir}/keys`)) out.push(e.name);
+      // The JWT signing keys' private halves (keys/ also holds the footage key, recordings.key).
+      for await (const e of Deno.readDir(`${s.dataDir}/keys`)) {
+        if (e.name.startsWith("jwt-")) out.push(e.name);
+      }
       return out.sort();
     };
 
