@@ -15,6 +15,7 @@
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { readKeyFile } from "../auth/kek.ts";
+import { writeSecretFile } from "../../pki/mod.ts";
 import { FootageKey } from "./sealed_segment.ts";
 
 const WHAT = "the recordings key";
@@ -27,14 +28,20 @@ export function defaultFootageKeyPath(dataDir: string): string {
 /** Loads the footage key; the data dir's default file is created when missing, a given one never. */
 export async function loadFootageKey(dataDir: string, file: string | null): Promise<FootageKey> {
   const path = file ?? defaultFootageKeyPath(dataDir);
-  if (file === null) {
-    await Deno.mkdir(join(dataDir, "keys"), { recursive: true, mode: 0o700 });
+  if (file === null && !(await exists(path))) {
+    // Written whole or not at all (a crash mid-write must not leave a key that cannot open).
     const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64");
-    try {
-      await Deno.writeTextFile(path, `${secret}\n`, { createNew: true, mode: 0o600 });
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    }
+    await writeSecretFile(path, `${secret}\n`);
   }
   return await FootageKey.fromBytes(await readKeyFile(path, WHAT));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
 }
