@@ -129,6 +129,8 @@ export interface ApiClientOptions {
   onAuthLost?: (reason: AuthLostReason) => void;
   /** Serializes refreshes across tabs; defaults to navigator.locks if present. */
   withLock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** How long {@linkcode ApiClient.resume} waits for the server before showing the sign-in (10 s). */
+  resumeTimeoutMs?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -263,6 +265,7 @@ export class ApiClient {
   readonly #setTimer: (fn: () => void, ms: number) => TimerId;
   readonly #clearTimer: (id: TimerId) => void;
   readonly #withLock: ApiClientOptions["withLock"];
+  readonly #resumeTimeoutMs: number;
   #onAuthLost: ((reason: AuthLostReason) => void) | undefined;
 
   #token: string | null = null;
@@ -281,6 +284,7 @@ export class ApiClient {
     this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.#clearTimer = options.clearTimer ?? ((id) => clearTimeout(id));
     this.#withLock = options.withLock ?? defaultWithLock();
+    this.#resumeTimeoutMs = options.resumeTimeoutMs ?? 10_000;
     this.#onAuthLost = options.onAuthLost;
   }
 
@@ -436,6 +440,8 @@ export class ApiClient {
         credentials: "same-origin",
         cache: "no-store",
         headers: { accept: "application/json" },
+        // A server that does not answer must not leave the page on "Loading…".
+        signal: AbortSignal.timeout(this.#resumeTimeoutMs),
       });
       if (!res.ok) {
         await res.body?.cancel();

@@ -441,3 +441,24 @@ Deno.test("ApiClient: add, list and remove passkeys with the Bearer token", asyn
   await assert.rejects(h.api.removePasskey("other"), /no passkey with this id/);
   h.api.dispose();
 });
+
+Deno.test("ApiClient: resume() gives up on a server that does not answer", async () => {
+  let aborted = false;
+  const api = new ApiClient({
+    baseUrl: "https://vigil.test",
+    resumeTimeoutMs: 50,
+    withLock: (_name, fn) => fn(),
+    fetch: ((_input: string | URL | Request, init: RequestInit = {}) =>
+      new Promise<Response>((_resolve, reject) => {
+        init.signal?.addEventListener("abort", () => {
+          aborted = true;
+          reject(init.signal?.reason);
+        });
+      })) as typeof fetch,
+  });
+  const t0 = Date.now();
+  assert.equal(await api.resume(), false, "the sign-in is shown");
+  assert.ok(aborted, "the request was cancelled");
+  assert.ok(Date.now() - t0 < 2_000);
+  assert.equal(api.authenticated, false);
+});
