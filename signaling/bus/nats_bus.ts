@@ -15,6 +15,9 @@
  *   server. While disconnected, `request` fails fast (`no_responder`: unreachable),
  *   `publish` drops (and counts); {@linkcode NatsBus.health} tells `/readyz`
  *   the state and {@linkcode NatsBus.onStateChange} when to resynchronize.
+ * - Server names are not resolved by the client (`resolve: false`): its own
+ *   lookup would need a grant of the bare name (every port); the socket
+ *   connects to the name under the host:port grant alone (cluster_grants.ts).
  *
  * @example
  * ```ts
@@ -153,6 +156,7 @@ export class NatsBus implements EventBus {
           ? nkeyAuthenticator(new TextEncoder().encode(o.nkeySeed.trim()))
           : undefined,
         tls: o.caPem ? { ca: o.caPem } : undefined,
+        resolve: false,
         name: `vigil-${nodeId}`,
         timeout: o.connectTimeoutMs ?? 10_000,
         reconnect: true,

@@ -6,11 +6,13 @@
  * Usage: `_client_probe.ts nats URL USER PASSWORD_FILE CA_FILE`
  *        `_client_probe.ts postgres HOST PORT USER DATABASE PASSWORD_FILE`
  *        `_client_probe.ts store URL PASSWORD_FILE CA_FILE` (the store as a node opens it, TLS)
+ *        `_client_probe.ts bus URL USER PASSWORD_FILE` (the bus as a node opens it)
  * @module
  */
 import { connect } from "@nats-io/transport-node";
 import postgres from "postgres";
 import { openStore } from "../../signaling/store/open.ts";
+import { NatsBus } from "../../signaling/bus/nats_bus.ts";
 
 const [kind, ...a] = Deno.args;
 try {
@@ -49,6 +51,16 @@ try {
     const s = await openStore({ dataDir: "/nonexistent", store, storePasswordFile, storeCaFile });
     console.log(`ok ${await s.events.last()}`);
     await s.close();
+  } else if (kind === "bus") {
+    const [servers, user, passwordFile] = a;
+    const bus = await NatsBus.connect({
+      servers,
+      user,
+      password: await Deno.readTextFile(passwordFile),
+      log: () => {},
+    });
+    console.log(`ok ${bus.health().state}`);
+    await bus.close();
   } else {
     throw new Error(`unknown client ${kind}`);
   }

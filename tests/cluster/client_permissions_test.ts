@@ -45,6 +45,21 @@ Deno.test({
       assert.match(await probe([flags[1]], args), /^failed NotCapable: Requires net access/);
     });
 
+    await t.step(
+      "the bus by a DNS name (compose: nats://vigil@nats:4222): name:port only",
+      async () => {
+        await using nats = await startNats({ auth: true });
+        const grants = natsGrants({
+          servers: [{ host: "localhost", port: nats.port }],
+          files: [nats.passwordFile!],
+        });
+        const flags = grantFlags(grants);
+        assert.equal(flags[0], `--allow-net=localhost:${nats.port}`);
+        const args = ["bus", `nats://localhost:${nats.port}`, nats.user!, nats.passwordFile!];
+        assert.equal(await probe(flags, args), "ok connected");
+      },
+    );
+
     await t.step("PostgreSQL with SCRAM: net + read + ignored PG* variables", async () => {
       await using pg = await startPostgres();
       const grants = postgresGrants({
