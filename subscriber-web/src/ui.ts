@@ -161,6 +161,8 @@ export class CameraListView {
     { li: HTMLLIElement; badge: HTMLElement; since: HTMLElement; snapshot: HTMLImageElement }
   >();
   #cameras = new Map<string, Camera>();
+  /** The latest snapshot (object URL) of each camera, re-applied when the list is rebuilt. */
+  readonly #snapshots = new Map<string, string>();
 
   constructor(onLogout: () => void) {
     this.#list = h("ul", {
@@ -201,6 +203,7 @@ export class CameraListView {
     );
     replaceChildren(this.#list, ...sorted.map((c) => this.#entry(c)));
     this.#empty.hidden = cameras.length > 0;
+    for (const [id, url] of this.#snapshots) this.setSnapshot(id, url);
   }
 
   /** Applies a presence change; returns false for an unknown camera. */
@@ -235,6 +238,8 @@ export class CameraListView {
 
   /** Shows a camera's snapshot (an object URL the caller owns). */
   setSnapshot(id: string, url: string): void {
+    // Kept: a re-read camera list (the presence stream reconnecting) rebuilds the entries.
+    this.#snapshots.set(id, url);
     const img = this.#entries.get(id)?.snapshot;
     if (!img) return;
     img.src = url;
