@@ -70,6 +70,14 @@ function unreachableLine(u: unknown): string {
   return Array.isArray(u) && u.length ? `\n(nodes not answering: ${u.join(", ")})` : "";
 }
 
+/** Rows as tab-separated lines (cells terminal-safe, empty cells left out), or `none`. */
+function lines(rows: string[][], none: string, unreachable?: unknown): string {
+  const text = rows.length === 0
+    ? none
+    : rows.map((r) => r.filter(Boolean).map(terminalSafe).join("\t")).join("\n");
+  return text + unreachableLine(unreachable);
+}
+
 /** Runs `command` against the API. */
 export async function runRemote(
   api: AdminApi,
@@ -110,8 +118,8 @@ export async function runRemote(
       );
       return {
         data: r,
-        text: (r.devices.length === 0 ? "no devices" : r.devices.map((d) =>
-          [
+        text: lines(
+          r.devices.map((d) => [
             d.id,
             d.online ? "online" : "offline",
             d.state,
@@ -124,8 +132,10 @@ export async function runRemote(
                 Math.round(d.stream.fps)
               } fps ${d.stream.viewers} viewing`
               : "",
-          ].filter(Boolean).map(terminalSafe).join("\t")
-        ).join("\n")) + unreachableLine(r.unreachable),
+          ]),
+          "no devices",
+          r.unreachable,
+        ),
       };
     }
     case "device:revoke": {
@@ -197,8 +207,8 @@ export async function runRemote(
       );
       return {
         data: r,
-        text: (r.sessions.length === 0 ? "no live sessions" : r.sessions.map((s) =>
-          [
+        text: lines(
+          r.sessions.map((s) => [
             s.id,
             s.camera,
             s.viewer,
@@ -206,8 +216,10 @@ export async function runRemote(
             `from ${s.from}`,
             s.path ?? "connecting",
             `node ${s.node}`,
-          ].map(terminalSafe).join("\t")
-        ).join("\n")) + unreachableLine(r.unreachable),
+          ]),
+          "no live sessions",
+          r.unreachable,
+        ),
       };
     }
     case "session:end": {

@@ -34,6 +34,7 @@
  * @module
  */
 import type { Json, RequestTopic, Topic } from "./bus.ts";
+import type { DeviceMessage } from "../devices/messages.ts";
 
 /** A camera's presence, published whenever it goes on- or offline. */
 export type PresenceMessage = {
@@ -174,15 +175,8 @@ export type NodeChannel = {
   stats?: StreamStats | null;
 };
 
-/** A publisher's stream as its `stats` report says (devices/messages.ts). */
-export type StreamStats = {
-  viewers: number;
-  bitrateBps: number;
-  fps: number;
-  packetsLost: number;
-  cpuSeconds: number;
-  rssBytes: number;
-};
+/** A publisher's stream as its `stats` report says (the message's schema, devices/messages.ts). */
+export type StreamStats = Omit<Extract<DeviceMessage, { type: "stats" }>, "type">;
 
 /** A node's device channels and the last time each device it has seen spoke to it (Unix ms). */
 export type NodeDevicesReply = {

@@ -11,9 +11,9 @@
  */
 import type { AuditLog } from "../audit/audit_log.ts";
 import type { EventBus } from "../bus/bus.ts";
-import { type OfferReply, type RestartReply, topics } from "../bus/topics.ts";
+import { type OfferReply, type RestartReply, type StreamStats, topics } from "../bus/topics.ts";
 import type { IceServer } from "../config/settings.ts";
-import { type DeviceMessage, parseDeviceMessage, type ServerMessage } from "./messages.ts";
+import { parseDeviceMessage, type ServerMessage } from "./messages.ts";
 import type { Presence } from "./presence.ts";
 
 /** The minimal socket the hub needs. */
@@ -64,7 +64,7 @@ export interface DeviceHubOptions {
 }
 
 /** A publisher's last `stats` report (see messages.ts). */
-export type CameraStats = Omit<Extract<DeviceMessage, { type: "stats" }>, "type">;
+export type CameraStats = StreamStats;
 
 /** A live channel as the console shows it (`/api/admin/devices`). */
 export interface ChannelInfo {
